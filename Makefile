@@ -1,0 +1,42 @@
+# hashchat: `make run` serves the demo on SQLite, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck services bench bench-smoke clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## run: serve http://127.0.0.1:8000 on SQLite with demo content
+run: $(STAMP)
+	$(BIN)/hashchat db upgrade
+	$(BIN)/hashchat demo
+	$(BIN)/hashchat serve
+
+## services: install and start PostgreSQL, Redis and Chromium for the tests
+services:
+	scripts/services.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## test: lint, type-check and the whole suite on SQLite and PostgreSQL
+test: $(STAMP) services lint typecheck
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## bench: every benchmark scenario; rewrites docs/benchmarks.md
+bench: $(STAMP) services
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs (from Debian's packages, when root) and starts what the tests need: PostgreSQL, Redis
+# and Chromium. Safe to run again: it only does what is missing. Prints what it did.
+set -euo pipefail
+
+PG_USER=${HASHCHAT_PG_USER:-hashchat}
+PG_PASSWORD=${HASHCHAT_PG_PASSWORD:-hashchat}
+REDIS_PORT=${HASHCHAT_TEST_REDIS_PORT:-6379}
+
+need=()
+command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "services: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
+    exit 1
+  fi
+  echo "services: installing ${need[*]} from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# PostgreSQL: Debian's cluster, started if it is down, with a password login for the tests.
+if [ "$(id -u)" -eq 0 ]; then
+  version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+  if ! pg_lsclusters -h | grep -q .; then
+    pg_createcluster "$version" main >/dev/null
+  fi
+  read -r ver name _port status _rest < <(pg_lsclusters -h | head -n 1)
+  if [ "$status" != "online" ]; then
+    echo "services: starting PostgreSQL $ver/$name"
+    pg_ctlcluster "$ver" "$name" start
+  fi
+  for _ in $(seq 1 30); do
+    su postgres -c "pg_isready -q" && break
+    sleep 0.5
+  done
+  su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='$PG_USER'\"" | grep -q 1 ||
+    su postgres -c "psql -qc \"CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
+  su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='$PG_USER'\"" | grep -q 1 ||
+    su postgres -c "createdb -O $PG_USER $PG_USER"
+fi
+
+# Redis: a throwaway server without persistence, if none answers.
+if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+  echo "services: starting Redis on port $REDIS_PORT"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    --logfile /tmp/hashchat-redis.log
+  for _ in $(seq 1 30); do
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+fi
+echo "services: PostgreSQL, Redis and Chromium are ready"

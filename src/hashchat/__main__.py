@@ -1,0 +1,3 @@
+from hashchat.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, log-in, profiles, follows, OAuth apps and tokens."""

@@ -1,0 +1,199 @@
+"""OAuth 2 the way Mastodon does it: apps, and bearer tokens from the password,
+authorization-code (with optional PKCE) and client-credentials grants."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hashchat.accounts.models import AccessToken, Account, AuthorizationCode, OAuthApp
+from hashchat.errors import Invalid, Unauthorized
+from hashchat.security import digest, new_token, same
+from hashchat.storage.base import utcnow
+from hashchat.storage.engine import Database
+
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+KNOWN_SCOPES = {
+    "read", "write", "follow", "push", "profile", "admin:read", "admin:write",
+}  # fmt: skip
+CODE_MINUTES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class NewApp:
+    app: OAuthApp
+    client_secret: str  # shown once, at creation; only its digest is kept
+
+
+@dataclass(frozen=True, slots=True)
+class Bearer:
+    """Who a bearer token speaks for: an account (user token) or only an app."""
+
+    token_id: int
+    account: Account | None
+    app_id: int | None
+    scopes: frozenset[str]
+
+
+def check_scopes(scopes: str, *, allowed: str | None = None, field: str = "scopes") -> str:
+    asked = scopes.split() or ["read"]
+    for scope in asked:
+        base = scope.split(":")[0]
+        if scope not in KNOWN_SCOPES and base not in ("read", "write", "admin"):
+            raise Invalid(f"unknown scope {scope!r}", field=field)
+    if allowed is not None:
+        permitted = set(allowed.split())
+        for scope in asked:
+            if scope not in permitted and scope.split(":")[0] not in permitted:
+                raise Invalid(f"scope {scope!r} was not registered for this app", field=field)
+    return " ".join(asked)
+
+
+def check_redirect_uris(value: object) -> str:
+    if isinstance(value, list):
+        value = "\n".join(str(item) for item in value)
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("give at least one redirect URI", field="redirect_uris")
+    uris = value.split()
+    for uri in uris:
+        if uri == OOB:
+            continue
+        parts = urlsplit(uri)
+        if not parts.scheme or (parts.scheme in ("http", "https") and not parts.netloc):
+            raise Invalid(f"{uri!r} is not an absolute URI", field="redirect_uris")
+        if parts.scheme.lower() in ("javascript", "data", "vbscript"):
+            raise Invalid(f"{uri!r} is not allowed as a redirect", field="redirect_uris")
+    return "\n".join(uris)
+
+
+async def create_app(
+    *, db: Database, name: object, redirect_uris: object, scopes: object = "read",
+    website: object = "",
+) -> NewApp:  # fmt: skip
+    if not isinstance(name, str) or not name.strip():
+        raise Invalid("give the app a name", field="client_name")
+    if len(name) > 100:
+        raise Invalid("an app name has at most 100 characters", field="client_name")
+    uris = check_redirect_uris(redirect_uris)
+    scope_text = check_scopes(scopes if isinstance(scopes, str) else "read")
+    site = website if isinstance(website, str) else ""
+    secret = new_token()
+    app = OAuthApp(
+        name=name.strip(),
+        website=site[:200],
+        redirect_uris=uris,
+        scopes=scope_text,
+        client_id=new_token(24),
+        client_secret_hash=digest(secret),
+    )
+    async with db.write() as session:
+        session.add(app)
+    return NewApp(app=app, client_secret=secret)
+
+
+async def get_client(
+    session: AsyncSession, client_id: object, client_secret: object | None
+) -> OAuthApp:
+    """The app with this id; its secret is checked when one is given (or required)."""
+    if not isinstance(client_id, str) or not client_id:
+        raise Unauthorized("client_id is missing", field="client_id")
+    app = await session.scalar(select(OAuthApp).where(OAuthApp.client_id == client_id))
+    if app is None:
+        raise Unauthorized("unknown client", field="client_id")
+    if client_secret is not None and not (
+        isinstance(client_secret, str) and same(digest(client_secret), app.client_secret_hash)
+    ):
+        raise Unauthorized("wrong client secret", field="client_secret")
+    return app
+
+
+async def issue_token(
+    *, db: Database, app_id: int | None, account_id: int | None, scopes: str
+) -> tuple[str, AccessToken]:
+    token = new_token()
+    row = AccessToken(
+        token_hash=digest(token), app_id=app_id, account_id=account_id, scopes=scopes
+    )
+    async with db.write() as session:
+        session.add(row)
+    return token, row
+
+
+async def create_code(
+    *, db: Database, app: OAuthApp, account_id: int, redirect_uri: str, scopes: str,
+    code_challenge: str = "",
+) -> str:  # fmt: skip
+    if redirect_uri not in app.redirect_uris.split():
+        raise Invalid("redirect_uri is not registered for this app", field="redirect_uri")
+    code = new_token()
+    async with db.write() as session:
+        session.add(
+            AuthorizationCode(
+                code_hash=digest(code),
+                app_id=app.id,
+                account_id=account_id,
+                redirect_uri=redirect_uri,
+                scopes=scopes,
+                code_challenge=code_challenge,
+                expires_at=utcnow() + timedelta(minutes=CODE_MINUTES),
+            )
+        )
+    return code
+
+
+async def redeem_code(
+    *, db: Database, app: OAuthApp, code: object, redirect_uri: object,
+    code_verifier: object = None,
+) -> tuple[str, AccessToken]:  # fmt: skip
+    """Exchange a code for a token, once; a used, expired or foreign code is refused."""
+    if not isinstance(code, str) or not code:
+        raise Invalid("code is missing", field="code")
+    async with db.write() as session:
+        row = await session.get(AuthorizationCode, digest(code))
+        if row is None or row.app_id != app.id or row.used_at or row.expires_at < utcnow():
+            raise Invalid("the code is invalid, expired or used", field="code")
+        if redirect_uri != row.redirect_uri:
+            raise Invalid("redirect_uri does not match the authorization", field="redirect_uri")
+        if row.code_challenge:
+            if not isinstance(code_verifier, str):
+                raise Invalid("code_verifier is missing", field="code_verifier")
+            computed = base64.urlsafe_b64encode(
+                hashlib.sha256(code_verifier.encode()).digest()
+            ).rstrip(b"=")
+            if not same(computed.decode(), row.code_challenge):
+                raise Invalid("code_verifier does not match", field="code_verifier")
+        # Marked used in the same transaction that checked it: two redemptions cannot both win.
+        result = await session.execute(
+            update(AuthorizationCode)
+            .where(AuthorizationCode.code_hash == row.code_hash, AuthorizationCode.used_at.is_(None))
+            .values(used_at=utcnow())
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise Invalid("the code is invalid, expired or used", field="code")
+        account_id, scopes = row.account_id, row.scopes
+    return await issue_token(db=db, app_id=app.id, account_id=account_id, scopes=scopes)
+
+
+async def resolve_bearer(session: AsyncSession, token: str) -> Bearer | None:
+    row = await session.scalar(select(AccessToken).where(AccessToken.token_hash == digest(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    account = await session.get(Account, row.account_id) if row.account_id else None
+    return Bearer(
+        token_id=row.id, account=account, app_id=row.app_id, scopes=frozenset(row.scopes.split())
+    )
+
+
+async def revoke(*, db: Database, token: str) -> None:
+    async with db.write() as session:
+        await session.execute(
+            update(AccessToken)
+            .where(AccessToken.token_hash == digest(token), AccessToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )

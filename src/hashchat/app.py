@@ -1,0 +1,60 @@
+"""create_app(): the FastAPI application with every feature's routers and the shared runtime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from hashchat import __version__
+from hashchat.config import Settings, get_settings
+from hashchat.runtime import Runtime
+from hashchat.web import errors
+from hashchat.web.csrf import CSRFCookieMiddleware
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    runtime = Runtime.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="hashchat",
+        version=__version__,
+        description="Hashtag chats, with a Mastodon-compatible API.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
+
+    from hashchat.accounts import api as accounts_api
+    from hashchat.accounts import pages as accounts_pages
+    from hashchat.posts import api as posts_api
+    from hashchat.posts import pages as posts_pages
+    from hashchat.web import meta
+
+    for router in (
+        meta.router,
+        accounts_api.router,
+        posts_api.router,
+        accounts_pages.router,
+        posts_pages.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

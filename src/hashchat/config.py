@@ -1,0 +1,83 @@
+"""Settings, read from ``HASHCHAT_*`` environment variables (and a ``.env`` file if present).
+
+Every setting has a default that works on a fresh machine: SQLite under ``./var/`` and a secret key
+generated on first run and kept in ``./var/secret_key`` (mode 0600), so that sessions survive a
+restart without the operator having to invent a key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HASHCHAT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Directory for the SQLite file and the key.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; default sqlite+aiosqlite:///<data_dir>/hashchat.db"
+    )
+    secret_key: str = Field("", description="Signs cookies; generated and kept when unset.")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    base_url: str = Field("", description="Public URL, e.g. https://chat.example.org")
+    post_max_length: int = Field(280, ge=1, le=10_000)
+    redis_url: str = Field("", description="redis://... to carry events between processes")
+    sqlite_synchronous: str = Field("FULL", pattern="^(FULL|NORMAL|EXTRA)$")
+    registrations_open: bool = True
+    rate_limits: bool = Field(True, description="Turn request rate limits on or off.")
+    log_level: str = "info"
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def public_url(self) -> str:
+        return self.base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies get ``Secure`` when the public URL is https (i.e. behind a TLS proxy)."""
+        return urlsplit(self.public_url).scheme == "https"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'hashchat.db').as_posix()}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or the one kept under data_dir (created on first use)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # O_EXCL: two processes starting together must not each write a different key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Posts (statuses): writing, reading, threads, reposts, likes and hashtags."""

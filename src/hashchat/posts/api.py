@@ -1,0 +1,243 @@
+"""The statuses and timelines API, in Mastodon's shape."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from hashchat.accounts.entities import account_entity
+from hashchat.accounts.models import Account
+from hashchat.errors import Invalid, NotFound
+from hashchat.posts import service, timelines
+from hashchat.posts.entities import render_statuses
+from hashchat.posts.models import Favourite, Post
+from hashchat.posts.schemas import StatusIn
+from hashchat.posts.timelines import Page
+from hashchat.web.deps import ReadUser, RuntimeDep, SessionDep, ViewerDep, WriteUser
+from hashchat.web.params import body_doc, read_params, validate
+
+router = APIRouter(tags=["statuses"])
+
+
+def _page(request: Request) -> Page:
+    q = request.query_params
+    return Page.parse(
+        max_id=q.get("max_id"), since_id=q.get("since_id"), min_id=q.get("min_id"),
+        limit=q.get("limit"),
+    )  # fmt: skip
+
+
+def paged(request: Request, posts: list[Post], entities: list[Any]) -> JSONResponse:
+    """The page with Mastodon's Link header (next: older, prev: newer)."""
+    headers = {}
+    if posts:
+        base = str(request.url.remove_query_params(["max_id", "min_id", "since_id"]))
+        join = "&" if "?" in base else "?"
+        links = [
+            f'<{base}{join}{urlencode({"max_id": posts[-1].id})}>; rel="next"',
+            f'<{base}{join}{urlencode({"min_id": posts[0].id})}>; rel="prev"',
+        ]
+        headers["Link"] = ", ".join(links)
+    return JSONResponse(entities, headers=headers)
+
+
+async def _one(session: Any, post_id: str, viewer: Account | None) -> dict[str, Any]:
+    post = await _get(session, post_id)
+    return (await render_statuses(session, [post], viewer_id=viewer.id if viewer else None))[0]
+
+
+async def _get(session: Any, post_id: str) -> Post:
+    try:
+        key = int(post_id)
+    except ValueError:
+        raise NotFound("Record not found", field="id") from None
+    post = await session.get(Post, key)
+    if post is None or post.deleted_at is not None:
+        raise NotFound("Record not found", field="id")
+    return post
+
+
+@router.post("/api/v1/statuses", openapi_extra=body_doc(StatusIn))
+async def create_status(request: Request, rt: RuntimeDep, viewer: WriteUser) -> JSONResponse:
+    """Post a status. Answered only after it is committed (it survives a crash right after)."""
+    body = validate(StatusIn, await read_params(request))
+    if body.media_ids:
+        raise Invalid("hashchat does not take media attachments", field="media_ids")
+    await rt.limiter.hit("post", str(viewer.id))
+    post = await service.create_post(
+        db=rt.db,
+        author=viewer,
+        text=body.status,
+        in_reply_to_id=body.in_reply_to_id,
+        language=body.language,
+    )
+    async with rt.db.read() as session:
+        return JSONResponse(await _one(session, str(post.id), viewer))
+
+
+@router.get("/api/v1/statuses/{post_id}")
+async def get_status(post_id: str, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
+    return await _one(session, post_id, viewer)
+
+
+@router.delete("/api/v1/statuses/{post_id}")
+async def delete_status(
+    post_id: str, rt: RuntimeDep, session: SessionDep, viewer: WriteUser
+) -> dict[str, Any]:
+    entity = await _one(session, post_id, viewer)  # rendered before: it carries the text to redraft
+    await service.delete_post(db=rt.db, actor=viewer, post_id=post_id)
+    return entity
+
+
+@router.get("/api/v1/statuses/{post_id}/context")
+async def context(post_id: str, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
+    post = await _get(session, post_id)
+    found = await timelines.thread(session, post)
+    viewer_id = viewer.id if viewer else None
+    return {
+        "ancestors": await render_statuses(session, found.ancestors, viewer_id=viewer_id),
+        "descendants": await render_statuses(session, found.descendants, viewer_id=viewer_id),
+    }
+
+
+async def _after(rt: Any, post_id: int, viewer: Account) -> dict[str, Any]:
+    async with rt.db.read() as session:
+        return await _one(session, str(post_id), viewer)
+
+
+@router.post("/api/v1/statuses/{post_id}/favourite")
+async def favourite(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    post = await service.favourite(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, post.id, viewer)
+
+
+@router.post("/api/v1/statuses/{post_id}/unfavourite")
+async def unfavourite(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    post = await service.unfavourite(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, post.id, viewer)
+
+
+@router.post("/api/v1/statuses/{post_id}/reblog")
+async def reblog(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    repost = await service.reblog(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, repost.id, viewer)
+
+
+@router.post("/api/v1/statuses/{post_id}/unreblog")
+async def unreblog(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    original = await service.unreblog(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, original.id, viewer)
+
+
+@router.get("/api/v1/statuses/{post_id}/favourited_by")
+async def favourited_by(post_id: str, session: SessionDep) -> list[Any]:
+    from sqlalchemy import select
+
+    post = await _get(session, post_id)
+    rows = await session.scalars(
+        select(Account)
+        .join(Favourite, Favourite.account_id == Account.id)
+        .where(Favourite.post_id == post.id)
+        .order_by(Favourite.created_at.desc())
+        .limit(80)
+    )
+    return [account_entity(a) for a in rows]
+
+
+@router.get("/api/v1/statuses/{post_id}/reblogged_by")
+async def reblogged_by(post_id: str, session: SessionDep) -> list[Any]:
+    from sqlalchemy import select
+
+    post = await _get(session, post_id)
+    rows = await session.scalars(
+        select(Account)
+        .join(Post, Post.account_id == Account.id)
+        .where(Post.reblog_of_id == post.id, Post.deleted_at.is_(None))
+        .order_by(Post.id.desc())
+        .limit(80)
+    )
+    return [account_entity(a) for a in rows]
+
+
+# -- timelines -----------------------------------------------------------------------------------
+
+
+def _list_param(params: dict[str, Any], name: str) -> list[str]:
+    value = params.get(name, [])
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(v).strip().lstrip("#") for v in items if str(v).strip()]
+
+
+@router.get("/api/v1/timelines/tag/{hashtag}")
+async def tag_timeline(
+    hashtag: str, request: Request, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """Posts with the hashtag; ``any[]``, ``all[]`` and ``none[]`` combine several tags."""
+    params = await read_params(request, body=False)
+    posts = await timelines.tag_timeline(
+        session,
+        any_tags=[hashtag, *_list_param(params, "any")],
+        all_tags=_list_param(params, "all"),
+        none_tags=_list_param(params, "none"),
+        page=_page(request),
+    )
+    viewer_id = viewer.id if viewer else None
+    return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer_id))
+
+
+@router.get("/api/v1/timelines/home")
+async def home_timeline(request: Request, session: SessionDep, viewer: ReadUser) -> Response:
+    posts = await timelines.home_timeline(session, account_id=viewer.id, page=_page(request))
+    return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer.id))
+
+
+@router.get("/api/v1/timelines/public")
+async def public_timeline(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    posts = await timelines.public_timeline(session, page=_page(request))
+    viewer_id = viewer.id if viewer else None
+    return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer_id))
+
+
+@router.get("/api/v1/accounts/{account_id}/statuses")
+async def account_statuses(
+    account_id: str, request: Request, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    from hashchat.accounts.api import _account
+
+    account = await _account(session, account_id)
+    q = request.query_params
+    posts = await timelines.account_timeline(
+        session,
+        account_id=account.id,
+        page=_page(request),
+        exclude_replies=q.get("exclude_replies") in ("true", "1"),
+        exclude_reblogs=q.get("exclude_reblogs") in ("true", "1"),
+    )
+    viewer_id = viewer.id if viewer else None
+    return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer_id))
+
+
+@router.post("/api/v1/text/count")
+async def count_text(request: Request) -> dict[str, Any]:
+    """How long a draft is as the server counts it (twitter-text v3 weighting), for the
+    compose box's counter; hashchat's own, not Mastodon's."""
+    from hashchat.config import get_settings
+    from hashchat.text import extract_entities, parse_text
+
+    params = await read_params(request)
+    text = params.get("text", "")
+    if not isinstance(text, str):
+        raise Invalid("text must be a string", field="text")
+    if len(text) > 20_000:
+        raise Invalid("text is too long to count", field="text")
+    parsed = parse_text(text)
+    limit = get_settings().post_max_length
+    return {
+        "weighted_length": parsed.weighted_length,
+        "max": limit,
+        "valid": parsed.valid and 0 < parsed.weighted_length <= limit and bool(text.strip()),
+        "hashtags": [e.text for e in extract_entities(text) if e.kind == "hashtag"],
+    }

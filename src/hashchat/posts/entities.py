@@ -1,0 +1,145 @@
+"""Mastodon's Status and Tag entities, built from posts in batches (a fixed number of queries
+per page, whatever its length)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hashchat import urls
+from hashchat.accounts.entities import _iso, account_entity
+from hashchat.accounts.models import Account
+from hashchat.posts.models import Favourite, Mention, Post, PostTag
+
+
+@dataclass(slots=True)
+class Related:
+    """What a status needs besides its own row, gathered once for a whole page."""
+
+    accounts: dict[int, Account] = field(default_factory=dict)
+    tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    mentions: dict[int, list[Account]] = field(default_factory=lambda: defaultdict(list))
+    originals: dict[int, Post] = field(default_factory=dict)
+    favourited: set[int] = field(default_factory=set)
+    reblogged: set[int] = field(default_factory=set)
+    viewer: bool = False
+
+
+def tag_entity(name: str, *, following: bool | None = None) -> dict[str, Any]:
+    entity: dict[str, Any] = {"name": name, "url": urls.tag(name), "history": []}
+    if following is not None:
+        entity["following"] = following
+    return entity
+
+
+def status_entity(post: Post, related: Related) -> dict[str, Any]:
+    author = related.accounts[post.account_id]
+    reblog = None
+    if post.reblog_of_id is not None:
+        original = related.originals.get(post.reblog_of_id)
+        reblog = status_entity(original, related) if original is not None else None
+    tags = related.tags.get(post.id, [])
+    entity: dict[str, Any] = {
+        "id": str(post.id),
+        "uri": urls.post(author.handle, post.id),
+        "url": urls.post(author.handle, post.id),
+        "created_at": _iso(post.created_at),
+        "edited_at": None,
+        "account": account_entity(author),
+        "content": post.content_html,
+        "text": post.text,
+        "visibility": "public",
+        "sensitive": False,
+        "spoiler_text": "",
+        "language": post.language,
+        "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+        "in_reply_to_account_id": str(post.in_reply_to_account_id)
+        if post.in_reply_to_account_id
+        else None,
+        "reblog": reblog,
+        "replies_count": post.replies_count,
+        "reblogs_count": post.reblogs_count,
+        "favourites_count": post.favourites_count,
+        "media_attachments": [],
+        "mentions": [
+            {
+                "id": str(a.id),
+                "username": a.handle,
+                "acct": a.handle,
+                "url": urls.profile(a.handle),
+            }
+            for a in related.mentions.get(post.id, [])
+        ],
+        "tags": [{"name": name, "url": urls.tag(name)} for name in tags],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+        "application": None,
+    }
+    if related.viewer:
+        entity["favourited"] = post.id in related.favourited
+        entity["reblogged"] = post.id in related.reblogged
+        entity["muted"] = False
+        entity["bookmarked"] = False
+        entity["pinned"] = False
+    return entity
+
+
+async def gather(
+    session: AsyncSession, posts: Sequence[Post], *, viewer_id: int | None = None
+) -> Related:
+    related = Related(viewer=viewer_id is not None)
+    original_ids = {p.reblog_of_id for p in posts if p.reblog_of_id is not None}
+    if original_ids:
+        for original in await session.scalars(select(Post).where(Post.id.in_(original_ids))):
+            related.originals[original.id] = original
+    every = [*posts, *related.originals.values()]
+    ids = {p.id for p in every}
+    account_ids = {p.account_id for p in every}
+    if ids:
+        rows = await session.execute(
+            select(PostTag.post_id, PostTag.name).where(
+                PostTag.post_id.in_(ids), PostTag.reblog.is_(False)
+            )
+        )
+        for post_id, name in rows:
+            related.tags[post_id].append(name)
+        mention_rows = await session.execute(
+            select(Mention.post_id, Account).join(Account, Account.id == Mention.account_id)
+            .where(Mention.post_id.in_(ids))
+        )  # fmt: skip
+        for post_id, account in mention_rows:
+            related.mentions[post_id].append(account)
+    if account_ids:
+        for account in await session.scalars(select(Account).where(Account.id.in_(account_ids))):
+            related.accounts[account.id] = account
+    if viewer_id is not None and ids:
+        related.favourited = set(
+            await session.scalars(
+                select(Favourite.post_id).where(
+                    Favourite.account_id == viewer_id, Favourite.post_id.in_(ids)
+                )
+            )
+        )
+        reblogged = await session.scalars(
+            select(Post.reblog_of_id).where(
+                Post.account_id == viewer_id,
+                Post.reblog_of_id.in_(ids),
+                Post.deleted_at.is_(None),
+            )
+        )
+        related.reblogged = {i for i in reblogged if i is not None}
+    return related
+
+
+async def render_statuses(
+    session: AsyncSession, posts: Iterable[Post], *, viewer_id: int | None = None
+) -> list[dict[str, Any]]:
+    page = list(posts)
+    related = await gather(session, page, viewer_id=viewer_id)
+    return [status_entity(post, related) for post in page]

@@ -1,0 +1,352 @@
+"""Writing posts: create, delete, repost, like. Each change commits the post and its events in
+one transaction; the events reach viewers only after the commit (storage/engine.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from hashchat import urls
+from hashchat.accounts.models import Account
+from hashchat.accounts.service import get_or_create_tag
+from hashchat.accounts.validation import handle_key
+from hashchat.config import get_settings
+from hashchat.errors import Forbidden, Invalid, NotFound
+from hashchat.posts.entities import Related, gather, status_entity
+from hashchat.posts.models import Favourite, Mention, Post, PostTag
+from hashchat.realtime.events import PUBLIC, account_stream, record, tag_stream
+from hashchat.storage.base import utcnow
+from hashchat.storage.engine import Database
+from hashchat.storage.sequence import take_ids
+from hashchat.text import Entity, extract_entities, normalize_tag, parse_text, render_html
+
+MAX_LANGUAGE = 16
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedText:
+    text: str
+    entities: list[Entity]
+    weighted_length: int
+
+
+def check_text(text: object, *, field: str = "status") -> CheckedText:
+    """Validate post text as twitter-text v3 counts it; raise Invalid saying what is wrong."""
+    if not isinstance(text, str):
+        raise Invalid("a post's text must be a string", field=field)
+    text = text.replace("\r\n", "\n")
+    if not text.strip():
+        raise Invalid("a post needs some text", field=field)
+    limit = get_settings().post_max_length
+    parsed = parse_text(text)
+    if parsed.weighted_length > limit:
+        over = parsed.weighted_length - limit
+        raise Invalid(
+            f"the post is {parsed.weighted_length} characters long, {over} over the limit of "
+            f"{limit}",
+            field=field,
+        )
+    if not parsed.valid:
+        raise Invalid("the post contains characters that are not allowed", field=field)
+    return CheckedText(text, extract_entities(text), parsed.weighted_length)
+
+
+def check_language(language: object) -> str | None:
+    if language is None or language == "":
+        return None
+    if not isinstance(language, str) or len(language) > MAX_LANGUAGE:
+        raise Invalid("language is an ISO 639 code such as en", field="language")
+    if not all(part.isalnum() for part in language.split("-")):
+        raise Invalid("language is an ISO 639 code such as en", field="language")
+    return language.lower()
+
+
+def post_streams(post: Post, tag_keys: list[str]) -> tuple[str, ...]:
+    """The streams a post's events go to: everyone's, its author's and each of its tags'."""
+    return (PUBLIC, account_stream(post.account_id), *(tag_stream(k) for k in tag_keys))
+
+
+def encode(entity: object) -> str:
+    return orjson.dumps(entity).decode()
+
+
+def _insert_ignore(session: AsyncSession, table: type[Favourite]) -> Any:
+    """INSERT that does nothing when the row exists (a double like from two tabs at once)."""
+    if session.bind.dialect.name == "postgresql":
+        return pg_insert(table).on_conflict_do_nothing()
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+async def _live_post(session: AsyncSession, post_id: object, *, field: str) -> Post:
+    try:
+        key = int(str(post_id))
+    except ValueError:
+        raise NotFound("no such post", field=field) from None
+    post = await session.get(Post, key)
+    if post is None or post.deleted_at is not None:
+        raise NotFound("no such post", field=field)
+    return post
+
+
+async def tag_keys_of(session: AsyncSession, post_id: int) -> list[str]:
+    from hashchat.posts.models import Tag
+
+    rows = await session.scalars(
+        select(Tag.key).join(PostTag, PostTag.tag_id == Tag.id).where(PostTag.post_id == post_id)
+    )
+    return list(rows)
+
+
+async def create_post(
+    *,
+    db: Database,
+    author: Account,
+    text: object,
+    in_reply_to_id: object = None,
+    language: object = None,
+) -> Post:
+    """Create a post; when this returns, the post is committed and its events are on their way.
+    Raises Invalid/NotFound naming the field, with nothing written."""
+    checked = check_text(text)
+    lang = check_language(language)
+    async with db.write() as session:
+        parent = None
+        if in_reply_to_id not in (None, ""):
+            try:
+                parent = await _live_post(session, in_reply_to_id, field="in_reply_to_id")
+            except NotFound:
+                raise Invalid(
+                    "the post you reply to does not exist", field="in_reply_to_id"
+                ) from None
+            if parent.reblog_of_id is not None:  # replying to a repost replies to its original
+                parent = await _live_post(session, parent.reblog_of_id, field="in_reply_to_id")
+        post_id = await take_ids(session, 1)
+        tags = {}
+        for entity in checked.entities:
+            if entity.kind == "hashtag":
+                tags.setdefault(normalize_tag(entity.text), entity.text)
+        mentioned: dict[str, Account] = {}
+        handles = {handle_key(e.text) for e in checked.entities if e.kind == "mention"}
+        if handles:
+            for account in await session.scalars(
+                select(Account).where(Account.handle_key.in_(handles))
+            ):
+                mentioned[account.handle_key] = account
+
+        def mention_url(handle: str) -> str | None:
+            account = mentioned.get(handle_key(handle))
+            return urls.profile(account.handle) if account else None
+
+        now = utcnow()
+        post = Post(
+            id=post_id,
+            account_id=author.id,
+            text=checked.text,
+            content_html=str(
+                render_html(
+                    checked.text, checked.entities, tag_url=urls.tag, mention_url=mention_url
+                )
+            ),
+            language=lang,
+            in_reply_to_id=parent.id if parent else None,
+            in_reply_to_account_id=parent.account_id if parent else None,
+            conversation_id=parent.conversation_id if parent else post_id,
+            created_at=now,
+        )
+        session.add(post)
+        await session.flush()
+        tag_rows = [await get_or_create_tag(session, name) for name in tags.values()]
+        session.add_all(
+            PostTag(tag_id=tag.id, post_id=post_id, name=name)
+            for tag, name in zip(tag_rows, tags.values(), strict=True)
+        )
+        session.add_all(Mention(post_id=post_id, account_id=a.id) for a in mentioned.values())
+        await session.execute(
+            update(Account)
+            .where(Account.id == author.id)
+            .values(statuses_count=Account.statuses_count + 1, last_status_at=now)
+        )
+        related = Related(accounts={author.id: author})
+        related.tags[post_id] = list(tags.values())
+        related.mentions[post_id] = list(mentioned.values())
+        await record(
+            session,
+            kind="update",
+            payload=encode(status_entity(post, related)),
+            streams=post_streams(post, list(tags)),
+            event_id=post_id,
+        )
+        if parent is not None:
+            await _bump(session, parent, "replies_count", 1)
+    return post
+
+
+async def _bump(session: AsyncSession, post: Post, column: str, delta: int) -> None:
+    """Add ``delta`` to one of the post's counters in SQL (never read-modify-write in Python:
+    concurrent likes must not lose each other), floor 0, and tell its viewers."""
+    col = getattr(Post, column)
+    result = await session.execute(
+        update(Post)
+        .where(Post.id == post.id)
+        .values({column: case((col + delta < 0, 0), else_=col + delta)})
+        .returning(col)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(post, column, result.scalar_one())
+    await _count_changed(session, post)
+
+
+async def _count_changed(session: AsyncSession, post: Post) -> None:
+    """Tell the post's viewers that its counts changed (a ``status.update`` event)."""
+    await session.flush()
+    related = await gather(session, [post])
+    await record(
+        session,
+        kind="status.update",
+        payload=encode(status_entity(post, related)),
+        streams=post_streams(post, await tag_keys_of(session, post.id)),
+    )
+
+
+async def delete_post(*, db: Database, actor: Account, post_id: object) -> Post:
+    """Delete a post (its author or an admin). Its text is erased; the row stays as a tombstone
+    so threads keep their shape. Reposts of it go too."""
+    async with db.write() as session:
+        post = await _live_post(session, post_id, field="id")
+        if post.account_id != actor.id and not actor.is_admin:
+            raise Forbidden("only the author or an admin can delete this post")
+        await _remove(session, post)
+        reblogs = await session.scalars(
+            select(Post).where(Post.reblog_of_id == post.id, Post.deleted_at.is_(None))
+        )
+        for reblog in list(reblogs):
+            await _remove(session, reblog)
+        if post.in_reply_to_id is not None:
+            parent = await session.get(Post, post.in_reply_to_id)
+            if parent is not None and parent.deleted_at is None:
+                await _bump(session, parent, "replies_count", -1)
+        if post.reblog_of_id is not None:
+            original = await session.get(Post, post.reblog_of_id)
+            if original is not None and original.deleted_at is None:
+                await _bump(session, original, "reblogs_count", -1)
+    return post
+
+
+async def _remove(session: AsyncSession, post: Post) -> None:
+    streams = post_streams(post, await tag_keys_of(session, post.id))
+    post.deleted_at = utcnow()
+    post.text = ""
+    post.content_html = ""
+    await session.execute(delete(PostTag).where(PostTag.post_id == post.id))
+    await session.execute(delete(Mention).where(Mention.post_id == post.id))
+    await session.execute(delete(Favourite).where(Favourite.post_id == post.id))
+    await session.execute(
+        update(Account)
+        .where(Account.id == post.account_id)
+        .values(statuses_count=Account.statuses_count - 1)
+    )
+    await record(session, kind="delete", payload=str(post.id), streams=streams)
+
+
+async def reblog(*, db: Database, account: Account, post_id: object) -> Post:
+    """Repost a post (a repost of a repost reposts the original); reposting twice is a no-op
+    that returns the existing repost."""
+    async with db.write() as session:
+        original = await _live_post(session, post_id, field="id")
+        if original.reblog_of_id is not None:
+            original = await _live_post(session, original.reblog_of_id, field="id")
+        existing = await session.scalar(
+            select(Post).where(Post.reblog_of_id == original.id, Post.account_id == account.id)
+        )
+        if existing is not None and existing.deleted_at is None:
+            return existing
+        if existing is not None:  # an undone repost: its row holds the unique slot, reuse it
+            await session.delete(existing)
+            await session.flush()
+        repost_id = await take_ids(session, 1)
+        repost = Post(
+            id=repost_id,
+            account_id=account.id,
+            reblog_of_id=original.id,
+            conversation_id=repost_id,
+            created_at=utcnow(),
+        )
+        session.add(repost)
+        await session.flush()
+        tag_rows = await session.execute(
+            select(PostTag.tag_id, PostTag.name).where(PostTag.post_id == original.id)
+        )
+        session.add_all(
+            PostTag(tag_id=tag_id, post_id=repost_id, name=name, reblog=True)
+            for tag_id, name in tag_rows
+        )
+        await session.execute(
+            update(Account)
+            .where(Account.id == account.id)
+            .values(statuses_count=Account.statuses_count + 1, last_status_at=utcnow())
+        )
+        await session.flush()
+        related = await gather(session, [repost])
+        keys = await tag_keys_of(session, original.id)
+        await record(
+            session,
+            kind="update",
+            payload=encode(status_entity(repost, related)),
+            streams=post_streams(repost, keys),
+            event_id=repost_id,
+        )
+        await _bump(session, original, "reblogs_count", 1)
+    return repost
+
+
+async def unreblog(*, db: Database, account: Account, post_id: object) -> Post:
+    """Undo a repost; returns the original post. Undoing what was never done is a no-op."""
+    async with db.write() as session:
+        original = await _live_post(session, post_id, field="id")
+        if original.reblog_of_id is not None:
+            original = await _live_post(session, original.reblog_of_id, field="id")
+        repost = await session.scalar(
+            select(Post).where(
+                Post.reblog_of_id == original.id,
+                Post.account_id == account.id,
+                Post.deleted_at.is_(None),
+            )
+        )
+        if repost is not None:
+            await _remove(session, repost)
+            await _bump(session, original, "reblogs_count", -1)
+    return original
+
+
+async def favourite(*, db: Database, account: Account, post_id: object) -> Post:
+    """Like a post; liking twice is a no-op. Returns the liked (original) post."""
+    async with db.write() as session:
+        post = await _live_post(session, post_id, field="id")
+        if post.reblog_of_id is not None:
+            post = await _live_post(session, post.reblog_of_id, field="id")
+        inserted = await session.execute(
+            _insert_ignore(session, Favourite).values(post_id=post.id, account_id=account.id)
+        )
+        if getattr(inserted, "rowcount", 0):
+            await _bump(session, post, "favourites_count", 1)
+    return post
+
+
+async def unfavourite(*, db: Database, account: Account, post_id: object) -> Post:
+    async with db.write() as session:
+        post = await _live_post(session, post_id, field="id")
+        if post.reblog_of_id is not None:
+            post = await _live_post(session, post.reblog_of_id, field="id")
+        result = await session.execute(
+            delete(Favourite).where(Favourite.post_id == post.id, Favourite.account_id == account.id)
+        )
+        if getattr(result, "rowcount", 0):
+            await _bump(session, post, "favourites_count", -1)
+    return post

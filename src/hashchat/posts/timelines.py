@@ -1,0 +1,206 @@
+"""Reading posts: hashtag, account, home and public timelines, and threads.
+
+Pagination is Mastodon's: ``max_id`` (older than), ``since_id`` (newer than, newest first) and
+``min_id`` (the page just after, oldest-first internally, returned newest first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hashchat.accounts.models import Follow, TagFollow
+from hashchat.errors import Invalid
+from hashchat.posts.models import Post, PostTag, Tag
+from hashchat.text import normalize_tag
+
+DEFAULT_LIMIT, MAX_LIMIT = 20, 40
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = DEFAULT_LIMIT
+
+    @classmethod
+    def parse(
+        cls, *, max_id: object = None, since_id: object = None, min_id: object = None,
+        limit: object = None,
+    ) -> Page:  # fmt: skip
+        def as_id(value: object, name: str) -> int | None:
+            if value in (None, ""):
+                return None
+            try:
+                number = int(str(value))
+            except ValueError:
+                raise Invalid(f"{name} must be a post id (a number)", field=name) from None
+            if number < 0:
+                raise Invalid(f"{name} must not be negative", field=name)
+            return number
+
+        size = DEFAULT_LIMIT
+        if limit not in (None, ""):
+            try:
+                size = int(str(limit))
+            except ValueError:
+                raise Invalid("limit must be a number", field="limit") from None
+            if size < 1:
+                raise Invalid("limit must be at least 1", field="limit")
+            size = min(size, MAX_LIMIT)
+        return cls(as_id(max_id, "max_id"), as_id(since_id, "since_id"), as_id(min_id, "min_id"),
+                   size)  # fmt: skip
+
+
+async def _run(session: AsyncSession, ids: Select[tuple[int]], page: Page) -> list[Post]:
+    """Apply the page to a query of post ids (column labelled ``id``) and load the posts."""
+    sub = ids.subquery()
+    query = select(sub.c.id)
+    if page.max_id is not None:
+        query = query.where(sub.c.id < page.max_id)
+    if page.since_id is not None:
+        query = query.where(sub.c.id > page.since_id)
+    if page.min_id is not None:
+        query = query.where(sub.c.id > page.min_id).order_by(sub.c.id.asc())
+    else:
+        query = query.order_by(sub.c.id.desc())
+    chosen = list(await session.scalars(query.limit(page.limit)))
+    if not chosen:
+        return []
+    posts = {p.id: p for p in await session.scalars(select(Post).where(Post.id.in_(chosen)))}
+    return [posts[i] for i in sorted(chosen, reverse=True) if i in posts]
+
+
+def _visible() -> list[object]:
+    return [Post.deleted_at.is_(None)]
+
+
+async def tag_ids(session: AsyncSession, names: list[str]) -> list[int]:
+    keys = {normalize_tag(n.lstrip("#")) for n in names if n.strip("# ")}
+    if not keys:
+        return []
+    return list(await session.scalars(select(Tag.id).where(Tag.key.in_(keys))))
+
+
+async def tag_timeline(
+    session: AsyncSession,
+    *,
+    any_tags: list[str],
+    all_tags: list[str] | None = None,
+    none_tags: list[str] | None = None,
+    page: Page,
+    include_reblogs: bool = False,
+    only_account_ids: set[int] | None = None,
+) -> list[Post]:
+    """Posts carrying any of ``any_tags`` and every one of ``all_tags``, none of ``none_tags``."""
+    any_ids = await tag_ids(session, any_tags)
+    if not any_ids:
+        return []
+    query = select(PostTag.post_id.label("id")).where(PostTag.tag_id.in_(any_ids))
+    if not include_reblogs:
+        query = query.where(PostTag.reblog.is_(False))
+    if all_tags:
+        all_ids = await tag_ids(session, all_tags)
+        if len(all_ids) < len({normalize_tag(t) for t in all_tags}):
+            return []  # a tag nobody has used: nothing can carry all of them
+        having_all = (
+            select(PostTag.post_id)
+            .where(PostTag.tag_id.in_(all_ids))
+            .group_by(PostTag.post_id)
+            .having(func.count() == len(all_ids))
+        )
+        query = query.where(PostTag.post_id.in_(having_all))
+    if none_tags:
+        none_ids = await tag_ids(session, none_tags)
+        if none_ids:
+            query = query.where(
+                PostTag.post_id.not_in(select(PostTag.post_id).where(PostTag.tag_id.in_(none_ids)))
+            )
+    if only_account_ids is not None:
+        query = query.join(Post, Post.id == PostTag.post_id).where(
+            Post.account_id.in_(only_account_ids)
+        )
+    return await _run(session, query.distinct(), page)
+
+
+async def account_timeline(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    page: Page,
+    exclude_replies: bool = False,
+    exclude_reblogs: bool = False,
+) -> list[Post]:
+    query = select(Post.id.label("id")).where(Post.account_id == account_id, *_visible())
+    if exclude_replies:
+        query = query.where(Post.in_reply_to_id.is_(None))
+    if exclude_reblogs:
+        query = query.where(Post.reblog_of_id.is_(None))
+    return await _run(session, query, page)
+
+
+async def public_timeline(session: AsyncSession, *, page: Page) -> list[Post]:
+    query = select(Post.id.label("id")).where(Post.reblog_of_id.is_(None), *_visible())
+    return await _run(session, query, page)
+
+
+async def home_timeline(session: AsyncSession, *, account_id: int, page: Page) -> list[Post]:
+    """The person's own posts, those of accounts they follow, and posts in hashtags they follow."""
+    followed = select(Follow.followee_id).where(Follow.follower_id == account_id)
+    followed_tags = select(TagFollow.tag_id).where(TagFollow.account_id == account_id)
+    in_tags = select(PostTag.post_id).where(
+        PostTag.tag_id.in_(followed_tags), PostTag.reblog.is_(False)
+    )
+    query = select(Post.id.label("id")).where(
+        or_(
+            Post.account_id == account_id,
+            Post.account_id.in_(followed),
+            Post.id.in_(in_tags),
+        ),
+        *_visible(),
+    )
+    return await _run(session, query, page)
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    ancestors: list[Post]
+    post: Post
+    descendants: list[Post]
+
+
+async def thread(session: AsyncSession, post: Post, *, limit: int = 500) -> Thread:
+    """The post with the replies above it (oldest first) and the replies below it (depth-first,
+    in the order they were written), as Mastodon's context endpoint gives them."""
+    ancestors: list[Post] = []
+    cursor = post
+    seen = {post.id}
+    while cursor.in_reply_to_id is not None and len(ancestors) < limit:
+        parent = await session.get(Post, cursor.in_reply_to_id)
+        if parent is None or parent.id in seen:
+            break
+        seen.add(parent.id)
+        ancestors.append(parent)
+        cursor = parent
+    ancestors.reverse()
+    rows = await session.scalars(
+        select(Post)
+        .where(Post.conversation_id == post.conversation_id, Post.id > post.id)
+        .order_by(Post.id)
+        .limit(limit * 4)
+    )
+    children: dict[int, list[Post]] = {}
+    for row in rows:
+        if row.in_reply_to_id is not None:
+            children.setdefault(row.in_reply_to_id, []).append(row)
+    descendants: list[Post] = []
+    stack = list(reversed(children.get(post.id, [])))  # iterative: threads can be deep
+    while stack and len(descendants) < limit:
+        child = stack.pop()
+        if child.deleted_at is None:
+            descendants.append(child)
+        stack.extend(reversed(children.get(child.id, [])))
+    return Thread([a for a in ancestors if a.deleted_at is None], post, descendants)

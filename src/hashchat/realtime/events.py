@@ -1,0 +1,54 @@
+"""Events: what services record in their transaction and the broker carries after commit.
+
+An event's ``payload`` is the exact text viewers receive (Mastodon's streaming payload: a JSON
+document for ``update``, a bare id for ``delete``), encoded once when the event is made and then
+handed as the same bytes to every viewer. See docs/events.md for the contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hashchat.realtime.models import EventRow, EventStream
+from hashchat.storage.sequence import take_ids
+
+PUBLIC = "public"
+
+
+def tag_stream(key: str) -> str:
+    return f"tag:{key}"
+
+
+def account_stream(account_id: int) -> str:
+    return f"account:{account_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    kind: str
+    payload: str
+    streams: tuple[str, ...]
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    kind: str,
+    payload: str,
+    streams: tuple[str, ...] | list[str],
+    event_id: int | None = None,
+) -> Event:
+    """Write an event into the log inside the caller's transaction; it is published only once
+    that transaction commits (storage/engine.py). ``event_id`` is given when the id was taken
+    already (a post's id is its ``update`` event's id)."""
+    if event_id is None:
+        event_id = await take_ids(session, 1)
+    streams = tuple(dict.fromkeys(streams))
+    session.add(EventRow(id=event_id, kind=kind, payload=payload, streams=" ".join(streams)))
+    session.add_all(EventStream(stream=s, event_id=event_id) for s in streams)
+    event = Event(id=event_id, kind=kind, payload=payload, streams=streams)
+    session.info.setdefault("events", []).append(event)
+    return event

@@ -1,0 +1,1 @@
+"""Shared web pieces: dependencies, error answers, CSRF, templates and request parameters."""

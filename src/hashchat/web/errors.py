@@ -1,0 +1,70 @@
+"""One shape for every error the API answers: ``{"error": "...", "field": ...}``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from hashchat.errors import Conflict, DomainError, RateLimited
+
+
+def error_response(
+    status: int, message: str, *, field: str | None = None, headers: dict[str, str] | None = None,
+    url: str | None = None,
+) -> JSONResponse:  # fmt: skip
+    body: dict[str, object] = {"error": message, "field": field}
+    if url:
+        body["url"] = url
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo")):
+        return True
+    return "application/json" in request.headers.get("accept", "")
+
+
+async def on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if not wants_json(request):
+        from hashchat.web.templating import render_error
+
+        return render_error(request, exc.status, exc.message)
+    headers = None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    if exc.status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="hashchat"'}
+    url = exc.url if isinstance(exc, Conflict) else None
+    return error_response(exc.status, exc.message, field=exc.field, headers=headers, url=url)
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    error = exc.errors()[0]
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    field = ".".join(loc) or None
+    if error.get("type") == "json_invalid":
+        return error_response(400, "malformed JSON", field=None)
+    message = error.get("msg", "invalid value")
+    if error.get("type") == "missing":
+        message = f"{field} is required"
+    return error_response(422, message, field=field)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if wants_json(request):
+        return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
+    from hashchat.web.templating import render_error
+
+    return render_error(request, exc.status_code, str(exc.detail))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(HTTPException, on_http_error)

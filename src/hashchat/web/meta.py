@@ -1,0 +1,80 @@
+"""What a Mastodon client asks a server about itself: /api/v1/instance and /api/v2/instance."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter
+
+from hashchat import __version__
+from hashchat.web.deps import RuntimeDep
+
+router = APIRouter(tags=["instance"])
+
+# Clients gate features on the Mastodon version they see; we speak 4.2's API.
+MASTODON_VERSION = f"4.2.0 (compatible; hashchat {__version__})"
+
+
+def _configuration(max_chars: int) -> dict[str, Any]:
+    return {
+        "statuses": {
+            "max_characters": max_chars,
+            "max_media_attachments": 0,
+            "characters_reserved_per_url": 23,
+        },
+        "polls": {
+            "max_options": 6,
+            "max_characters_per_option": 50,
+            "min_expiration": 300,
+            "max_expiration": 2629746,
+        },
+        "accounts": {"max_featured_tags": 10},
+        "media_attachments": {"supported_mime_types": []},
+    }
+
+
+@router.get("/api/v1/instance")
+async def instance_v1(rt: RuntimeDep) -> dict[str, Any]:
+    base = rt.settings.public_url
+    return {
+        "uri": urlsplit(base).netloc,
+        "title": "hashchat",
+        "short_description": "Hashtag chats: find them, join them live, catch up afterwards.",
+        "description": "A self-hosted platform for hashtag chats.",
+        "email": "",
+        "version": MASTODON_VERSION,
+        "urls": {"streaming_api": base.replace("http", "ws", 1)},
+        "stats": {},
+        "languages": ["en"],
+        "registrations": rt.settings.registrations_open,
+        "approval_required": False,
+        "invites_enabled": False,
+        "configuration": _configuration(rt.settings.post_max_length),
+        "rules": [],
+    }
+
+
+@router.get("/api/v2/instance")
+async def instance_v2(rt: RuntimeDep) -> dict[str, Any]:
+    base = rt.settings.public_url
+    return {
+        "domain": urlsplit(base).netloc,
+        "title": "hashchat",
+        "version": MASTODON_VERSION,
+        "source_url": "https://example.invalid/hashchat",
+        "description": "A self-hosted platform for hashtag chats.",
+        "usage": {"users": {"active_month": 0}},
+        "languages": ["en"],
+        "configuration": {
+            **_configuration(rt.settings.post_max_length),
+            "urls": {"streaming": base.replace("http", "ws", 1)},
+        },
+        "registrations": {
+            "enabled": rt.settings.registrations_open,
+            "approval_required": False,
+            "message": None,
+        },
+        "contact": {"email": "", "account": None},
+        "rules": [],
+    }

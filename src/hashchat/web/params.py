@@ -1,0 +1,87 @@
+"""Request parameters the way Mastodon clients send them: query string, form or JSON body, with
+Rails-style ``name[]`` arrays, validated by a pydantic model into one clear error."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import orjson
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from hashchat.errors import Invalid
+
+M = TypeVar("M", bound=BaseModel)
+MAX_BODY = 1024 * 1024
+
+
+class BadRequest(Invalid):
+    status = 400
+
+
+def _merge(target: dict[str, Any], items: list[tuple[str, Any]]) -> None:
+    for key, value in items:
+        if key.endswith("[]"):
+            target.setdefault(key[:-2], []).append(value)
+        else:
+            target[key] = value
+
+
+async def read_params(request: Request, *, body: bool = True) -> dict[str, Any]:
+    """Merge the query string and, for a body-carrying request, the form or JSON body."""
+    data: dict[str, Any] = {}
+    _merge(data, list(request.query_params.multi_items()))
+    if not body or request.method in ("GET", "HEAD", "DELETE"):
+        return data
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise Invalid("the request body is too large", field=None)
+    if not raw:
+        return data
+    if content_type == "application/json":
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise BadRequest(f"malformed JSON: {exc}") from None
+        if not isinstance(parsed, dict):
+            raise BadRequest("the JSON body must be an object")
+        data.update(parsed)
+    elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        _merge(data, [(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+    else:
+        raise BadRequest(
+            f"unsupported content type {content_type or '(none)'}: send JSON or a form"
+        )
+    return data
+
+
+def validate(model: type[M], data: dict[str, Any]) -> M:
+    """``model`` from ``data``, or Invalid naming the first field at fault and why."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or None
+        message = error["msg"]
+        if error["type"] == "missing":
+            message = f"{field} is required"
+        elif message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        raise Invalid(message, field=field) from None
+
+
+def body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI for a route that reads its body through ``read_params``."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return {
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": schema},
+                "application/x-www-form-urlencoded": {"schema": schema},
+            },
+            "required": True,
+        }
+    }

@@ -1,0 +1,200 @@
+"""Fixtures shared by every test: a migrated database on SQLite *and* on a real PostgreSQL,
+the application on top of it, an HTTP client, and factories for people and posts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from hashchat.accounts import oauth
+from hashchat.accounts import service as accounts
+from hashchat.accounts.models import Account
+from hashchat.config import Settings, get_settings
+from hashchat.storage.engine import Database
+from hashchat.storage.migrate import upgrade
+from hashchat.storage.models import metadata
+from tests.services import POSTGRES_URL, missing, port_open
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+async def _create_postgres_database(name: str) -> str:
+    url = make_url(POSTGRES_URL)
+    if not port_open(url.host or "127.0.0.1", url.port or 5432):
+        missing("PostgreSQL")
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OSError:
+        missing("PostgreSQL")
+    finally:
+        await admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hashchat")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, session_dir: Path) -> str:
+    """A migrated database, once per backend per test run."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{session_dir / 'test.db'}"
+    else:
+        url = await _create_postgres_database(f"hashchat_test_{os.getpid()}")
+    await asyncio.to_thread(upgrade, url)
+    return url
+
+
+def _configure(data_dir: Path, url: str, **extra: str) -> Settings:
+    os.environ["HASHCHAT_DATA_DIR"] = str(data_dir)
+    os.environ["HASHCHAT_DATABASE_URL"] = url
+    os.environ["HASHCHAT_BASE_URL"] = "http://testserver"
+    os.environ["HASHCHAT_RATE_LIMITS"] = "false"
+    os.environ["HASHCHAT_REDIS_URL"] = ""
+    os.environ["HASHCHAT_SQLITE_SYNCHRONOUS"] = "NORMAL"  # durability has its own test
+    for key, value in extra.items():
+        os.environ[f"HASHCHAT_{key.upper()}"] = value
+    get_settings.cache_clear()
+    return get_settings()
+
+
+async def _empty(db: Database) -> None:
+    """Delete every row (schema stays), and reset the id counter."""
+    names = [t.name for t in reversed(metadata.sorted_tables) if t.name != "counters"]
+    async with db.write() as session:
+        if db.is_sqlite:
+            for name in names:
+                await session.execute(text(f'DELETE FROM "{name}"'))
+        else:
+            joined = ", ".join(f'"{n}"' for n in names)
+            await session.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
+        await session.execute(text("UPDATE counters SET value = 0"))
+
+
+@pytest.fixture
+async def settings(database_url: str, session_dir: Path) -> AsyncIterator[Settings]:
+    yield _configure(session_dir, database_url)
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    from hashchat.app import create_app
+
+    application = create_app(settings)
+    await _empty(application.state.runtime.db)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+def db(app: Any) -> Database:
+    database: Database = app.state.runtime.db
+    return database
+
+
+@pytest.fixture
+def backend(db: Database) -> str:
+    return "sqlite" if db.is_sqlite else "postgres"
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+MakeAccount = Callable[..., Awaitable[Account]]
+
+
+@pytest.fixture
+def make_account(db: Database) -> MakeAccount:
+    counter = iter(range(1, 10_000))
+
+    async def make(handle: str | None = None, **kwargs: Any) -> Account:
+        return await accounts.create_account(
+            db=db,
+            handle=handle or f"person{next(counter)}",
+            password=kwargs.pop("password", "correct horse battery"),
+            **kwargs,
+        )
+
+    return make
+
+
+@pytest.fixture
+def token_for(db: Database) -> Callable[..., Awaitable[str]]:
+    async def issue(account: Account, scopes: str = "read write follow") -> str:
+        raw, _row = await oauth.issue_token(
+            db=db, app_id=None, account_id=account.id, scopes=scopes
+        )
+        return raw
+
+    return issue
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def csrf_from(html: str) -> str:
+    marker = 'name="csrf-token" content="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_env() -> Iterator[None]:
+    saved = {k: v for k, v in os.environ.items() if k.startswith("HASHCHAT_")}
+    yield
+    for key in [k for k in os.environ if k.startswith("HASHCHAT_")]:
+        if key not in saved and key != "HASHCHAT_TEST_REQUIRE_SERVICES":
+            del os.environ[key]
+    os.environ.update(saved)
+
+
+_live_counter = iter(range(1, 1_000_000))
+
+
+def new_database(backend: str, directory: Path) -> str:
+    """A fresh, empty database for a server subprocess (it migrates it itself)."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{directory / 'live.db'}"
+    name = f"hashchat_live_{os.getpid()}_{next(_live_counter)}"
+    return asyncio.run(_create_postgres_database(name))
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[Any]:
+    """A `hashchat serve` subprocess on SQLite with a fresh database."""
+    from tests.live import LiveServer
+
+    server = LiveServer(tmp_path, new_database("sqlite", tmp_path)).start()
+    yield server
+    server.stop()
