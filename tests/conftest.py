@@ -82,7 +82,8 @@ async def _empty(db: Database) -> None:
                 await session.execute(text(f'DELETE FROM "{name}"'))
         else:
             joined = ", ".join(f'"{n}"' for n in names)
-            await session.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
+            truncate = f"TRUNCATE {joined} RESTART IDENTITY CASCADE"
+            await session.execute(text(truncate))
         await session.execute(text("UPDATE counters SET value = 0"))
 
 

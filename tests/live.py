@@ -26,6 +26,10 @@ class LiveServer:
     process: subprocess.Popen[bytes] | None = None
 
     @property
+    def log_path(self) -> Path:
+        return self.data_dir / f"server-{self.port}.log"
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
@@ -44,18 +48,18 @@ class LiveServer:
 
     def start(self, timeout: float = 30) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.data_dir / f"server-{self.port}.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "hashchat", "serve", "--workers", str(self.workers)],
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "hashchat", "serve", "--workers", str(self.workers)],
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early; see {log.name}")
+                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()[-3000:]}")
             try:
                 if httpx.get(f"{self.url}/api/v1/instance", timeout=1).status_code == 200:
                     return self
@@ -63,7 +67,9 @@ class LiveServer:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"server did not start within {timeout}s; see {log.name}")
+        raise RuntimeError(
+            f"server did not start in {timeout}s:\n{self.log_path.read_text()[-3000:]}"
+        )
 
     def kill(self) -> None:
         """SIGKILL the whole process group: no shutdown handler, no flush, nothing."""

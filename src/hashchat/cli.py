@@ -77,7 +77,9 @@ def db_current() -> None:
 @users_app.command("create")
 def users_create(
     handle: str,
-    admin: Annotated[bool, typer.Option("--admin", help="Give the account the admin role.")] = False,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="Give the account the admin role.")
+    ] = False,
     email: Annotated[str | None, typer.Option(help="Email address.")] = None,
     password: Annotated[
         str | None,
@@ -105,9 +107,12 @@ def users_create(
         db = Database(settings.resolved_database_url)
         try:
             account = await create_account(
-                db=db, handle=handle, password=password, email=email,
+                db=db,
+                handle=handle,
+                password=password,
+                email=email,
                 role="admin" if admin else "member",
-            )  # fmt: skip
+            )
             return account.id
         finally:
             await db.dispose()

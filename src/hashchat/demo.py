@@ -12,7 +12,7 @@ from hashchat.posts import service as posts
 from hashchat.posts.models import Post
 from hashchat.storage.engine import Database
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - published in the README on purpose
 
 PEOPLE = [
     # handle, display name, time zone, bio
@@ -31,7 +31,11 @@ PEOPLE = [
 # (author, text, reply-to index or None); indices refer to earlier entries of the same list.
 THREADS: list[list[tuple[str, str, int | None]]] = [
     [
-        ("maya", "Welcome to #writechat! Tonight: revision. Say hi and tell us what you're working on.", None),  # noqa: E501
+        (
+            "maya",
+            "Welcome to #writechat! Tonight: revision. Say hi and tell us what you're working on.",
+            None,
+        ),
         ("lena", "Hi all! Third draft of a short story about a lighthouse keeper. #writechat", 0),
         ("demo", "Hello from London, first time here #writechat", 0),
         ("maya", "Q1: What is the first thing you look at when you revise? #writechat", None),
@@ -54,19 +58,35 @@ THREADS: list[list[tuple[str, str, int | None]]] = [
         ("olivia", "A1: Cherry tomatoes, basil and far too much mint #gardenchat", 0),
         ("demo", "A1 chillies! The first ones just turned red 🌶️ #gardenchat", 0),
         ("aiko", "Q2: Best trick against aphids without chemicals? #gardenchat", None),
-        ("olivia", "A2: Soapy water spray and patience. Ladybirds if you can find them. #gardenchat", 3),  # noqa: E501
+        (
+            "olivia",
+            "A2: Soapy water spray and patience. Ladybirds if you can find them. #gardenchat",
+            3,
+        ),
     ],
     [
         ("sam", "Q1: Which Python feature do you wish you'd learned earlier? #pythonchat", None),
         ("priya", "A1: dataclasses + typing. My code got so much easier to read. #pythonchat", 0),
         ("kai", "A1: pathlib. No more os.path.join soup. #pythonchat", 0),
-        ("sam", "Q2: Favourite way to test async code? #pythonchat https://docs.python.org/3/library/asyncio.html", None),  # noqa: E501
+        (
+            "sam",
+            "Q2: Favourite way to test async code? #pythonchat https://docs.python.org/3/library/asyncio.html",
+            None,
+        ),
         ("priya", "A2: pytest with anyio, and a real database in a temp dir #pythonchat", 3),
     ],
 ]
 
-FOLLOWS = [("demo", "maya"), ("demo", "aiko"), ("lena", "maya"), ("tomas", "joel"),
-           ("priya", "sam"), ("kai", "maya"), ("olivia", "aiko"), ("maya", "lena")]  # fmt: skip
+FOLLOWS = [
+    ("demo", "maya"),
+    ("demo", "aiko"),
+    ("lena", "maya"),
+    ("tomas", "joel"),
+    ("priya", "sam"),
+    ("kai", "maya"),
+    ("olivia", "aiko"),
+    ("maya", "lena"),
+]
 TAG_FOLLOWS = [("demo", "writechat"), ("demo", "gardenchat")]
 
 
@@ -86,9 +106,13 @@ async def _seed(db: Database) -> str:
             account = await accounts.get_by_handle(session, handle)
         if account is None:
             account = await accounts.create_account(
-                db=db, handle=handle, password=DEMO_PASSWORD, display_name=name, time_zone=zone,
+                db=db,
+                handle=handle,
+                password=DEMO_PASSWORD,
+                display_name=name,
+                time_zone=zone,
                 role="admin" if handle == "demo" else "member",
-            )  # fmt: skip
+            )
             await accounts.update_profile(db=db, account_id=account.id, bio=bio)
             created_people += 1
         people[handle] = account
@@ -110,9 +134,11 @@ async def _seed(db: Database) -> str:
                     fresh = await session.get(Account, people[author].id)
                 assert fresh is not None
                 post = await posts.create_post(
-                    db=db, author=fresh, text=text,
+                    db=db,
+                    author=fresh,
+                    text=text,
                     in_reply_to_id=made[reply_to].id if reply_to is not None else None,
-                )  # fmt: skip
+                )
                 made.append(post)
                 created_posts += 1
             await posts.favourite(db=db, account=people["demo"], post_id=made[0].id)

@@ -70,7 +70,9 @@ async def test_duplicate_email_is_refused(db: Database, make_account: MakeAccoun
 async def test_authenticate_by_handle_or_email(db: Database, make_account: MakeAccount) -> None:
     account = await make_account("lena", email="lena@example.org", password="lighthouse keeper")
     by_handle = await service.authenticate(db=db, login="@LENA", password="lighthouse keeper")
-    by_email = await service.authenticate(db=db, login="lena@example.org", password="lighthouse keeper")  # noqa: E501
+    by_email = await service.authenticate(
+        db=db, login="lena@example.org", password="lighthouse keeper"
+    )
     assert by_handle is not None and by_handle.id == account.id
     assert by_email is not None and by_email.id == account.id
     assert await service.authenticate(db=db, login="lena", password="wrong password") is None
@@ -80,9 +82,13 @@ async def test_authenticate_by_handle_or_email(db: Database, make_account: MakeA
 async def test_profile_update_checks_each_field(db: Database, make_account: MakeAccount) -> None:
     account = await make_account("tomas")
     updated = await service.update_profile(
-        db=db, account_id=account.id, display_name="Tomás", bio="Teacher\nin Madrid",
-        time_zone="Europe/Madrid", website="https://example.org/tomas",
-    )  # fmt: skip
+        db=db,
+        account_id=account.id,
+        display_name="Tomás",
+        bio="Teacher\nin Madrid",
+        time_zone="Europe/Madrid",
+        website="https://example.org/tomas",
+    )
     assert (updated.display_name, updated.time_zone) == ("Tomás", "Europe/Madrid")
     assert updated.bio == "Teacher\nin Madrid"
     for fields, field in [
@@ -116,7 +122,9 @@ async def test_follow_and_unfollow_keep_counts(db: Database, make_account: MakeA
         await service.follow(db=db, follower_id=a.id, followee_id=a.id)
 
 
-async def test_followed_tags_match_case_insensitively(db: Database, make_account: MakeAccount) -> None:  # noqa: E501
+async def test_followed_tags_match_case_insensitively(
+    db: Database, make_account: MakeAccount
+) -> None:
     account = await make_account("reader")
     await service.follow_tag(db=db, account_id=account.id, name="WriteChat")
     await service.follow_tag(db=db, account_id=account.id, name="#writechat")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hashchat.accounts import oauth, service
 from hashchat.accounts.entities import account_entity
-from hashchat.accounts.models import Account, Follow
+from hashchat.accounts.models import Account, Follow, OAuthApp
 from hashchat.accounts.schemas import AppIn, ProfileIn, SignUpIn, TokenIn
 from hashchat.errors import Forbidden, Invalid, NotFound, Unauthorized
 from hashchat.posts.entities import tag_entity
@@ -75,7 +75,7 @@ async def create_app(request: Request, rt: RuntimeDep) -> dict[str, Any]:
 async def verify_app(session: SessionDep, auth: AuthDep) -> dict[str, Any]:
     if auth.via != "token" or auth.app_id is None:
         raise Unauthorized("The access token is invalid")
-    app = await session.get(oauth.OAuthApp, auth.app_id)
+    app = await session.get(OAuthApp, auth.app_id)
     if app is None:
         raise Unauthorized("The access token is invalid")
     return app_entity(app)
@@ -95,9 +95,7 @@ async def token(request: Request, rt: RuntimeDep) -> JSONResponse:
         await rt.limiter.hit("log_in", client_ip(request))
         if not body.username or not body.password:
             raise Invalid("username and password are required", field="username")
-        account = await service.authenticate(
-            db=rt.db, login=body.username, password=body.password
-        )
+        account = await service.authenticate(db=rt.db, login=body.username, password=body.password)
         if account is None:
             return JSONResponse(
                 {
@@ -259,12 +257,16 @@ async def unfollow(account_id: str, rt: RuntimeDep, viewer: FollowUser) -> dict[
 async def _follow_list(session: Any, account_id: str, *, followers: bool) -> list[Any]:
     account = await _account(session, account_id)
     if followers:
-        query = select(Account).join(Follow, Follow.follower_id == Account.id).where(
-            Follow.followee_id == account.id
+        query = (
+            select(Account)
+            .join(Follow, Follow.follower_id == Account.id)
+            .where(Follow.followee_id == account.id)
         )
     else:
-        query = select(Account).join(Follow, Follow.followee_id == Account.id).where(
-            Follow.follower_id == account.id
+        query = (
+            select(Account)
+            .join(Follow, Follow.followee_id == Account.id)
+            .where(Follow.follower_id == account.id)
         )
     rows = await session.scalars(query.order_by(Follow.created_at.desc()).limit(80))
     return [account_entity(a) for a in rows]

@@ -20,8 +20,14 @@ from hashchat.storage.engine import Database
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 KNOWN_SCOPES = {
-    "read", "write", "follow", "push", "profile", "admin:read", "admin:write",
-}  # fmt: skip
+    "read",
+    "write",
+    "follow",
+    "push",
+    "profile",
+    "admin:read",
+    "admin:write",
+}
 CODE_MINUTES = 10
 
 
@@ -73,9 +79,13 @@ def check_redirect_uris(value: object) -> str:
 
 
 async def create_app(
-    *, db: Database, name: object, redirect_uris: object, scopes: object = "read",
+    *,
+    db: Database,
+    name: object,
+    redirect_uris: object,
+    scopes: object = "read",
     website: object = "",
-) -> NewApp:  # fmt: skip
+) -> NewApp:
     if not isinstance(name, str) or not name.strip():
         raise Invalid("give the app a name", field="client_name")
     if len(name) > 100:
@@ -117,18 +127,21 @@ async def issue_token(
     *, db: Database, app_id: int | None, account_id: int | None, scopes: str
 ) -> tuple[str, AccessToken]:
     token = new_token()
-    row = AccessToken(
-        token_hash=digest(token), app_id=app_id, account_id=account_id, scopes=scopes
-    )
+    row = AccessToken(token_hash=digest(token), app_id=app_id, account_id=account_id, scopes=scopes)
     async with db.write() as session:
         session.add(row)
     return token, row
 
 
 async def create_code(
-    *, db: Database, app: OAuthApp, account_id: int, redirect_uri: str, scopes: str,
+    *,
+    db: Database,
+    app: OAuthApp,
+    account_id: int,
+    redirect_uri: str,
+    scopes: str,
     code_challenge: str = "",
-) -> str:  # fmt: skip
+) -> str:
     if redirect_uri not in app.redirect_uris.split():
         raise Invalid("redirect_uri is not registered for this app", field="redirect_uri")
     code = new_token()
@@ -148,9 +161,13 @@ async def create_code(
 
 
 async def redeem_code(
-    *, db: Database, app: OAuthApp, code: object, redirect_uri: object,
+    *,
+    db: Database,
+    app: OAuthApp,
+    code: object,
+    redirect_uri: object,
     code_verifier: object = None,
-) -> tuple[str, AccessToken]:  # fmt: skip
+) -> tuple[str, AccessToken]:
     """Exchange a code for a token, once; a used, expired or foreign code is refused."""
     if not isinstance(code, str) or not code:
         raise Invalid("code is missing", field="code")
@@ -171,7 +188,9 @@ async def redeem_code(
         # Marked used in the same transaction that checked it: two redemptions cannot both win.
         result = await session.execute(
             update(AuthorizationCode)
-            .where(AuthorizationCode.code_hash == row.code_hash, AuthorizationCode.used_at.is_(None))
+            .where(
+                AuthorizationCode.code_hash == row.code_hash, AuthorizationCode.used_at.is_(None)
+            )
             .values(used_at=utcnow())
         )
         if getattr(result, "rowcount", 0) != 1:

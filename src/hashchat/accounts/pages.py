@@ -38,8 +38,11 @@ def _signed_in(response: Response, token: str, *, secure: bool) -> Response:
 async def signup_form(request: Request, viewer: ViewerDep, next: str = "/") -> Response:
     if viewer is not None:
         return see_other(safe_next(next))
-    return render(request, "accounts/signup.html", {"values": {}, "errors": {}, "next": next,
-                                                   "zones": sorted(time_zones())})  # fmt: skip
+    return render(
+        request,
+        "accounts/signup.html",
+        {"values": {}, "errors": {}, "next": next, "zones": sorted(time_zones())},
+    )
 
 
 @router.post("/signup", response_class=HTMLResponse)
@@ -62,10 +65,14 @@ async def signup(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respons
         return render(
             request,
             "accounts/signup.html",
-            {"values": values, "errors": {exc.field or "form": exc.message},
-             "next": form.get("next", "/"), "zones": sorted(time_zones())},
+            {
+                "values": values,
+                "errors": {exc.field or "form": exc.message},
+                "next": form.get("next", "/"),
+                "zones": sorted(time_zones()),
+            },
             status=exc.status,
-        )  # fmt: skip
+        )
     token = await service.start_web_session(db=rt.db, account_id=account.id)
     return _signed_in(
         see_other(safe_next(form.get("next"), "/")), token, secure=rt.settings.secure_cookies
@@ -94,10 +101,13 @@ async def login(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Response
         return render(
             request,
             "accounts/login.html",
-            {"values": {"login": login_name}, "errors": {exc.field or "form": exc.message},
-             "next": form.get("next", "/")},
+            {
+                "values": {"login": login_name},
+                "errors": {exc.field or "form": exc.message},
+                "next": form.get("next", "/"),
+            },
             status=exc.status if exc.status != 400 else 401,
-        )  # fmt: skip
+        )
     token = await service.start_web_session(db=rt.db, account_id=account.id)
     return _signed_in(
         see_other(safe_next(form.get("next"), "/")), token, secure=rt.settings.secure_cookies
@@ -130,9 +140,13 @@ async def profile(
     return render(
         request,
         "accounts/profile.html",
-        {"account": account, "statuses": statuses, "following": following,
-         "next_max_id": posts[-1].id if len(posts) == page.limit else None},
-    )  # fmt: skip
+        {
+            "account": account,
+            "statuses": statuses,
+            "following": following,
+            "next_max_id": posts[-1].id if len(posts) == page.limit else None,
+        },
+    )
 
 
 @router.post("/@{handle}/follow")
@@ -187,10 +201,14 @@ async def settings_save(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> 
         return render(
             request,
             "accounts/settings.html",
-            {"values": values, "errors": {exc.field or "form": exc.message},
-             "zones": sorted(time_zones()), "saved": False},
+            {
+                "values": values,
+                "errors": {exc.field or "form": exc.message},
+                "zones": sorted(time_zones()),
+                "saved": False,
+            },
             status=exc.status,
-        )  # fmt: skip
+        )
     return see_other(f"/@{viewer.handle}")
 
 
@@ -199,10 +217,17 @@ async def settings_save(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> 
 
 @router.get("/oauth/authorize", response_class=HTMLResponse)
 async def authorize_form(
-    request: Request, session: SessionDep, viewer: ViewerDep, client_id: str = "",
-    redirect_uri: str = "", scope: str = "read", state: str = "", response_type: str = "code",
-    code_challenge: str = "", code_challenge_method: str = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    client_id: str = "",
+    redirect_uri: str = "",
+    scope: str = "read",
+    state: str = "",
+    response_type: str = "code",
+    code_challenge: str = "",
+    code_challenge_method: str = "",
+) -> Response:
     app = await oauth.get_client(session, client_id, None)
     if redirect_uri not in app.redirect_uris.split():
         raise DomainError("redirect_uri is not registered for this app", field="redirect_uri")
@@ -212,10 +237,24 @@ async def authorize_form(
         raise DomainError("code_challenge_method must be S256", field="code_challenge_method")
     scopes = oauth.check_scopes(scope, allowed=app.scopes, field="scope")
     if viewer is None:
-        return see_other(f"/login?{urlencode({'next': str(request.url.path) + '?' + request.url.query})}")
-    return render(request, "accounts/authorize.html", {"app": app, "scopes": scopes.split(),
-        "params": {"client_id": client_id, "redirect_uri": redirect_uri, "scope": scopes,
-                   "state": state, "code_challenge": code_challenge}})  # fmt: skip
+        return see_other(
+            f"/login?{urlencode({'next': str(request.url.path) + '?' + request.url.query})}"
+        )
+    return render(
+        request,
+        "accounts/authorize.html",
+        {
+            "app": app,
+            "scopes": scopes.split(),
+            "params": {
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+                "scope": scopes,
+                "state": state,
+                "code_challenge": code_challenge,
+            },
+        },
+    )
 
 
 @router.post("/oauth/authorize", response_class=HTMLResponse)
@@ -235,9 +274,13 @@ async def authorize(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Resp
         )
     scopes = oauth.check_scopes(form.get("scope", "read"), allowed=app.scopes, field="scope")
     code = await oauth.create_code(
-        db=rt.db, app=app, account_id=viewer.id, redirect_uri=redirect_uri, scopes=scopes,
+        db=rt.db,
+        app=app,
+        account_id=viewer.id,
+        redirect_uri=redirect_uri,
+        scopes=scopes,
         code_challenge=form.get("code_challenge", ""),
-    )  # fmt: skip
+    )
     if redirect_uri == oauth.OOB:
         return render(request, "accounts/code.html", {"code": code, "app": app})
     query: dict[str, Any] = {"code": code}
@@ -269,5 +312,8 @@ async def avatar(account_id: int, session: SessionDep) -> Response:
     return Response(
         svg,
         media_type="image/svg+xml",
-        headers={"Cache-Control": "public, max-age=3600", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+        headers={
+            "Cache-Control": "public, max-age=3600",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        },
     )

@@ -73,7 +73,8 @@ async def create_account(
             session.add(account)
     except IntegrityError as exc:  # a sign-up racing ours took the handle or email
         field = "email" if "email" in str(exc.orig) else "username"
-        raise Conflict(f"this {'email' if field == 'email' else 'handle'} is taken", field=field)
+        what = "email" if field == "email" else "handle"
+        raise Conflict(f"this {what} is taken", field=field) from exc
     return account
 
 

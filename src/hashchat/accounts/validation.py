@@ -78,9 +78,7 @@ def time_zones() -> frozenset[str]:
 
 def check_time_zone(name: object, *, field: str = "time_zone") -> str:
     if not isinstance(name, str) or name not in time_zones():
-        raise Invalid(
-            f"{name!r} is not an IANA time zone (for example Europe/London)", field=field
-        )
+        raise Invalid(f"{name!r} is not an IANA time zone (for example Europe/London)", field=field)
     return name
 
 

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account
@@ -25,9 +26,11 @@ router = APIRouter(tags=["statuses"])
 def _page(request: Request) -> Page:
     q = request.query_params
     return Page.parse(
-        max_id=q.get("max_id"), since_id=q.get("since_id"), min_id=q.get("min_id"),
+        max_id=q.get("max_id"),
+        since_id=q.get("since_id"),
+        min_id=q.get("min_id"),
         limit=q.get("limit"),
-    )  # fmt: skip
+    )
 
 
 def paged(request: Request, posts: list[Post], entities: list[Any]) -> JSONResponse:
@@ -49,7 +52,7 @@ async def _one(session: Any, post_id: str, viewer: Account | None) -> dict[str, 
     return (await render_statuses(session, [post], viewer_id=viewer.id if viewer else None))[0]
 
 
-async def _get(session: Any, post_id: str) -> Post:
+async def _get(session: AsyncSession, post_id: str) -> Post:
     try:
         key = int(post_id)
     except ValueError:

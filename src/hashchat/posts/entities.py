@@ -110,9 +110,10 @@ async def gather(
         for post_id, name in rows:
             related.tags[post_id].append(name)
         mention_rows = await session.execute(
-            select(Mention.post_id, Account).join(Account, Account.id == Mention.account_id)
+            select(Mention.post_id, Account)
+            .join(Account, Account.id == Mention.account_id)
             .where(Mention.post_id.in_(ids))
-        )  # fmt: skip
+        )
         for post_id, account in mention_rows:
             related.mentions[post_id].append(account)
     if account_ids:

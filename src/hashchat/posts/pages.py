@@ -39,7 +39,9 @@ async def popular_tags(session: Any, limit: int = 12) -> list[tuple[str, int]]:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, session: SessionDep, viewer: ViewerDep, max_id: str = "") -> Response:
+async def home(
+    request: Request, session: SessionDep, viewer: ViewerDep, max_id: str = ""
+) -> Response:
     page = timelines.Page.parse(max_id=max_id or None)
     if viewer is not None:
         posts = await timelines.home_timeline(session, account_id=viewer.id, page=page)
@@ -51,9 +53,12 @@ async def home(request: Request, session: SessionDep, viewer: ViewerDep, max_id:
     return render(
         request,
         "posts/home.html",
-        {"statuses": statuses, "tags": await popular_tags(session),
-         "next_max_id": posts[-1].id if len(posts) == page.limit else None},
-    )  # fmt: skip
+        {
+            "statuses": statuses,
+            "tags": await popular_tags(session),
+            "next_max_id": posts[-1].id if len(posts) == page.limit else None,
+        },
+    )
 
 
 @router.get("/tags/{name}", response_class=HTMLResponse)
@@ -72,10 +77,14 @@ async def tag_page(
     return render(
         request,
         "posts/tag.html",
-        {"name": tag.name if tag else name, "statuses": statuses, "following": following,
-         "draft": f"#{tag.name if tag else name} ",
-         "next_max_id": posts[-1].id if len(posts) == page.limit else None},
-    )  # fmt: skip
+        {
+            "name": tag.name if tag else name,
+            "statuses": statuses,
+            "following": following,
+            "draft": f"#{tag.name if tag else name} ",
+            "next_max_id": posts[-1].id if len(posts) == page.limit else None,
+        },
+    )
 
 
 @router.post("/tags/{name}/follow")
@@ -113,9 +122,13 @@ async def permalink(
     return render(
         request,
         "posts/thread.html",
-        {"ancestors": rendered[:n], "status": rendered[n], "descendants": rendered[n + 1 :],
-         "reply_draft": _reply_draft(rendered[n], viewer)},
-    )  # fmt: skip
+        {
+            "ancestors": rendered[:n],
+            "status": rendered[n],
+            "descendants": rendered[n + 1 :],
+            "reply_draft": _reply_draft(rendered[n], viewer),
+        },
+    )
 
 
 def _reply_draft(status: dict[str, Any], viewer: Account | None) -> str:
@@ -146,10 +159,14 @@ async def compose(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respon
         return render(
             request,
             "posts/compose_error.html",
-            {"error": exc.message, "draft": form.get("status", ""), "next": back,
-             "in_reply_to_id": form.get("in_reply_to_id", "")},
+            {
+                "error": exc.message,
+                "draft": form.get("status", ""),
+                "next": back,
+                "in_reply_to_id": form.get("in_reply_to_id", ""),
+            },
             status=exc.status,
-        )  # fmt: skip
+        )
     return see_other(back if form.get("stay") else f"/@{viewer.handle}/{post.id}")
 
 

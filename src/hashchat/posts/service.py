@@ -79,7 +79,7 @@ def encode(entity: object) -> str:
 
 def _insert_ignore(session: AsyncSession, table: type[Favourite]) -> Any:
     """INSERT that does nothing when the row exists (a double like from two tabs at once)."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return pg_insert(table).on_conflict_do_nothing()
     return sqlite_insert(table).on_conflict_do_nothing()
 
@@ -128,7 +128,7 @@ async def create_post(
             if parent.reblog_of_id is not None:  # replying to a repost replies to its original
                 parent = await _live_post(session, parent.reblog_of_id, field="in_reply_to_id")
         post_id = await take_ids(session, 1)
-        tags = {}
+        tags: dict[str, str] = {}
         for entity in checked.entities:
             if entity.kind == "hashtag":
                 tags.setdefault(normalize_tag(entity.text), entity.text)
@@ -345,7 +345,9 @@ async def unfavourite(*, db: Database, account: Account, post_id: object) -> Pos
         if post.reblog_of_id is not None:
             post = await _live_post(session, post.reblog_of_id, field="id")
         result = await session.execute(
-            delete(Favourite).where(Favourite.post_id == post.id, Favourite.account_id == account.id)
+            delete(Favourite).where(
+                Favourite.post_id == post.id, Favourite.account_id == account.id
+            )
         )
         if getattr(result, "rowcount", 0):
             await _bump(session, post, "favourites_count", -1)

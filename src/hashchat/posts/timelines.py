@@ -7,8 +7,9 @@ Pagination is Mastodon's: ``max_id`` (older than), ``since_id`` (newer than, new
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts.models import Follow, TagFollow
@@ -28,9 +29,13 @@ class Page:
 
     @classmethod
     def parse(
-        cls, *, max_id: object = None, since_id: object = None, min_id: object = None,
+        cls,
+        *,
+        max_id: object = None,
+        since_id: object = None,
+        min_id: object = None,
         limit: object = None,
-    ) -> Page:  # fmt: skip
+    ) -> Page:
         def as_id(value: object, name: str) -> int | None:
             if value in (None, ""):
                 return None
@@ -51,11 +56,12 @@ class Page:
             if size < 1:
                 raise Invalid("limit must be at least 1", field="limit")
             size = min(size, MAX_LIMIT)
-        return cls(as_id(max_id, "max_id"), as_id(since_id, "since_id"), as_id(min_id, "min_id"),
-                   size)  # fmt: skip
+        return cls(
+            as_id(max_id, "max_id"), as_id(since_id, "since_id"), as_id(min_id, "min_id"), size
+        )
 
 
-async def _run(session: AsyncSession, ids: Select[tuple[int]], page: Page) -> list[Post]:
+async def _run(session: AsyncSession, ids: Select[Any], page: Page) -> list[Post]:
     """Apply the page to a query of post ids (column labelled ``id``) and load the posts."""
     sub = ids.subquery()
     query = select(sub.c.id)
@@ -74,7 +80,7 @@ async def _run(session: AsyncSession, ids: Select[tuple[int]], page: Page) -> li
     return [posts[i] for i in sorted(chosen, reverse=True) if i in posts]
 
 
-def _visible() -> list[object]:
+def _visible() -> list[ColumnElement[bool]]:
     return [Post.deleted_at.is_(None)]
 
 

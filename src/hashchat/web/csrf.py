@@ -26,7 +26,7 @@ def _cookie_value(scope: Scope) -> str | None:
             jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - a malformed cookie header is just no cookie
+            except Exception:
                 return None
             if COOKIE in jar:
                 return jar[COOKIE].value

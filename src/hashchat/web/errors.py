@@ -11,9 +11,13 @@ from hashchat.errors import Conflict, DomainError, RateLimited
 
 
 def error_response(
-    status: int, message: str, *, field: str | None = None, headers: dict[str, str] | None = None,
+    status: int,
+    message: str,
+    *,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
     url: str | None = None,
-) -> JSONResponse:  # fmt: skip
+) -> JSONResponse:
     body: dict[str, object] = {"error": message, "field": field}
     if url:
         body["url"] = url
@@ -58,7 +62,7 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if wants_json(request):
-        return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
+        return error_response(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
     from hashchat.web.templating import render_error
 
     return render_error(request, exc.status_code, str(exc.detail))

@@ -10,8 +10,8 @@ import time
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 
 from hashchat.errors import RateLimited
 
@@ -45,6 +45,4 @@ class RateLimiter:
         if not await self.limiter.hit(item, rule, who):
             stats = await self.limiter.get_window_stats(item, rule, who)
             retry = max(1, int(stats.reset_time - time.time()))
-            raise RateLimited(
-                f"too many requests; try again in {retry} seconds", retry_after=retry
-            )
+            raise RateLimited(f"too many requests; try again in {retry} seconds", retry_after=retry)

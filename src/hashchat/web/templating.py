@@ -38,8 +38,16 @@ def _local_time(value: datetime, zone: str = "UTC", fmt: str = "%d %b %Y, %H:%M"
     return value.astimezone(tz).strftime(fmt)
 
 
+def _when(iso: str, zone: str = "UTC") -> str:
+    """An API timestamp as the reader's wall-clock time ("UTC" named when no zone is known)."""
+    value = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    text = _local_time(value, zone, "%d %b %Y, %H:%M")
+    return f"{text} UTC" if zone == "UTC" else text
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES), context_processors=[_context])
 templates.env.filters["local_time"] = _local_time
+templates.env.filters["when"] = _when
 templates.env.globals["post_max_length"] = 280
 
 

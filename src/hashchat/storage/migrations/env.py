@@ -28,6 +28,9 @@ async def _online() -> None:
     engine = create_async_engine(config.attributes["url"])
     try:
         async with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                # WAL is a property of the file: set once here, it holds for every connection.
+                await connection.exec_driver_sql("PRAGMA journal_mode=WAL")
             await connection.run_sync(_run)
             await connection.commit()
     finally:

@@ -1,0 +1,60 @@
+"""The `hashchat` command: migrations, users and demo content."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.live import LiveServer
+
+
+def cli(tmp_path: Path) -> LiveServer:
+    return LiveServer(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+
+
+def test_db_upgrade_creates_the_schema_in_wal_mode(tmp_path: Path) -> None:
+    result = cli(tmp_path).run_cli("db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "database at revision" in result.stdout
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    assert {"accounts", "posts", "events", "counters"} <= tables
+    assert mode == "wal"
+
+
+def test_users_create_admin_and_errors(tmp_path: Path) -> None:
+    server = cli(tmp_path)
+    made = server.run_cli(
+        "users", "create", "root_admin", "--admin", "--password-stdin", input="a good password\n"
+    )
+    assert made.returncode == 0, made.stderr
+    assert "created @root_admin" in made.stdout and "as admin" in made.stdout
+    again = server.run_cli(
+        "users", "create", "ROOT_ADMIN", "--password-stdin", input="another pw 1\n"
+    )
+    assert again.returncode == 2
+    assert "username: this handle is taken" in again.stderr
+    short = server.run_cli("users", "create", "shorty", "--password-stdin", input="short\n")
+    assert short.returncode == 2 and "password" in short.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        rows = conn.execute("SELECT handle, role FROM accounts").fetchall()
+    assert rows == [("root_admin", "admin")]
+
+
+def test_demo_is_idempotent(tmp_path: Path) -> None:
+    server = cli(tmp_path)
+    first = server.run_cli("demo")
+    assert first.returncode == 0, first.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM posts)"
+        ).fetchone()
+    assert counts[0] >= 10 and counts[1] >= 20
+    second = server.run_cli("demo")
+    assert second.returncode == 0 and "0 people and 0 posts added" in second.stdout
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        again = conn.execute(
+            "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM posts)"
+        ).fetchone()
+    assert again == counts
