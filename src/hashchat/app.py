@@ -46,12 +46,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hashchat.accounts import pages as accounts_pages
     from hashchat.posts import api as posts_api
     from hashchat.posts import pages as posts_pages
+    from hashchat.realtime import api as realtime_api
     from hashchat.web import meta
 
     for router in (
         meta.router,
         accounts_api.router,
         posts_api.router,
+        realtime_api.router,
         accounts_pages.router,
         posts_pages.router,
     ):

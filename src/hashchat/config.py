@@ -30,10 +30,15 @@ class Settings(BaseSettings):
     base_url: str = Field("", description="Public URL, e.g. https://chat.example.org")
     post_max_length: int = Field(280, ge=1, le=10_000)
     redis_url: str = Field("", description="redis://... to carry events between processes")
+    redis_channel: str = Field("hashchat:events", min_length=1, max_length=100)
     sqlite_synchronous: str = Field("FULL", pattern="^(FULL|NORMAL|EXTRA)$")
     registrations_open: bool = True
     rate_limits: bool = Field(True, description="Turn request rate limits on or off.")
     log_level: str = "info"
+    stream_buffer: int = Field(
+        2000, ge=10, le=100_000, description="Messages a slow viewer may fall behind."
+    )
+    stream_heartbeat: float = Field(15.0, gt=0, le=30, description="Seconds between heartbeats.")
 
     @field_validator("base_url")
     @classmethod

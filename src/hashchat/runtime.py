@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hashchat.config import Settings
+from hashchat.realtime.broker import Broker, MemoryBroker
+from hashchat.realtime.hub import Hub
 from hashchat.storage.engine import Database
 from hashchat.web.ratelimit import RateLimiter
+
+
+def make_broker(settings: Settings) -> Broker:
+    if settings.redis_url:
+        from hashchat.realtime.redis import RedisBroker
+
+        return RedisBroker(settings.redis_url, channel=settings.redis_channel)
+    return MemoryBroker()
 
 
 @dataclass
@@ -15,6 +25,9 @@ class Runtime:
     db: Database
     limiter: RateLimiter
     secret_key: str
+    broker: Broker
+    hub: Hub
+    started: bool = field(default=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -22,10 +35,20 @@ class Runtime:
             settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
         limiter = RateLimiter(enabled=settings.rate_limits, redis_url=settings.redis_url)
-        return cls(settings, db, limiter, settings.resolved_secret_key())
+        hub = Hub(db)
+        return cls(
+            settings, db, limiter, settings.resolved_secret_key(), make_broker(settings), hub
+        )
 
     async def start(self) -> None:
-        pass
+        await self.hub.start()
+        await self.broker.start(self.hub.receive)
+        self.db.after_commit = self.broker.publish
+        self.started = True
 
     async def stop(self) -> None:
+        self.db.after_commit = None
+        await self.broker.stop()
+        await self.hub.stop()
         await self.db.dispose()
+        self.started = False

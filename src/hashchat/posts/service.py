@@ -145,15 +145,15 @@ async def create_post(
             return urls.profile(account.handle) if account else None
 
         now = utcnow()
+        # Mastodon's content is a paragraph of HTML; every character of it escaped by us.
+        html = render_html(
+            checked.text, checked.entities, tag_url=urls.tag, mention_url=mention_url
+        )
         post = Post(
             id=post_id,
             account_id=author.id,
             text=checked.text,
-            content_html=str(
-                render_html(
-                    checked.text, checked.entities, tag_url=urls.tag, mention_url=mention_url
-                )
-            ),
+            content_html=f"<p>{html}</p>",
             language=lang,
             in_reply_to_id=parent.id if parent else None,
             in_reply_to_account_id=parent.account_id if parent else None,

@@ -25,6 +25,11 @@ def account_stream(account_id: int) -> str:
     return f"account:{account_id}"
 
 
+def user_stream(account_id: int) -> str:
+    """Events for one person only (their notifications)."""
+    return f"user:{account_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     id: int

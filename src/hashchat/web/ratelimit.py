@@ -30,7 +30,7 @@ class RateLimiter:
         self.enabled = enabled
         storage: Storage
         if redis_url:
-            made = storage_from_string("async+" + redis_url)
+            made = storage_from_string("async+" + redis_url, implementation="redispy")
             assert isinstance(made, Storage)
             storage = made
         else:

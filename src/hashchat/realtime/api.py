@@ -1,0 +1,306 @@
+"""Streams, following Mastodon's streaming API.
+
+SSE: ``GET /api/v1/streaming/hashtag?tag=...`` (several ``tag`` at once is hashchat's mixer),
+``/public``, ``/user``. WebSocket: ``/api/v1/streaming`` with subscribe/unsubscribe messages.
+Every event carries its id (SSE ``id:``, WebSocket ``"id"``); reconnecting with
+``Last-Event-ID`` (SSE) or ``since_id`` (both) replays exactly what was missed, then goes live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from fastapi import APIRouter, Request, WebSocket
+from fastapi.responses import PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from hashchat.accounts import oauth
+from hashchat.accounts.models import Account
+from hashchat.accounts.service import account_for_web_session
+from hashchat.errors import DomainError, Unauthorized
+from hashchat.realtime.envelope import Envelope
+from hashchat.realtime.hub import Hub
+from hashchat.realtime.subscriptions import Subscription, resolve
+from hashchat.realtime.viewer import Outbox, Viewer
+from hashchat.runtime import Runtime
+from hashchat.web.deps import SESSION_COOKIE, AuthDep, RuntimeDep, SessionDep
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["streaming"])
+
+MAX_SUBSCRIPTIONS = 50
+MAX_MESSAGE = 4096
+
+
+class EventStream(Response):
+    """An SSE response fed by an outbox: what is waiting goes out in one write (coalesced),
+    a comment every ``heartbeat`` seconds keeps proxies and clients sure we are here."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, hub: Hub, viewer: Viewer, *, heartbeat: float) -> None:
+        super().__init__(
+            headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
+        )
+        # A stream has no length: drop the Content-Length: 0 of an empty Response.
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
+        self.hub = hub
+        self.viewer = viewer
+        self.heartbeat = heartbeat
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        outbox = self.viewer.outbox
+
+        async def watch_disconnect() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            outbox.close()
+
+        watcher = asyncio.create_task(watch_disconnect())
+        try:
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": self.raw_headers})  # fmt: skip
+            await send({"type": "http.response.body", "body": b"retry: 1000\n:)\n\n",
+                        "more_body": True})  # fmt: skip
+            while not outbox.closed:
+                try:
+                    await asyncio.wait_for(outbox.wakeup.wait(), self.heartbeat)
+                except TimeoutError:
+                    await send({"type": "http.response.body", "body": b":thump\n\n",
+                                "more_body": True})  # fmt: skip
+                    continue
+                items = outbox.take()
+                if outbox.overflowed:
+                    resume = orjson.dumps({"reason": "slow consumer", "resume": True}).decode()
+                    await send({"type": "http.response.body",
+                                "body": f"event: resume\ndata: {resume}\n\n".encode()})  # fmt: skip
+                    return
+                if items:
+                    body = b"".join(i if isinstance(i, bytes) else i.encode() for i in items)
+                    await send({"type": "http.response.body", "body": body, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        except OSError:
+            pass  # the client went away mid-write
+        finally:
+            watcher.cancel()
+            self.hub.detach(self.viewer)
+
+
+def _tags(request: Request) -> list[str]:
+    tags = list(request.query_params.getlist("tag")) + list(request.query_params.getlist("tag[]"))
+    for joined in request.query_params.getlist("tags"):
+        tags += [t for t in joined.split(",") if t.strip()]
+    return tags
+
+
+async def _open_sse(request: Request, rt: Runtime, subscription: Subscription) -> Response:
+    since = request.query_params.get("since_id") or request.headers.get("last-event-id")
+    since_id = await rt.hub.check_since(since)
+    outbox = Outbox(rt.settings.stream_buffer)
+    viewer = Viewer(outbox, subscription.streams, Envelope.sse)
+    await rt.hub.attach(viewer, since_id=since_id)
+    return EventStream(rt.hub, viewer, heartbeat=rt.settings.stream_heartbeat)
+
+
+@router.get("/api/v1/streaming/health", response_class=PlainTextResponse)
+async def health() -> str:
+    return "OK"
+
+
+@router.get("/api/v1/streaming/hashtag")
+@router.get("/api/v1/streaming/hashtag/local")
+async def sse_hashtag(request: Request, rt: RuntimeDep, session: SessionDep) -> Response:
+    """Posts with a hashtag, live. Repeat ``tag`` (or ``tags=a,b``) to follow several chats in
+    one stream; each event is sent once even when it carries several of them."""
+    name = "hashtag:local" if request.url.path.endswith("/local") else "hashtag"
+    subscription = await resolve(session, name=name, tags=_tags(request), account=None)
+    return await _open_sse(request, rt, subscription)
+
+
+@router.get("/api/v1/streaming/public")
+@router.get("/api/v1/streaming/public/local")
+async def sse_public(request: Request, rt: RuntimeDep, session: SessionDep) -> Response:
+    subscription = await resolve(session, name="public", tags=[], account=None)
+    return await _open_sse(request, rt, subscription)
+
+
+@router.get("/api/v1/streaming/user")
+@router.get("/api/v1/streaming/user/notification")
+async def sse_user(
+    request: Request, rt: RuntimeDep, session: SessionDep, auth: AuthDep
+) -> Response:
+    name = "user:notification" if request.url.path.endswith("/notification") else "user"
+    subscription = await resolve(session, name=name, tags=[], account=auth.account)
+    return await _open_sse(request, rt, subscription)
+
+
+# -- WebSocket -----------------------------------------------------------------------------------
+
+
+def origin_allowed(websocket: WebSocket, public_url: str) -> bool:
+    """Browsers send Origin; it must be this site. Native clients send none (they use tokens)."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    public = urlsplit(public_url)
+    if (parts.scheme, parts.netloc) == (public.scheme, public.netloc):
+        return True
+    host = websocket.headers.get("host", "")
+    return parts.netloc == host and parts.scheme in ("http", "https")
+
+
+async def _ws_account(websocket: WebSocket, rt: Runtime) -> tuple[Account | None, str | None]:
+    """Who is connecting: a token (header, Sec-WebSocket-Protocol, or Mastodon's query
+    parameter) or the session cookie. Returns the account and the subprotocol to echo."""
+    token = None
+    subprotocol = None
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+    elif websocket.headers.get("sec-websocket-protocol"):
+        subprotocol = websocket.headers["sec-websocket-protocol"].split(",")[0].strip()
+        token = subprotocol
+    elif websocket.query_params.get("access_token"):
+        token = websocket.query_params["access_token"]
+    async with rt.db.read() as session:
+        if token:
+            bearer = await oauth.resolve_bearer(session, token)
+            if bearer is None:
+                raise Unauthorized("The access token is invalid")
+            return bearer.account, subprotocol
+        cookie = websocket.cookies.get(SESSION_COOKIE)
+        if cookie:
+            return await account_for_web_session(session, cookie), None
+    return None, None
+
+
+class Connection:
+    """One WebSocket: its subscriptions share one outbox and one writer task."""
+
+    def __init__(self, websocket: WebSocket, rt: Runtime, account: Account | None) -> None:
+        self.websocket = websocket
+        self.rt = rt
+        self.account = account
+        self.outbox = Outbox(rt.settings.stream_buffer)
+        self.viewers: dict[tuple[str, frozenset[str]], Viewer] = {}
+
+    async def error(self, message: str, *, status: int = 400, field: str | None = None) -> None:
+        await self.websocket.send_text(
+            orjson.dumps({"error": message, "status": status, "field": field}).decode()
+        )
+
+    async def handle(self, raw: str) -> None:
+        if len(raw) > MAX_MESSAGE:
+            await self.error(f"messages are at most {MAX_MESSAGE} bytes", status=413)
+            return
+        try:
+            message = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            await self.error("messages must be JSON objects")
+            return
+        if not isinstance(message, dict):
+            await self.error("messages must be JSON objects")
+            return
+        kind = message.get("type")
+        if kind not in ("subscribe", "unsubscribe"):
+            await self.error("type must be subscribe or unsubscribe", field="type")
+            return
+        try:
+            await self.apply(kind, message)
+        except DomainError as exc:
+            await self.error(exc.message, status=exc.status, field=exc.field)
+
+    async def apply(self, kind: str, message: dict[str, Any]) -> None:
+        tag = message.get("tag")
+        tags = [tag] if isinstance(tag, str) else ([] if tag is None else [str(tag)])
+        async with self.rt.db.read() as session:
+            subscription = await resolve(
+                session, name=message.get("stream"), tags=tags, account=self.account
+            )
+        if kind == "unsubscribe":
+            viewer = self.viewers.pop(subscription.key, None)
+            if viewer is not None:
+                self.rt.hub.detach(viewer)
+            return
+        if subscription.key in self.viewers:
+            return  # subscribing twice is harmless, as in Mastodon
+        if len(self.viewers) >= MAX_SUBSCRIPTIONS:
+            raise DomainError(f"at most {MAX_SUBSCRIPTIONS} subscriptions on one connection")
+        since_id = await self.rt.hub.check_since(message.get("since_id"))
+        label = subscription.label
+        viewer = Viewer(self.outbox, subscription.streams, lambda e: e.ws(label))
+        self.viewers[subscription.key] = viewer
+        await self.rt.hub.attach(viewer, since_id=since_id)
+
+    async def write(self) -> None:
+        outbox = self.outbox
+        while not outbox.closed:
+            await outbox.wakeup.wait()
+            items = outbox.take()
+            if outbox.overflowed:
+                await self.websocket.send_text(
+                    orjson.dumps({"event": "resume", "payload": "slow consumer"}).decode()
+                )
+                await self.websocket.close(4000, "slow consumer: reconnect with since_id")
+                return
+            for item in items:
+                await self.websocket.send_text(item if isinstance(item, str) else item.decode())
+
+    def close(self) -> None:
+        self.outbox.close()
+        for viewer in self.viewers.values():
+            self.rt.hub.detach(viewer)
+        self.viewers.clear()
+
+
+@router.websocket("/api/v1/streaming")
+async def websocket_stream(websocket: WebSocket) -> None:
+    rt: Runtime = websocket.app.state.runtime
+    if not origin_allowed(websocket, rt.settings.public_url):
+        await websocket.close(code=4003, reason="origin not allowed")
+        return
+    try:
+        account, subprotocol = await _ws_account(websocket, rt)
+    except Unauthorized as exc:
+        await websocket.close(code=4001, reason=exc.message)
+        return
+    await websocket.accept(subprotocol=subprotocol)
+    connection = Connection(websocket, rt, account)
+    writer = asyncio.create_task(connection.write())
+    try:
+        first = websocket.query_params.get("stream")
+        if first:
+            initial = {"type": "subscribe", "stream": first,
+                       "tag": websocket.query_params.get("tag"),
+                       "since_id": websocket.query_params.get("since_id")}  # fmt: skip
+            await connection.handle(orjson.dumps(initial).decode())
+        while True:
+            receiving = asyncio.ensure_future(websocket.receive())
+            done, _ = await asyncio.wait({receiving, writer}, return_when=asyncio.FIRST_COMPLETED)
+            if writer in done:
+                receiving.cancel()
+                break
+            message = receiving.result()
+            if message["type"] == "websocket.disconnect":
+                break
+            if message.get("text") is None:
+                await connection.error("send JSON in text frames, not binary ones")
+                continue
+            await connection.handle(message["text"])
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        connection.close()
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await writer
+        if websocket.client_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await websocket.close()

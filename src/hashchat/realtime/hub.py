@@ -1,0 +1,233 @@
+"""The hub: this process's fan-out of events to its viewers, in id order, with no gap.
+
+Events reach the hub from the broker, possibly out of order (two processes publish at once) and,
+rarely, not at all (a process died between its commit and its publish, or Redis dropped a
+message). Ids are gap-free in commit order (storage/sequence.py), so the hub knows exactly what
+it is waiting for: it passes events on strictly in id order, holds later ones back, and when the
+next id has not arrived within ``gap_timeout`` it reads it from the event log. A watchdog also
+compares the last id with the database now and then, so a lost event at the tail of a quiet
+stream is found too.
+
+Resuming: :meth:`attach` registers the viewer first and notes the last id passed on, then
+replays from the database everything after the client's ``since_id`` up to that id, while live
+events queue behind the replay. Hence exactly the events missed, in order, then the live stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+
+from hashchat.errors import DomainError, Invalid
+from hashchat.realtime.envelope import Envelope
+from hashchat.realtime.events import Event
+from hashchat.realtime.models import EventRow, EventStream
+from hashchat.realtime.viewer import Viewer
+from hashchat.storage.engine import Database
+from hashchat.storage.sequence import Counter, last_id
+
+log = logging.getLogger(__name__)
+REPLAY_PAGE = 500
+PRUNED = "events_pruned_below"
+
+
+class TooOld(DomainError):
+    status = 410
+
+
+def event_from_row(row: EventRow) -> Event:
+    return Event(row.id, row.kind, row.payload, tuple(row.streams.split()))
+
+
+class Hub:
+    def __init__(
+        self, db: Database, *, gap_timeout: float = 0.5, watchdog_interval: float = 1.0
+    ) -> None:
+        self.db = db
+        self.gap_timeout = gap_timeout
+        self.watchdog_interval = watchdog_interval
+        self.last_id = 0
+        self.pending: dict[int, Event] = {}
+        self.subscribers: dict[str, set[Viewer]] = {}
+        self.viewer_count = 0
+        self._gap_task: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self._last_seen = time.monotonic()
+        self._filling = asyncio.Lock()
+        self.delivered = 0
+
+    async def start(self) -> None:
+        async with self.db.read() as session:
+            self.last_id = await last_id(session)
+        self._watchdog = asyncio.create_task(self._watch(), name="hub-watchdog")
+
+    async def stop(self) -> None:
+        for task in (self._gap_task, self._watchdog):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    # -- receiving ---------------------------------------------------------------------------
+
+    def receive(self, events: Iterable[Event]) -> None:
+        """Take events from the broker in any order; pass on every one that is next in line."""
+        self._last_seen = time.monotonic()
+        for event in events:
+            if event.id > self.last_id:
+                self.pending[event.id] = event
+        self._drain()
+
+    def _drain(self) -> None:
+        pending = self.pending
+        while pending:
+            event = pending.pop(self.last_id + 1, None)
+            if event is None:
+                break
+            self.last_id = event.id
+            self._fan_out(event)
+        if pending and (self._gap_task is None or self._gap_task.done()):
+            self._gap_task = asyncio.create_task(self._fill_gap(), name="hub-gap")
+
+    def _fan_out(self, event: Event) -> None:
+        envelope = Envelope(event)
+        subscribers = self.subscribers
+        for stream in event.streams:
+            viewers = subscribers.get(stream)
+            if viewers:
+                for viewer in viewers:
+                    viewer.offer(envelope)
+                self.delivered += len(viewers)
+
+    async def _fill_gap(self) -> None:
+        await asyncio.sleep(self.gap_timeout)
+        if self.pending:
+            await self.catch_up(up_to=min(self.pending) - 1)
+
+    async def catch_up(self, *, up_to: int | None = None) -> None:
+        """Read committed events after ``last_id`` from the database (up to ``up_to``)."""
+        async with self._filling:
+            async with self.db.read() as session:
+                ceiling = await last_id(session) if up_to is None else up_to
+                if ceiling <= self.last_id:
+                    return
+                rows = await session.scalars(
+                    select(EventRow)
+                    .where(EventRow.id > self.last_id, EventRow.id <= ceiling)
+                    .order_by(EventRow.id)
+                )
+                events = [event_from_row(r) for r in rows]
+            if events:
+                log.info("hub: read %d missed events from the log", len(events))
+                self.receive(events)
+            if self.pending and min(self.pending) > self.last_id + 1 and up_to is not None:
+                # The missing ids are not in the log: they were given back by a rollback and
+                # then not yet reused; nothing was committed under them. Skip ahead.
+                self.last_id = min(self.pending) - 1
+                self._drain()
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.watchdog_interval)
+            if time.monotonic() - self._last_seen >= self.watchdog_interval and not self.pending:
+                try:
+                    await self.catch_up()
+                except Exception:
+                    log.warning("hub: watchdog could not read the event log", exc_info=True)
+
+    # -- viewers -----------------------------------------------------------------------------
+
+    def _register(self, viewer: Viewer) -> None:
+        for stream in viewer.streams:
+            self.subscribers.setdefault(stream, set()).add(viewer)
+        self.viewer_count += 1
+
+    def detach(self, viewer: Viewer) -> None:
+        for stream in viewer.streams:
+            viewers = self.subscribers.get(stream)
+            if viewers is not None:
+                viewers.discard(viewer)
+                if not viewers:
+                    del self.subscribers[stream]
+        self.viewer_count -= 1
+
+    async def check_since(self, since_id: object) -> int | None:
+        """Validate a resume point: a whole number, not after the newest committed id, and not
+        before the oldest kept event. Raises Invalid/TooOld naming ``since_id``."""
+        if since_id is None or since_id == "":
+            return None
+        try:
+            value = int(str(since_id))
+        except ValueError:
+            raise Invalid("since_id must be an event id (a number)", field="since_id") from None
+        if value < 0:
+            raise Invalid("since_id must not be negative", field="since_id")
+        async with self.db.read() as session:
+            newest = await last_id(session)
+            pruned = await session.scalar(select(Counter.value).where(Counter.name == PRUNED))
+        if value > newest:
+            raise Invalid(
+                f"since_id {value} is in the future (the newest id is {newest})", field="since_id"
+            )
+        if pruned and value < pruned - 1:
+            raise TooOld(
+                "since_id is older than the history kept for resuming; reload the timeline",
+                field="since_id",
+            )
+        return value
+
+    async def attach(self, viewer: Viewer, *, since_id: int | None = None) -> None:
+        """Start delivering to ``viewer``; with ``since_id``, first everything after it."""
+        if since_id is None:
+            viewer.last_id = self.last_id
+            self._register(viewer)
+            return
+        viewer.hold = []
+        self._register(viewer)  # live events from here on queue behind the replay
+        upto = self.last_id
+        viewer.last_id = since_id
+        try:
+            await self._replay(viewer, since_id, upto)
+        finally:
+            viewer.release()
+
+    async def _replay(self, viewer: Viewer, since_id: int, upto: int) -> None:
+        cursor = since_id
+        streams = sorted(viewer.streams)
+        while cursor < upto and not viewer.outbox.overflowed:
+            async with self.db.read() as session:
+                ids = (
+                    select(EventStream.event_id)
+                    .where(
+                        EventStream.stream.in_(streams),
+                        EventStream.event_id > cursor,
+                        EventStream.event_id <= upto,
+                    )
+                    .distinct()
+                    .order_by(EventStream.event_id)
+                    .limit(REPLAY_PAGE)
+                )
+                rows = list(
+                    await session.scalars(
+                        select(EventRow).where(EventRow.id.in_(ids)).order_by(EventRow.id)
+                    )
+                )
+            if not rows:
+                break
+            for row in rows:
+                envelope = Envelope(event_from_row(row))
+                viewer.last_id = envelope.id
+                viewer.outbox.put(viewer.encode(envelope))
+            cursor = rows[-1].id
+            if len(rows) < REPLAY_PAGE:
+                break
+        viewer.last_id = max(viewer.last_id, upto)
+
+
+def streams_of(events: Sequence[Event]) -> set[str]:
+    return {s for e in events for s in e.streams}

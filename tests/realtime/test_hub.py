@@ -1,0 +1,188 @@
+"""The hub: events in id order with no gap and no duplicate, gaps filled from the event log,
+resume from a past id under concurrent posting, and slow viewers cut loose."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from hashchat.errors import Invalid
+from hashchat.posts import service
+from hashchat.realtime.envelope import Envelope
+from hashchat.realtime.events import Event, tag_stream
+from hashchat.realtime.hub import Hub, TooOld
+from hashchat.realtime.viewer import Outbox, Viewer
+from hashchat.storage.engine import Database
+from hashchat.storage.sequence import Counter
+from tests.conftest import MakeAccount
+
+
+def viewer_of(*streams: str, limit: int = 10_000) -> Viewer:
+    return Viewer(Outbox(limit), frozenset(streams), Envelope.sse)
+
+
+def ids_in(viewer: Viewer) -> list[int]:
+    out = []
+    for item in viewer.outbox.take():
+        text = item.decode() if isinstance(item, bytes) else item
+        out.append(int(text.split("\n", 1)[0].removeprefix("id: ")))
+    return out
+
+
+def hub_of(app: Any) -> Hub:
+    hub: Hub = app.state.runtime.hub
+    return hub
+
+
+async def test_out_of_order_events_are_passed_on_in_order_once(app: Any) -> None:
+    hub = hub_of(app)
+    viewer = viewer_of("tag:a", "tag:b")
+    await hub.attach(viewer)
+    base = hub.last_id
+    e = [Event(base + i, "update", str(base + i), ("tag:a", "tag:b")) for i in (1, 2, 3)]
+    hub.receive([e[2]])
+    hub.receive([e[1], e[2]])  # a duplicate, still waiting for the first
+    assert ids_in(viewer) == []
+    hub.receive([e[0], e[0]])
+    assert ids_in(viewer) == [base + 1, base + 2, base + 3], "in order, each once"
+    hub.detach(viewer)
+
+
+async def test_a_lost_publish_is_read_from_the_event_log(
+    app: Any, db: Database, make_account: MakeAccount
+) -> None:
+    hub = hub_of(app)
+    hub.gap_timeout = 0.05
+    author = await make_account("lossy")
+    viewer = viewer_of(tag_stream("gap"))
+    await hub.attach(viewer)
+    publish = db.after_commit
+    dropped: list[Sequence[Event]] = []
+
+    async def drop_once(events: Sequence[Event]) -> None:
+        dropped.append(events)  # committed, but this process "died" before publishing
+
+    db.after_commit = drop_once
+    lost = await service.create_post(db=db, author=author, text="lost in transit #gap")
+    db.after_commit = publish
+    later = await service.create_post(db=db, author=author, text="arrives #gap")
+    for _ in range(100):
+        if viewer.outbox.items and len(viewer.outbox.items) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert dropped
+    assert ids_in(viewer) == [lost.id, later.id]
+    hub.detach(viewer)
+
+
+async def test_the_watchdog_finds_a_lost_event_at_the_tail(
+    app: Any, db: Database, make_account: MakeAccount
+) -> None:
+    hub = hub_of(app)
+    hub.watchdog_interval = 0.05
+    await hub.stop()
+    await hub.start()  # restart the watchdog with the short interval
+    author = await make_account("quiet")
+    viewer = viewer_of(tag_stream("tail"))
+    await hub.attach(viewer)
+    publish = db.after_commit
+
+    async def drop(events: Sequence[Event]) -> None:
+        return None
+
+    db.after_commit = drop
+    lost = await service.create_post(db=db, author=author, text="nobody published me #tail")
+    db.after_commit = publish
+    for _ in range(100):
+        if viewer.outbox.items:
+            break
+        await asyncio.sleep(0.02)
+    assert ids_in(viewer) == [lost.id]
+    hub.detach(viewer)
+
+
+async def test_resume_replays_exactly_what_was_missed_while_others_post(
+    app: Any, db: Database, make_account: MakeAccount
+) -> None:
+    hub = hub_of(app)
+    authors = [await make_account(f"writer{i}") for i in range(4)]
+    posted: list[int] = []
+
+    async def write(author: Any, n: int) -> None:
+        for i in range(n):
+            text = f"post {i} #busy" if i % 3 else f"elsewhere {i} #quiet"
+            post = await service.create_post(db=db, author=author, text=text)
+            if "#busy" in text:
+                posted.append(post.id)
+
+    first = await service.create_post(db=db, author=authors[0], text="before #busy")
+    writers = [asyncio.create_task(write(a, 15)) for a in authors]
+    await asyncio.sleep(0.05)
+    viewer = viewer_of(tag_stream("busy"))
+    await hub.attach(viewer, since_id=first.id)  # reconnect mid-flood
+    await asyncio.gather(*writers)
+    await asyncio.sleep(0.1)
+    received = ids_in(viewer)
+    assert received == sorted(posted), "every missed and live post, in order, once"
+    assert len(set(received)) == len(received)
+    hub.detach(viewer)
+
+
+async def test_since_id_is_checked(app: Any, db: Database, make_account: MakeAccount) -> None:
+    hub = hub_of(app)
+    author = await make_account("checker")
+    post = await service.create_post(db=db, author=author, text="x")
+    assert await hub.check_since(None) is None
+    assert await hub.check_since(str(post.id)) == post.id
+    for bad, words in [("abc", "a number"), ("-1", "negative"), (str(post.id + 100), "future")]:
+        with pytest.raises(Invalid) as caught:
+            await hub.check_since(bad)
+        assert caught.value.field == "since_id" and words in caught.value.message
+    async with db.write() as session:
+        session.add(Counter(name="events_pruned_below", value=post.id + 1))
+    with pytest.raises(TooOld):
+        await hub.check_since("0")
+    async with db.write() as session:
+        await session.execute(
+            update(Counter).where(Counter.name == "events_pruned_below").values(value=0)
+        )
+
+
+async def test_a_slow_viewer_overflows_alone(
+    app: Any, db: Database, make_account: MakeAccount
+) -> None:
+    hub = hub_of(app)
+    author = await make_account("flood")
+    slow = viewer_of(tag_stream("flood"), limit=5)
+    fast = viewer_of(tag_stream("flood"))
+    await hub.attach(slow)
+    await hub.attach(fast)
+    made = [await service.create_post(db=db, author=author, text=f"{i} #flood") for i in range(12)]
+    assert slow.outbox.overflowed
+    assert len(slow.outbox.items) == 0, "an overflowed viewer holds nothing: memory stays bounded"
+    assert ids_in(fast) == [p.id for p in made]
+    hub.detach(slow)
+    hub.detach(fast)
+
+
+async def test_payloads_are_mastodon_statuses(
+    app: Any, db: Database, make_account: MakeAccount
+) -> None:
+    hub = hub_of(app)
+    author = await make_account("shape")
+    viewer = Viewer(
+        Outbox(), frozenset({tag_stream("shape")}), lambda e: e.ws(("hashtag", "Shape"))
+    )
+    await hub.attach(viewer)
+    post = await service.create_post(db=db, author=author, text="hello #Shape")
+    frame = json.loads(viewer.outbox.take()[0])
+    assert frame["stream"] == ["hashtag", "Shape"] and frame["event"] == "update"
+    assert frame["id"] == str(post.id)
+    status = json.loads(frame["payload"])
+    assert status["id"] == str(post.id) and status["account"]["username"] == "shape"
+    hub.detach(viewer)
