@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from hashchat.accounts import api as accounts_api
     from hashchat.accounts import pages as accounts_pages
+    from hashchat.live import pages as live_pages
     from hashchat.posts import api as posts_api
     from hashchat.posts import pages as posts_pages
     from hashchat.realtime import api as realtime_api
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         realtime_api.router,
         accounts_pages.router,
         posts_pages.router,
+        live_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -100,7 +100,9 @@ def _tags(request: Request) -> list[str]:
 
 
 async def _open_sse(request: Request, rt: Runtime, subscription: Subscription) -> Response:
-    since = request.query_params.get("since_id") or request.headers.get("last-event-id")
+    # A reconnecting EventSource sends Last-Event-ID and repeats its first URL: the header is
+    # the newer of the two.
+    since = request.headers.get("last-event-id") or request.query_params.get("since_id")
     since_id = await rt.hub.check_since(since)
     outbox = Outbox(rt.settings.stream_buffer)
     viewer = Viewer(outbox, subscription.streams, Envelope.sse)

@@ -10,7 +10,7 @@ function localEstimate(text) {
   return n;
 }
 
-export function attachCounter(textarea, counter, { prefix = () => "" } = {}) {
+export function attachCounter(textarea, counter, { prefix = () => "", transform = (t) => t } = {}) {
   let timer = 0;
   let seq = 0;
   const show = (length) => {
@@ -19,7 +19,7 @@ export function attachCounter(textarea, counter, { prefix = () => "" } = {}) {
     counter.classList.toggle("over", left < 0);
   };
   const update = () => {
-    const text = prefix() + textarea.value;
+    const text = transform(prefix() + textarea.value);
     show(localEstimate(text));
     clearTimeout(timer);
     const mine = ++seq;

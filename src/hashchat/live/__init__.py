@@ -1,0 +1,1 @@
+"""Live rooms: one chat's hashtag (or several, in the mixer) as it happens."""

@@ -1,0 +1,92 @@
+"""The live room (``/live/<tag>``) and the mixer (``/live?tags=a,b,c``). Without JavaScript the
+room lists recent posts and can post; with it, posts arrive live (static/js/live.js)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from hashchat.errors import DomainError, Invalid
+from hashchat.live.service import check_room_tags, load_room, with_room_tag
+from hashchat.posts import service
+from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
+from hashchat.web.forms import read_form, safe_next, see_other
+from hashchat.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def room_path(tags: list[str]) -> str:
+    if len(tags) == 1:
+        return f"/live/{quote(tags[0], safe='')}"
+    return f"/live?{urlencode({'tags': ','.join(tags)})}"
+
+
+async def _page(
+    request: Request, session: SessionDep, viewer: ViewerDep, raw_tags: list[str], *,
+    error: str | None = None, draft: str = "", status: int = 200,
+) -> Response:  # fmt: skip
+    tags = check_room_tags(raw_tags)
+    highlight = request.query_params.get("hosts", "").split(",")
+    room = await load_room(
+        session, tags=tags, viewer_id=viewer.id if viewer else None, highlight=highlight
+    )
+    config = {
+        "tags": room.tags,
+        "since": str(room.since_id),
+        "hosts": room.hosts,
+        "viewer": {"id": str(viewer.id), "handle": viewer.handle} if viewer else None,
+        "maxLength": request.app.state.runtime.settings.post_max_length,
+    }
+    return render(
+        request,
+        "live/room.html",
+        {"room": room, "config": config, "path": room_path(room.tags), "error": error,
+         "draft": draft, "mixer": len(room.tags) > 1},
+        status=status,
+    )  # fmt: skip
+
+
+@router.get("/live", response_class=HTMLResponse)
+async def mixer(
+    request: Request, session: SessionDep, viewer: ViewerDep, tags: str = ""
+) -> Response:
+    if not tags.strip():
+        return render(request, "live/pick.html", {})
+    return await _page(request, session, viewer, [tags])
+
+
+@router.get("/live/{tag}", response_class=HTMLResponse)
+async def room(tag: str, request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    return await _page(request, session, viewer, [tag])
+
+
+@router.post("/live/post", response_class=HTMLResponse)
+async def post_in_room(
+    request: Request, rt: RuntimeDep, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """The no-JavaScript way to post in a room: the chosen chat's hashtag is added for you."""
+    form = await read_form(request)
+    tags = check_room_tags([form.get("tags", "")])
+    back = safe_next(form.get("next"), room_path(tags))
+    if viewer is None:
+        return see_other(f"/login?{urlencode({'next': back})}")
+    chat = form.get("chat") or tags[0]
+    if chat not in tags:
+        chat = tags[0]
+    try:
+        if not form.get("status", "").strip():
+            raise Invalid("a post needs some text", field="status")
+        await rt.limiter.hit("post", str(viewer.id))
+        await service.create_post(
+            db=rt.db,
+            author=viewer,
+            text=with_room_tag(form.get("status", ""), chat),
+            in_reply_to_id=form.get("in_reply_to_id") or None,
+        )
+    except DomainError as exc:
+        return await _page(request, session, viewer, tags, error=exc.message,
+                           draft=form.get("status", ""), status=exc.status)  # fmt: skip
+    return see_other(back)

@@ -1,0 +1,94 @@
+"""What a live room needs besides the stream: its recent posts, the point the stream resumes
+from, who to highlight, and the room's hashtag added to what people post."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hashchat.accounts.models import Account
+from hashchat.errors import Invalid
+from hashchat.posts import timelines
+from hashchat.posts.entities import render_statuses
+from hashchat.posts.models import Tag
+from hashchat.storage.sequence import last_id
+from hashchat.text import extract_entities, is_valid_hashtag, normalize_tag
+
+MAX_ROOM_TAGS = 10
+RECENT = 40
+
+
+def check_room_tags(raw: list[str]) -> list[str]:
+    """The room's hashtags as given (without '#'), deduplicated by their folded form."""
+    names: dict[str, str] = {}
+    for item in raw:
+        for part in item.split(","):
+            name = part.strip().lstrip("#")
+            if not name:
+                continue
+            if not is_valid_hashtag("#" + name):
+                raise Invalid(f"#{name} is not a hashtag", field="tags")
+            names.setdefault(normalize_tag(name), name)
+    if not names:
+        raise Invalid("name at least one hashtag", field="tags")
+    if len(names) > MAX_ROOM_TAGS:
+        raise Invalid(f"a mixer joins at most {MAX_ROOM_TAGS} chats", field="tags")
+    return list(names.values())
+
+
+def with_room_tag(text: str, tag: str) -> str:
+    """The post as it should go out: the room's hashtag appended unless the text has it."""
+    key = normalize_tag(tag)
+    present = {normalize_tag(e.text) for e in extract_entities(text) if e.kind == "hashtag"}
+    if key in present:
+        return text
+    return f"{text.rstrip()} #{tag}"
+
+
+@dataclass
+class Room:
+    tags: list[str]
+    since_id: int
+    statuses: list[dict[str, Any]]
+    hosts: dict[str, str] = field(default_factory=dict)  # account id -> "host" / "guest"
+
+
+async def room_hosts(session: AsyncSession, tags: list[str], extra: list[str]) -> dict[str, str]:
+    """Who is highlighted in the room: the chat's hosts and guests (from the directory, when the
+    chat is listed) and anyone named in ``?hosts=`` (TweetChat's "highlight these people")."""
+    hosts: dict[str, str] = {}
+    try:
+        from hashchat.directory.service import roles_for_tags  # type: ignore[attr-defined]
+    except ImportError:
+        roles_for_tags = None
+    if roles_for_tags is not None:
+        hosts.update(await roles_for_tags(session, tags))
+    wanted = {h.strip().lstrip("@").lower() for h in extra if h.strip()}
+    if wanted:
+        rows = await session.scalars(select(Account).where(Account.handle_key.in_(wanted)))
+        for account in rows:
+            hosts.setdefault(str(account.id), "host")
+    return hosts
+
+
+async def load_room(
+    session: AsyncSession, *, tags: list[str], viewer_id: int | None, highlight: list[str]
+) -> Room:
+    # Read the resume point first: a post committed between the two reads comes both in the page
+    # and in the stream, and the page drops the copy; the other order could miss it.
+    since = await last_id(session)
+    posts = await timelines.tag_timeline(
+        session, any_tags=tags, page=timelines.Page(limit=RECENT), include_reblogs=True
+    )
+    statuses = await render_statuses(session, posts, viewer_id=viewer_id)
+    known = {
+        t.key: t.name
+        for t in await session.scalars(
+            select(Tag).where(Tag.key.in_([normalize_tag(t) for t in tags]))
+        )
+    }
+    shown = [known.get(normalize_tag(t), t) for t in tags]
+    return Room(shown, since, statuses, await room_hosts(session, tags, highlight))

@@ -1,0 +1,319 @@
+// The live room: posts arrive over SSE (resuming from the last id after any drop), the room's
+// hashtag is added to what you post, pause holds the flood back, and reply, repost, like and
+// mute work in place. All user text goes into the page as text; post HTML from the server is
+// rebuilt node by node from a whitelist (sanitize), never assigned as innerHTML.
+import { attachCounter } from "./compose.js";
+
+const config = JSON.parse(document.getElementById("room-config").textContent);
+const log = document.querySelector("[data-log]");
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const statusLine = document.querySelector("[data-status]");
+const pauseButton = document.querySelector("[data-pause]");
+const newBadge = document.querySelector("[data-new]");
+const roomTags = config.tags.map((t) => t.toLowerCase());
+const mutedKey = "hashchat.muted";
+const muted = new Set(JSON.parse(localStorage.getItem(mutedKey) || "[]"));
+const held = [];
+let paused = false;
+
+for (const el of document.querySelectorAll(".js-only")) el.classList.add("js-ready");
+
+// -- building posts ----------------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "text") node.textContent = value;
+    else if (key === "class") node.className = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function icon(name) {
+  const paths = {
+    reply: "M10 9V5l-7 7 7 7v-4.1c5 0 8.5 1.6 11 5.1-1-5-4-10-11-11z",
+    repost: "M7 7h10v3l4-4-4-4v3H5v6h2V7zm10 10H7v-3l-4 4 4 4v-3h12v-6h-2v4z",
+    like: "M12 21.35l-1.45-1.32C5.4 15.36 2 12.28 2 8.5 2 5.42 4.42 3 7.5 3c1.74 0 3.41.81 4.5 2.09C13.09 3.81 14.76 3 16.5 3 19.58 3 22 5.42 22 8.5c0 3.78-3.4 6.86-8.55 11.54L12 21.35z",
+  };
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", paths[name]);
+  svg.append(path);
+  return svg;
+}
+
+// Copies only text, line breaks, paragraphs and http(s) links out of server-rendered HTML.
+export function sanitize(html) {
+  const parsed = new DOMParser().parseFromString(html, "text/html");
+  const out = document.createDocumentFragment();
+  const walk = (node, into) => {
+    for (const child of node.childNodes) {
+      if (child.nodeType === Node.TEXT_NODE) into.append(document.createTextNode(child.nodeValue));
+      else if (child.nodeName === "BR") into.append(document.createElement("br"));
+      else if (child.nodeName === "P") walk(child, into.appendChild(document.createElement("p")));
+      else if (child.nodeName === "A") {
+        const href = child.getAttribute("href") || "";
+        if (/^https?:\/\//i.test(href)) {
+          const link = el("a", { href, rel: "nofollow ugc noopener", class: child.className.replace(/[^\w -]/g, "") });
+          link.textContent = child.textContent;
+          into.append(link);
+        } else into.append(document.createTextNode(child.textContent));
+      } else walk(child, into);
+    }
+  };
+  walk(parsed.body, out);
+  return out;
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  dateStyle: "medium", timeStyle: "short", timeZone: document.body.dataset.zone || undefined,
+});
+
+function countButton(act, shown, on) {
+  const form = el("form", { method: "post", class: "inline", "data-act": act,
+    action: `/posts/${shown.id}/${on ? "un" : ""}${act}` });
+  const count = act === "reblog" ? shown.reblogs_count : shown.favourites_count;
+  const button = el("button", { type: "submit", class: `link${on ? " on" : ""}`, "aria-pressed": String(!!on),
+    "aria-label": act === "reblog" ? "Repost" : "Like" },
+    icon(act === "reblog" ? "repost" : "like"), " ",
+    el("span", { "data-count": act === "reblog" ? "reblogs" : "favourites", text: String(count) }));
+  form.append(button);
+  return form;
+}
+
+export function renderPost(status) {
+  const shown = status.reblog || status;
+  const role = config.hosts[shown.account.id];
+  const article = el("article", {
+    class: `post${status.reblog ? " is-reblog" : ""}${role ? " is-host" : ""} arrived`,
+    id: `post-${status.id}`, "data-id": status.id, "data-account": shown.account.id,
+    "data-original": shown.id, tabindex: "-1",
+  });
+  if (status.reblog) {
+    article.append(el("p", { class: "reblogged" }, icon("repost"), " ",
+      el("a", { href: status.account.url, text: status.account.display_name || status.account.username }), " reposted"));
+  }
+  const name = shown.account.display_name || shown.account.username;
+  const handle = el("span", { class: "handle", text: `@${shown.account.acct}` });
+  if (role) handle.append(" ", el("span", { class: "badge role", text: role }));
+  article.append(el("header", {},
+    el("img", { class: "avatar", src: shown.account.avatar, alt: "", width: "40", height: "40" }),
+    el("div", { class: "who" }, el("a", { class: "name", href: shown.account.url, text: name }), handle),
+    el("a", { class: "when", href: shown.url },
+      el("time", { datetime: shown.created_at, text: timeFormat.format(new Date(shown.created_at)) }))));
+  if (roomTags.length > 1) {
+    const chips = el("p", { class: "chats" });
+    for (const tag of shown.tags) {
+      const index = roomTags.indexOf(tag.name.toLowerCase());
+      if (index >= 0) chips.append(el("span", { class: `chip chat-${index}`, text: `#${tag.name}` }));
+    }
+    article.append(chips);
+  }
+  const content = el("div", { class: "content" });
+  content.append(sanitize(shown.content));
+  article.append(content);
+  const actions = el("footer", { class: "actions" },
+    el("a", { href: `${shown.url}#reply`, "data-act": "reply", "aria-label": `Reply to ${shown.account.acct}` },
+      icon("reply"), " ", el("span", { "data-count": "replies", text: String(shown.replies_count) })));
+  if (config.viewer) {
+    actions.append(countButton("reblog", shown, shown.reblogged), countButton("favourite", shown, shown.favourited));
+  } else {
+    actions.append(el("span", {}, icon("repost"), " ", el("span", { "data-count": "reblogs", text: String(shown.reblogs_count) })),
+      el("span", {}, icon("like"), " ", el("span", { "data-count": "favourites", text: String(shown.favourites_count) })));
+  }
+  actions.append(el("button", { type: "button", class: "link js-only js-ready", "data-act": "mute",
+    "aria-label": `Mute @${shown.account.acct} in this room`, text: "Mute" }));
+  article.append(actions);
+  if (muted.has(shown.account.id)) article.classList.add("is-muted");
+  return article;
+}
+
+// -- the stream --------------------------------------------------------------------------------
+
+function show(status) {
+  if (document.getElementById(`post-${status.id}`)) return; // already on the page
+  document.querySelector("[data-empty]")?.remove();
+  log.prepend(renderPost(status));
+}
+
+function setPaused(value) {
+  paused = value;
+  pauseButton.setAttribute("aria-pressed", String(paused));
+  pauseButton.firstChild.textContent = paused ? "Resume " : "Pause ";
+  log.setAttribute("aria-live", paused ? "off" : "polite");
+  if (!paused) {
+    while (held.length) show(held.shift());
+    newBadge.hidden = true;
+  }
+}
+
+function updateBadge() {
+  newBadge.textContent = `${held.length} new`;
+  newBadge.hidden = held.length === 0;
+}
+
+function onUpdate(status) {
+  if (paused) {
+    if (!held.some((s) => s.id === status.id) && !document.getElementById(`post-${status.id}`)) held.push(status);
+    updateBadge();
+  } else show(status);
+}
+
+function onDelete(id) {
+  for (const article of log.querySelectorAll(`[data-id="${CSS.escape(id)}"], [data-original="${CSS.escape(id)}"]`)) article.remove();
+  const index = held.findIndex((s) => s.id === id || s.reblog?.id === id);
+  if (index >= 0) { held.splice(index, 1); updateBadge(); }
+}
+
+function onCounts(status) {
+  for (const article of log.querySelectorAll(`[data-original="${CSS.escape(status.id)}"]`)) {
+    for (const [key, value] of [["replies", status.replies_count], ["reblogs", status.reblogs_count], ["favourites", status.favourites_count]]) {
+      const span = article.querySelector(`[data-count="${key}"]`);
+      if (span) span.textContent = String(value);
+    }
+  }
+}
+
+function connect() {
+  const params = new URLSearchParams();
+  for (const tag of config.tags) params.append("tag", tag);
+  params.set("since_id", config.since);
+  const source = new EventSource(`/api/v1/streaming/hashtag?${params}`);
+  source.addEventListener("open", () => { statusLine.textContent = "Live"; statusLine.dataset.state = "live"; });
+  source.addEventListener("update", (e) => { config.since = e.lastEventId; onUpdate(JSON.parse(e.data)); });
+  source.addEventListener("status.update", (e) => { config.since = e.lastEventId; onCounts(JSON.parse(e.data)); });
+  source.addEventListener("delete", (e) => { config.since = e.lastEventId; onDelete(e.data); });
+  source.addEventListener("resume", () => { statusLine.textContent = "Catching up…"; });
+  source.addEventListener("error", () => {
+    if (source.readyState === EventSource.CLOSED) {
+      // Refused (the resume point is too old, say): start afresh from the page.
+      statusLine.textContent = "Reconnecting…";
+      setTimeout(() => window.location.reload(), 3000);
+    } else {
+      statusLine.textContent = "Reconnecting…"; statusLine.dataset.state = "down";
+    }
+  });
+  return source;
+}
+
+// -- posting and acting in place ---------------------------------------------------------------
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method, credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || `error ${response.status}`);
+  return data;
+}
+
+const compose = document.querySelector("[data-live-compose]");
+if (compose) {
+  compose.dataset.live = "1";
+  const textarea = compose.querySelector("textarea");
+  const counter = compose.querySelector("[data-counter]");
+  const chatSelect = compose.querySelector("[data-chat-select]");
+  const replyId = compose.querySelector("[data-reply-id]");
+  const replying = compose.querySelector("[data-replying]");
+  const chat = () => (chatSelect ? chatSelect.value : config.tags[0]);
+  const hasTag = (text) => new RegExp(`(^|[^\\p{L}\\p{N}_])[#＃]${chat().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}_])`, "iu").test(text);
+  const finalText = (text) => (hasTag(text) ? text : `${text.trimEnd()} #${chat()}`);
+  const recount = attachCounter(textarea, counter, { prefix: () => "", transform: finalText });
+  chatSelect?.addEventListener("change", recount);
+  const cancelReply = () => { replyId.value = ""; replying.hidden = true; };
+  compose.querySelector("[data-cancel-reply]").addEventListener("click", cancelReply);
+  compose.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = textarea.value;
+    if (!text.trim()) { textarea.focus(); return; }
+    const button = compose.querySelector('button[type="submit"]');
+    button.disabled = true;
+    compose.querySelector(".field-error")?.remove();
+    try {
+      const status = await api("POST", "/api/v1/statuses", { status: finalText(text), in_reply_to_id: replyId.value || null });
+      textarea.value = ""; cancelReply(); recount();
+      if (!paused) show(status);
+    } catch (error) {
+      const message = el("p", { class: "field-error", role: "alert", text: error.message });
+      textarea.after(message);
+      textarea.setAttribute("aria-invalid", "true");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  textarea.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) compose.requestSubmit();
+  });
+  log.addEventListener("click", (event) => {
+    const reply = event.target.closest('[data-act="reply"]');
+    if (!reply) return;
+    event.preventDefault();
+    const article = reply.closest("article");
+    const handle = article.querySelector(".handle").firstChild.textContent.trim();
+    replyId.value = article.dataset.original;
+    replying.hidden = false;
+    compose.querySelector("[data-reply-to]").textContent = handle;
+    if (!textarea.value.includes(handle)) textarea.value = `${handle} ${textarea.value}`;
+    textarea.focus();
+    recount();
+  });
+}
+
+log.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form[data-act]");
+  if (!form) return;
+  event.preventDefault();
+  const undo = form.getAttribute("action").split("/").pop().startsWith("un");
+  const article = form.closest("article");
+  const act = form.dataset.act;
+  try {
+    let status = await api("POST", `/api/v1/statuses/${article.dataset.original}/${undo ? "un" : ""}${act}`);
+    if (act === "reblog" && status.reblog) status = status.reblog;
+    const on = act === "reblog" ? status.reblogged : status.favourited;
+    form.setAttribute("action", `/posts/${article.dataset.original}/${on ? "un" : ""}${act}`);
+    const button = form.querySelector("button");
+    button.classList.toggle("on", on);
+    button.setAttribute("aria-pressed", String(on));
+    onCounts(status);
+  } catch (error) {
+    statusLine.textContent = error.message;
+  }
+});
+
+log.addEventListener("click", (event) => {
+  const mute = event.target.closest('[data-act="mute"]');
+  if (!mute) return;
+  const id = mute.closest("article").dataset.account;
+  muted.add(id);
+  localStorage.setItem(mutedKey, JSON.stringify([...muted]));
+  applyMutes();
+});
+
+const unmute = document.querySelector("[data-unmute]");
+function applyMutes() {
+  for (const article of log.querySelectorAll("article")) article.classList.toggle("is-muted", muted.has(article.dataset.account));
+  unmute.hidden = muted.size === 0;
+  unmute.textContent = `Unmute all (${muted.size})`;
+}
+unmute.addEventListener("click", () => { muted.clear(); localStorage.removeItem(mutedKey); applyMutes(); });
+
+document.querySelector("[data-hosts-only]").addEventListener("change", (e) => log.classList.toggle("hosts-only", e.target.checked));
+document.querySelector("[data-hide-reblogs]").addEventListener("change", (e) => log.classList.toggle("hide-reblogs", e.target.checked));
+pauseButton.addEventListener("click", () => setPaused(!paused));
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "p") { setPaused(!paused); event.preventDefault(); }
+  if (event.key === "n" && compose) { compose.querySelector("textarea").focus(); event.preventDefault(); }
+});
+
+applyMutes();
+statusLine.textContent = "Connecting…";
+connect();
