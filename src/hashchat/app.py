@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hashchat import __version__
+from hashchat import __version__, logs
 from hashchat.config import Settings, get_settings
 from hashchat.runtime import Runtime
 from hashchat.web import errors
@@ -20,6 +20,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    logs.install()
     runtime = Runtime.from_settings(settings)
 
     @asynccontextmanager

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hashchat.storage.migrate import current, downgrade, upgrade
-from hashchat.storage.models import metadata
+from hashchat.storage.models import include_name, metadata
 
 
 async def test_models_match_the_migrations(database_url: str) -> None:
@@ -17,7 +17,10 @@ async def test_models_match_the_migrations(database_url: str) -> None:
     try:
         async with engine.connect() as conn:
             diff = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"include_name": include_name}),
+                    metadata,
+                )
             )
     finally:
         await engine.dispose()
