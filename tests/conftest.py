@@ -67,6 +67,7 @@ def _configure(data_dir: Path, url: str, **extra: str) -> Settings:
     os.environ["HASHCHAT_RATE_LIMITS"] = "false"
     os.environ["HASHCHAT_REDIS_URL"] = ""
     os.environ["HASHCHAT_SQLITE_SYNCHRONOUS"] = "NORMAL"  # durability has its own test
+    os.environ["HASHCHAT_JOBS"] = "false"  # tests run the reconciler's passes by hand
     for key, value in extra.items():
         os.environ[f"HASHCHAT_{key.upper()}"] = value
     get_settings.cache_clear()
@@ -194,7 +195,7 @@ def new_database(backend: str, directory: Path) -> str:
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[Any]:
     """A `hashchat serve` subprocess on SQLite with a fresh database."""
-    from tests.live import LiveServer
+    from tests.liveserver import LiveServer
 
     server = LiveServer(tmp_path, new_database("sqlite", tmp_path)).start()
     yield server

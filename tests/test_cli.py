@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.live import LiveServer
+from tests.liveserver import LiveServer
 
 
 def cli(tmp_path: Path) -> LiveServer:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from mastodon import Mastodon, MastodonAPIError
 
-from tests.live import LiveServer
+from tests.liveserver import LiveServer
 
 
 def test_mastodon_py_signs_up_posts_and_reads_a_hashtag(live_server: LiveServer) -> None:

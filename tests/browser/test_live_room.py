@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.live import LiveServer
+from tests.liveserver import LiveServer
 
 
 def sign_in(context: BrowserContext, server: LiveServer, handle: str) -> Page:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.live import LiveServer
+from tests.liveserver import LiveServer
 
 
 def test_sign_up_post_and_find_it_on_the_hashtag_page(page: Page, live_server: LiveServer) -> None:

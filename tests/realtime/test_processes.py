@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import _create_postgres_database
-from tests.live import LiveServer
+from tests.liveserver import LiveServer
 from tests.realtime.conftest import sse
 from tests.services import REDIS_URL, missing, port_open
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import new_database
-from tests.live import LiveServer
+from tests.liveserver import LiveServer
 
 
 def token(server: LiveServer) -> str:
