@@ -45,7 +45,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from hashchat.accounts import api as accounts_api
     from hashchat.accounts import pages as accounts_pages
+    from hashchat.directory import api as directory_api
+    from hashchat.directory import pages as directory_pages
     from hashchat.live import pages as live_pages
+    from hashchat.notifications import api as notifications_api
+    from hashchat.notifications import pages as notifications_pages
     from hashchat.posts import api as posts_api
     from hashchat.posts import pages as posts_pages
     from hashchat.realtime import api as realtime_api
@@ -56,9 +60,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts_api.router,
         posts_api.router,
         realtime_api.router,
+        directory_api.router,
+        notifications_api.router,
         accounts_pages.router,
         posts_pages.router,
         live_pages.router,
+        directory_pages.router,
+        notifications_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     registrations_open: bool = True
     rate_limits: bool = Field(True, description="Turn request rate limits on or off.")
     log_level: str = "info"
+    # The chat directory and its background work (directory/, jobs/, notifications/).
+    smtp_url: str = Field(
+        "", description="smtp://user:password@host:port (smtps:// for TLS, ?starttls=1) for email"
+    )
+    smtp_from: str = Field("", description="From address of emails; default hashchat@<host>")
+    jobs: bool = Field(True, description="Run the reconciler loop (reminders, chat health).")
+    jobs_interval: float = Field(10.0, ge=0.05, le=3600, description="Reconciler pass, seconds.")
+    chat_approval: bool = Field(
+        False, description="New chat listings wait for an admin (admins can change it live)."
+    )
     stream_buffer: int = Field(
         2000, ge=10, le=100_000, description="Messages a slow viewer may fall behind."
     )

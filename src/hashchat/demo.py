@@ -93,12 +93,12 @@ TAG_FOLLOWS = [("demo", "writechat"), ("demo", "gardenchat")]
 async def seed(settings: Settings) -> str:
     db = Database(settings.resolved_database_url, sqlite_synchronous="NORMAL")
     try:
-        return await _seed(db)
+        return await _seed(db, settings)
     finally:
         await db.dispose()
 
 
-async def _seed(db: Database) -> str:
+async def _seed(db: Database, settings: Settings | None = None) -> str:
     people: dict[str, Account] = {}
     created_people = 0
     for handle, name, zone, bio in PEOPLE:
@@ -143,7 +143,11 @@ async def _seed(db: Database) -> str:
                 created_posts += 1
             await posts.favourite(db=db, account=people["demo"], post_id=made[0].id)
             await posts.reblog(db=db, account=people["kai"], post_id=made[0].id)
+    from hashchat.config import get_settings
+    from hashchat.directory.demo import seed_directory
+
+    chats = await seed_directory(db, people, settings=settings or get_settings())
     return (
-        f"demo: {created_people} people and {created_posts} posts added "
+        f"demo: {created_people} people and {created_posts} posts added, {chats} chats listed "
         f"(log in as demo / {DEMO_PASSWORD})"
     )

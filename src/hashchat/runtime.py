@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hashchat.config import Settings
 from hashchat.realtime.broker import Broker, MemoryBroker
 from hashchat.realtime.hub import Hub
 from hashchat.storage.engine import Database
 from hashchat.web.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from hashchat.jobs.reconciler import Reconciler
 
 
 def make_broker(settings: Settings) -> Broker:
@@ -28,6 +32,7 @@ class Runtime:
     broker: Broker
     hub: Hub
     started: bool = field(default=False)
+    reconciler: Reconciler | None = field(default=None)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -45,8 +50,22 @@ class Runtime:
         await self.broker.start(self.hub.receive)
         self.db.after_commit = self.broker.publish
         self.started = True
+        if self.settings.jobs:  # HASHCHAT_JOBS=false: tests run the passes by hand
+            self.reconciler = self.make_reconciler()
+            self.reconciler.start()
+
+    def make_reconciler(self) -> Reconciler:
+        from hashchat.jobs.reconciler import Reconciler
+        from hashchat.jobs.steps import default_steps
+
+        return Reconciler(
+            self.db, self.settings, default_steps(), interval=self.settings.jobs_interval
+        )
 
     async def stop(self) -> None:
+        if self.reconciler is not None:
+            await self.reconciler.stop()
+            self.reconciler = None
         self.db.after_commit = None
         await self.broker.stop()
         await self.hub.stop()

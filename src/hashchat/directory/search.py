@@ -1,0 +1,524 @@
+"""Finding chats: full-text search, filters by topic and language, by day and time of day in
+the viewer's own zone, "live now", "starting soon", and the week's agenda.
+
+Day-and-time filters and the agenda read ``chat_occurrences`` (indexed on ``starts_at``): the
+viewer's "Tuesday evenings" over the next five weeks become five intervals of instants, each
+computed in the viewer's zone for its own date, so a daylight-saving change on either side
+(the viewer's or the chat's) is already accounted for. Full-text search is SQLite FTS5 (with
+the Porter stemmer) or PostgreSQL's ``english`` configuration over the same weighted document:
+hashtag and title, then topics, then the description; every word typed matches as a prefix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hashchat.accounts.validation import time_zones
+from hashchat.directory.models import Chat, ChatOccurrence, ChatTopic
+from hashchat.directory.schedule import WEEKDAYS, to_instant
+from hashchat.directory.validation import topic_key
+from hashchat.errors import Invalid
+
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+AGENDA_LIMIT, MAX_AGENDA = 200, 1000
+LOOKAHEAD_DAYS = 35  # day/time filters look at the next five weeks (fortnightly, monthly)
+MAX_WITHIN_HOURS = 24 * 7
+
+# The parts of a day, in the viewer's zone: [from, to), "to" before "from" runs past midnight.
+PARTS_OF_DAY = {
+    "morning": (time(6), time(12)),
+    "afternoon": (time(12), time(17)),
+    "evening": (time(17), time(22)),
+    "night": (time(22), time(6)),
+}
+DAY_WORDS = {
+    **{d.lower(): i for i, d in enumerate(WEEKDAYS)},
+    **{n: i for i, n in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{
+        n: i
+        for i, n in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+}
+STATUS_FILTERS = ("listed", "active", "inactive", "paused", "retired", "all")
+
+# Must stay the very expression of the GIN index made by migration 0002 (PostgreSQL only uses
+# an expression index for a query that repeats the expression).
+PG_DOCUMENT = (
+    "setweight(to_tsvector('english'::regconfig, hashtag), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, title), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, topics), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, description), 'D')"
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    topic: str = ""
+    language: str = ""
+    days: tuple[int, ...] = ()  # 0 = Monday, in the viewer's zone
+    time_from: time | None = None
+    time_to: time | None = None
+    zone: str = "UTC"
+    live: bool = False
+    within_hours: int | None = None
+    status: str = "listed"
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+    @property
+    def by_time(self) -> bool:
+        return bool(self.days) or self.time_from is not None
+
+    def query_items(self) -> dict[str, str]:
+        """The filters as query parameters (for links that keep them)."""
+        items: dict[str, str] = {}
+        if self.q:
+            items["q"] = self.q
+        if self.topic:
+            items["topic"] = self.topic
+        if self.language:
+            items["language"] = self.language
+        if self.days:
+            items["days"] = ",".join(WEEKDAYS[d].lower() for d in self.days)
+        if self.time_from is not None and self.time_to is not None:
+            items["from"] = f"{self.time_from:%H:%M}"
+            items["to"] = f"{self.time_to:%H:%M}"
+        if self.live:
+            items["live"] = "true"
+        if self.within_hours:
+            items["within_hours"] = str(self.within_hours)
+        if self.status != "listed":
+            items["status"] = self.status
+        items["tz"] = self.zone
+        return items
+
+
+def _one(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return "" if value is None else str(value).strip()
+
+
+def _many(data: Mapping[str, Any], *names: str) -> list[str]:
+    found: list[str] = []
+    for name in names:
+        value = data.get(name)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if item not in (None, ""):
+                found += [p.strip() for p in str(item).split(",") if p.strip()]
+    return found
+
+
+def _hour(value: str, field: str) -> time:
+    try:
+        return time.fromisoformat(value if ":" in value else f"{int(value):02d}:00")
+    except ValueError:
+        raise Invalid(f"{value!r} is not a time of day such as 19:00", field=field) from None
+
+
+def _flag(value: str, field: str) -> bool:
+    if value.lower() in ("", "0", "false", "no", "off"):
+        return False
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    raise Invalid(f"{field} is true or false", field=field)
+
+
+def parse_filters(data: Mapping[str, Any], *, zone: str) -> Filters:
+    """Filters from query parameters (the API's and the pages' alike); ``zone`` is the
+    viewer's (a ``tz`` parameter overrides it)."""
+    tz = _one(data, "tz") or zone
+    if tz not in time_zones():
+        raise Invalid(f"{tz!r} is not an IANA time zone (for example Europe/London)", field="tz")
+    days: list[int] = []
+    for word in _many(data, "days", "day"):
+        if word.lower() not in DAY_WORDS:
+            raise Invalid(f"{word!r} is not a day of the week", field="days")
+        days.append(DAY_WORDS[word.lower()])
+    time_from = time_to = None
+    part = _one(data, "time")
+    if part:
+        if part not in PARTS_OF_DAY:
+            raise Invalid(
+                "time is morning, afternoon, evening or night (or use from and to)", field="time"
+            )
+        time_from, time_to = PARTS_OF_DAY[part]
+    if _one(data, "from") or _one(data, "to"):
+        if not (_one(data, "from") and _one(data, "to")):
+            raise Invalid("give both from and to (such as 19:00 and 21:00)", field="from")
+        time_from, time_to = _hour(_one(data, "from"), "from"), _hour(_one(data, "to"), "to")
+        if time_from == time_to:
+            raise Invalid("from and to are the same time", field="to")
+    within = _one(data, "within_hours")
+    within_hours = None
+    if within:
+        try:
+            within_hours = int(within)
+        except ValueError:
+            raise Invalid("within_hours is a number of hours", field="within_hours") from None
+        if not 1 <= within_hours <= MAX_WITHIN_HOURS:
+            raise Invalid(f"within_hours is between 1 and {MAX_WITHIN_HOURS}", field="within_hours")
+    status = _one(data, "status") or "listed"
+    if status not in STATUS_FILTERS:
+        raise Invalid(f"status is one of {', '.join(STATUS_FILTERS)}", field="status")
+    limit, offset = DEFAULT_LIMIT, 0
+    try:
+        if _one(data, "limit"):
+            limit = max(1, min(int(_one(data, "limit")), MAX_LIMIT))
+        if _one(data, "offset"):
+            offset = max(0, int(_one(data, "offset")))
+    except ValueError:
+        raise Invalid("limit and offset are numbers", field="limit") from None
+    q = " ".join(_one(data, "q").split())[:200]
+    return Filters(
+        q=q,
+        topic=_one(data, "topic").lstrip("#")[:40],
+        language=_one(data, "language").lower()[:16],
+        days=tuple(sorted(set(days))),
+        time_from=time_from,
+        time_to=time_to,
+        zone=tz,
+        live=_flag(_one(data, "live"), "live"),
+        within_hours=within_hours,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def viewer_intervals(
+    filters: Filters, *, now: datetime, days: int = LOOKAHEAD_DAYS
+) -> list[tuple[datetime, datetime]]:
+    """The viewer's chosen days and times over the next ``days`` days, as UTC intervals, each
+    computed in the viewer's zone for its own date."""
+    zone = ZoneInfo(filters.zone)
+    today = now.astimezone(zone).date()
+    start_t = filters.time_from or time(0)
+    intervals: list[tuple[datetime, datetime]] = []
+    for n in range(-1, days + 1):
+        day = today + timedelta(days=n)
+        if filters.days and day.weekday() not in filters.days:
+            continue
+        begin = datetime.combine(day, start_t)
+        if filters.time_to is None:
+            end = datetime.combine(day + timedelta(days=1), time(0))
+        elif filters.time_to <= start_t:
+            end = datetime.combine(day + timedelta(days=1), filters.time_to)
+        else:
+            end = datetime.combine(day, filters.time_to)
+        intervals.append((to_instant(begin, zone), to_instant(end, zone)))
+    return intervals
+
+
+def _fts_words(q: str) -> list[str]:
+    return _WORD.findall(q)[:12]
+
+
+def _match_sqlite(q: str) -> str:
+    # Each word quoted (so no word is an FTS5 operator) and matched as a prefix.
+    return " ".join('"' + w.replace('"', '""') + '"*' for w in _fts_words(q))
+
+
+def _match_postgres(q: str) -> str:
+    return " & ".join(f"{w}:*" for w in _fts_words(q))
+
+
+def status_clause(filters: Filters) -> list[ColumnElement[bool]]:
+    listed = Chat.review == "approved"
+    return {
+        "listed": [listed, Chat.status != "retired"],
+        "active": [listed, Chat.status == "active", Chat.inactive_since.is_(None)],
+        "inactive": [listed, Chat.status == "active", Chat.inactive_since.is_not(None)],
+        "paused": [listed, Chat.status == "paused"],
+        "retired": [listed, Chat.status == "retired"],
+        "all": [listed],
+    }[filters.status]
+
+
+@dataclass
+class Found:
+    chats: list[Chat]
+    total: int
+    live_ids: set[int] = field(default_factory=set)
+
+
+def _filtered(session: AsyncSession, filters: Filters, now: datetime) -> tuple[Select[Any], Any]:
+    """The chats query (without order and paging) and the rank column (None without q)."""
+    query = select(Chat).where(*status_clause(filters))
+    rank: Any = None
+    words = _fts_words(filters.q)
+    if words:
+        if session.get_bind().dialect.name == "postgresql":
+            tsquery = func.to_tsquery(
+                literal_column("'english'::regconfig"), _match_postgres(filters.q)
+            )
+            document: ColumnElement[Any] = literal_column(f"({PG_DOCUMENT})")
+            query = query.where(document.op("@@")(tsquery))
+            rank = -func.ts_rank_cd(document, tsquery)
+        else:
+            fts = (
+                text(
+                    "SELECT rowid AS id, bm25(chats_fts, 10.0, 6.0, 3.0, 1.0) AS rank "
+                    "FROM chats_fts WHERE chats_fts MATCH :match"
+                )
+                .bindparams(match=_match_sqlite(filters.q))
+                .columns(id=Integer, rank=Float)
+                .subquery("fts")
+            )
+            query = query.join(fts, fts.c.id == Chat.id)
+            rank = fts.c.rank  # bm25: lower is better
+    if filters.topic:
+        query = query.where(
+            Chat.id.in_(select(ChatTopic.chat_id).where(ChatTopic.key == topic_key(filters.topic)))
+        )
+    if filters.language:
+        query = query.where(Chat.language == filters.language)
+    occurrence_filters: list[ColumnElement[bool]] = []
+    if filters.by_time:
+        occurrence_filters.append(
+            or_(
+                *(
+                    and_(ChatOccurrence.starts_at >= a, ChatOccurrence.starts_at < b)
+                    for a, b in viewer_intervals(filters, now=now)
+                )
+            )
+        )
+        occurrence_filters.append(ChatOccurrence.starts_at >= now)
+    if filters.live:
+        occurrence_filters.append(
+            and_(
+                ChatOccurrence.starts_at <= now,
+                ChatOccurrence.starts_at > now - timedelta(days=1),
+                ChatOccurrence.ends_at > now,
+            )
+        )
+    if filters.within_hours:
+        occurrence_filters.append(
+            and_(
+                ChatOccurrence.starts_at > now,
+                ChatOccurrence.starts_at <= now + timedelta(hours=filters.within_hours),
+            )
+        )
+    for clause in occurrence_filters:
+        query = query.where(Chat.id.in_(select(ChatOccurrence.chat_id).where(clause)))
+    return query, rank
+
+
+async def search_chats(session: AsyncSession, filters: Filters, *, now: datetime) -> Found:
+    """One page of chats matching ``filters``. Order: active before "may be inactive" before
+    paused and retired; then the best text match; then the soonest."""
+    query, rank = _filtered(session, filters, now)
+    total = int(
+        await session.scalar(
+            select(func.count()).select_from(query.with_only_columns(Chat.id).subquery())
+        )
+        or 0
+    )
+    standing = case(
+        (Chat.status == "retired", 3),
+        (Chat.status == "paused", 2),
+        (Chat.inactive_since.is_not(None), 1),
+        else_=0,
+    )
+    order: list[Any] = [standing]
+    if rank is not None:
+        order.append(rank)
+    order += [Chat.next_start.is_(None), Chat.next_start, Chat.id]
+    chats = list(
+        await session.scalars(query.order_by(*order).limit(filters.limit).offset(filters.offset))
+    )
+    return Found(chats, total, await live_ids(session, [c.id for c in chats], now=now))
+
+
+async def live_ids(session: AsyncSession, chat_ids: list[int], *, now: datetime) -> set[int]:
+    """Which of these chats are under way at ``now``."""
+    if not chat_ids:
+        return set()
+    rows = await session.scalars(
+        select(ChatOccurrence.chat_id).where(
+            ChatOccurrence.chat_id.in_(chat_ids),
+            ChatOccurrence.starts_at <= now,
+            ChatOccurrence.starts_at > now - timedelta(days=1),
+            ChatOccurrence.ends_at > now,
+        )
+    )
+    return set(rows)
+
+
+# -- the agenda ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One occurrence in the viewer's zone."""
+
+    chat: Chat
+    starts_at: datetime
+    ends_at: datetime
+    local_start: datetime  # aware, in the viewer's zone
+    local_end: datetime
+    moved: bool
+    live: bool
+
+
+@dataclass
+class Day:
+    date: date
+    slots: list[Slot]
+
+
+@dataclass
+class Agenda:
+    start: date
+    zone: str
+    days: list[Day]
+    total: int
+    shown: int
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
+
+    @property
+    def previous(self) -> date:
+        return self.start - timedelta(days=7)
+
+    @property
+    def next(self) -> date:
+        return self.start + timedelta(days=7)
+
+
+async def occurrences_between(
+    session: AsyncSession,
+    filters: Filters,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    limit: int,
+) -> tuple[list[tuple[ChatOccurrence, Chat]], int]:
+    """Occurrences starting in [start, end) of the chats matching ``filters`` (only active,
+    listed chats have occurrences ahead), in time order; and how many there are in all."""
+    chats, _rank = _filtered(session, filters, now)
+    ids = chats.with_only_columns(Chat.id).subquery()
+    base = (
+        select(ChatOccurrence, Chat)
+        .join(Chat, Chat.id == ChatOccurrence.chat_id)
+        .where(
+            ChatOccurrence.starts_at >= start,
+            ChatOccurrence.starts_at < end,
+            ChatOccurrence.chat_id.in_(select(ids.c.id)),
+        )
+    )
+    if filters.status == "listed":
+        base = base.where(Chat.status == "active")
+    total = int(
+        await session.scalar(
+            select(func.count()).select_from(
+                base.with_only_columns(ChatOccurrence.chat_id).subquery()
+            )
+        )
+        or 0
+    )
+    rows = await session.execute(
+        base.order_by(ChatOccurrence.starts_at, Chat.inactive_since.is_not(None), Chat.id).limit(
+            limit
+        )
+    )
+    return [(o, c) for o, c in rows], total
+
+
+async def agenda(
+    session: AsyncSession,
+    filters: Filters,
+    *,
+    start: date | None,
+    now: datetime,
+    limit: int = AGENDA_LIMIT,
+) -> Agenda:
+    """Seven days of occurrences in the viewer's zone, day by day, from ``start`` (today by
+    default: a week ahead is what people plan with; earlier weeks are history)."""
+    zone = ZoneInfo(filters.zone)
+    start_day = start or now.astimezone(zone).date()
+    begin = to_instant(datetime.combine(start_day, time(0)), zone)
+    end = to_instant(datetime.combine(start_day + timedelta(days=7), time(0)), zone)
+    rows, total = await occurrences_between(
+        session, filters, start=begin, end=end, now=now, limit=min(limit, MAX_AGENDA)
+    )
+    days = [Day(start_day + timedelta(days=i), []) for i in range(7)]
+    for occurrence, chat in rows:
+        local_start = occurrence.starts_at.astimezone(zone)
+        index = (local_start.date() - start_day).days
+        if 0 <= index < 7:
+            days[index].slots.append(
+                Slot(
+                    chat=chat,
+                    starts_at=occurrence.starts_at,
+                    ends_at=occurrence.ends_at,
+                    local_start=local_start,
+                    local_end=occurrence.ends_at.astimezone(zone),
+                    moved=occurrence.moved,
+                    live=occurrence.starts_at <= now < occurrence.ends_at,
+                )
+            )
+    return Agenda(start_day, filters.zone, days, total, len(rows))
+
+
+async def live_now(
+    session: AsyncSession, *, now: datetime, limit: int = 12
+) -> list[tuple[ChatOccurrence, Chat]]:
+    """Occurrences under way at ``now`` (a chat lasts a day at most)."""
+    rows = await session.execute(
+        select(ChatOccurrence, Chat)
+        .join(Chat, Chat.id == ChatOccurrence.chat_id)
+        .where(
+            ChatOccurrence.starts_at <= now,
+            ChatOccurrence.starts_at > now - timedelta(days=1),
+            ChatOccurrence.ends_at > now,
+            Chat.review == "approved",
+            Chat.status == "active",
+        )
+        .order_by(ChatOccurrence.starts_at, Chat.id)
+        .limit(limit)
+    )
+    return [(o, c) for o, c in rows]
+
+
+async def starting_soon(
+    session: AsyncSession, *, now: datetime, hours: int = 3, limit: int = 12
+) -> list[tuple[ChatOccurrence, Chat]]:
+    rows, _ = await occurrences_between(
+        session,
+        Filters(),
+        start=now + timedelta(seconds=1),
+        end=now + timedelta(hours=hours),
+        now=now,
+        limit=limit,
+    )
+    return rows

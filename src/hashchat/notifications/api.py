@@ -1,0 +1,115 @@
+"""Mastodon's notifications and markers API: GET /api/v1/notifications (with its paging and
+type filters), one notification, dismiss, clear, the unread count, and read markers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from hashchat.notifications import service
+from hashchat.web.deps import ReadUser, RuntimeDep, SessionDep, WriteUser
+from hashchat.web.params import read_params
+
+router = APIRouter(tags=["notifications"])
+
+
+@router.get("/api/v1/notifications")
+async def list_notifications(
+    request: Request, session: SessionDep, viewer: ReadUser
+) -> JSONResponse:
+    """Newest first; ``max_id``/``since_id``/``min_id``/``limit`` and ``types[]`` /
+    ``exclude_types[]`` as in Mastodon, with a ``Link`` header."""
+    params = await read_params(request, body=False)
+    page = service.parse_page(
+        max_id=params.get("max_id"),
+        since_id=params.get("since_id"),
+        min_id=params.get("min_id"),
+        limit=params.get("limit"),
+    )
+    listed = await service.list_notifications(
+        session,
+        account_id=viewer.id,
+        page=page,
+        types=service.check_types(params.get("types"), field="types"),
+        exclude_types=service.check_types(params.get("exclude_types"), field="exclude_types"),
+    )
+    headers = {}
+    rows = listed.notifications
+    if rows:
+        base = str(request.url.remove_query_params(["max_id", "min_id", "since_id"]))
+        join = "&" if "?" in base else "?"
+        headers["Link"] = ", ".join(
+            [
+                f'<{base}{join}{urlencode({"max_id": rows[-1].id})}>; rel="next"',
+                f'<{base}{join}{urlencode({"min_id": rows[0].id})}>; rel="prev"',
+            ]
+        )
+    return JSONResponse(listed.entities(viewer), headers=headers)
+
+
+@router.get("/api/v1/notifications/unread_count")
+async def unread_count(session: SessionDep, viewer: ReadUser) -> dict[str, int]:
+    """Notifications newer than the ``notifications`` read marker."""
+    return {"count": await service.unread_count(session, account_id=viewer.id)}
+
+
+@router.post("/api/v1/notifications/clear")
+async def clear(rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    await service.clear(db=rt.db, account_id=viewer.id)
+    return {}
+
+
+@router.get("/api/v1/notifications/{notification_id}")
+async def get_notification(
+    notification_id: str, session: SessionDep, viewer: ReadUser
+) -> dict[str, Any]:
+    listed = await service.get_notification(
+        session, account_id=viewer.id, notification_id=notification_id
+    )
+    return listed.entities(viewer)[0]
+
+
+@router.post("/api/v1/notifications/{notification_id}/dismiss")
+async def dismiss(notification_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    await service.dismiss(db=rt.db, account_id=viewer.id, notification_id=notification_id)
+    return {}
+
+
+def _marker(marker: Any) -> dict[str, Any]:
+    from hashchat.accounts.entities import _iso
+
+    return {
+        "last_read_id": str(marker.last_read_id),
+        "version": marker.version,
+        "updated_at": _iso(marker.updated_at),
+    }
+
+
+@router.get("/api/v1/markers")
+async def get_markers(request: Request, session: SessionDep, viewer: ReadUser) -> dict[str, Any]:
+    params = await read_params(request, body=False)
+    wanted = params.get("timeline") or []
+    markers = await service.get_markers(
+        session, account_id=viewer.id, timelines=wanted if isinstance(wanted, list) else [wanted]
+    )
+    return {name: _marker(m) for name, m in markers.items()}
+
+
+@router.post("/api/v1/markers")
+async def save_markers(request: Request, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    """``notifications[last_read_id]`` (form) or ``{"notifications": {"last_read_id": ..}}``."""
+    params = await read_params(request)
+    saved: dict[str, Any] = {}
+    for timeline in service.TIMELINES:
+        value = params.get(timeline)
+        last = value.get("last_read_id") if isinstance(value, dict) else None
+        last = last or params.get(f"{timeline}[last_read_id]")
+        if last is not None:
+            marker = await service.save_marker(
+                db=rt.db, account_id=viewer.id, timeline=timeline, last_read_id=last
+            )
+            saved[timeline] = _marker(marker)
+    return saved
