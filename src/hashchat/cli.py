@@ -11,12 +11,14 @@ import typer
 from rich.console import Console
 
 from hashchat.config import get_settings
+from hashchat.directory.cli import chats_app
 
 app = typer.Typer(help="hashchat: hashtag chats, live and afterwards.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(chats_app, name="chats")
 console = Console()
 err = Console(stderr=True)
 

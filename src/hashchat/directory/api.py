@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -15,7 +16,7 @@ from hashchat.accounts.models import Account
 from hashchat.directory import csvio, follows, links, listing, search, service
 from hashchat.directory.entities import occurrence_entity
 from hashchat.directory.models import Chat
-from hashchat.directory.schedule import MAX_EXPANSION, parse_date
+from hashchat.directory.schedule import MAX_EXPANSION, parse_date, to_instant
 from hashchat.directory.schemas import (
     ApprovalIn,
     ChatFieldsIn,
@@ -170,12 +171,12 @@ async def import_chats(request: Request, rt: RuntimeDep, viewer: WriteUser) -> J
     partial = request.query_params.get("partial", "").lower() in ("1", "true", "yes")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise Invalid("attach the CSV file as 'file'", field="file")
-        raw = await upload.read()
-        partial = partial or str(form.get("partial", "")).lower() in ("1", "true", "yes", "on")
+        async with request.form() as form:  # closes the uploaded file's temporary copy
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise Invalid("attach the CSV file as 'file'", field="file")
+            raw = await upload.read()
+            partial = partial or str(form.get("partial", "")).lower() in ("1", "true", "yes", "on")
     else:
         raw = await request.body()
     try:
@@ -283,27 +284,21 @@ async def review(tag: str, request: Request, rt: RuntimeDep, viewer: WriteUser) 
 async def occurrences(
     tag: str, request: Request, session: SessionDep, viewer: ViewerDep
 ) -> list[dict[str, Any]]:
-    """Occurrences from ``from`` to ``to`` (dates; default: the next eight weeks), in the
-    viewer's zone; at most 1000."""
+    """Occurrences from ``from`` to ``to`` (dates, midnight in the viewer's zone; default: the
+    next eight weeks), at most 1000, each with its times in the viewer's zone."""
     zone, _ = zone_for(request, viewer)
     chat = await service.visible_chat(session, tag, viewer)
     schedule = (await listing.schedules_of(session, [chat]))[chat.id]
     now = utcnow()
     params = request.query_params
-    start = (
-        datetime.combine(parse_date(params["from"], field="from"), datetime.min.time()).replace(
-            tzinfo=schedule.zone
-        )
-        if params.get("from")
-        else now
-    )
-    end = (
-        datetime.combine(parse_date(params["to"], field="to"), datetime.min.time()).replace(
-            tzinfo=schedule.zone
-        )
-        if params.get("to")
-        else start + timedelta(weeks=8)
-    )
+    here = ZoneInfo(zone)
+
+    def midnight(name: str) -> datetime:
+        day = parse_date(params[name], field=name)
+        return to_instant(datetime.combine(day, datetime.min.time()), here)
+
+    start = midnight("from") if params.get("from") else now
+    end = midnight("to") if params.get("to") else start + timedelta(weeks=8)
     if end <= start:
         raise Invalid("to is after from", field="to")
     if end - start > timedelta(days=366 * 2):

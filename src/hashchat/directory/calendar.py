@@ -93,10 +93,10 @@ def _events(entry: Entry) -> list[Event]:
     rule = _rule(entry)
     if rule is not None:
         main.add("rrule", rule)
-        skipped = sorted(schedule.skipped | set(schedule.moved))
+        skipped = sorted(schedule.skipped)
         if skipped:
-            # Moved occurrences are listed here too: their RECURRENCE-ID events below say where
-            # they went, and a client that ignores those still does not show the old time.
+            # Only skips: a moved occurrence is replaced by its RECURRENCE-ID event below (an
+            # EXDATE for it too would delete the instance that event overrides).
             main.add(
                 "exdate",
                 [datetime.combine(d, schedule.start_time).replace(tzinfo=zone) for d in skipped],

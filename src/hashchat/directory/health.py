@@ -63,6 +63,7 @@ async def measure(*, db: Database, now: datetime) -> int:
                 .where(ChatOccurrence.measured_at.is_(None), ChatOccurrence.ends_at <= now - AFTER)
                 .order_by(ChatOccurrence.ends_at)
                 .limit(BATCH)
+                .with_for_update(skip_locked=True, of=ChatOccurrence)
             )
         ).all()
         chats: set[int] = set()
@@ -81,7 +82,8 @@ async def measure(*, db: Database, now: datetime) -> int:
             )
             chats.add(occurrence.chat_id)
         for chat_id in sorted(chats):
-            chat = await session.get(Chat, chat_id)
+            # Locked, so that two passes judging one chat at once do not both tell its hosts.
+            chat = await session.get(Chat, chat_id, with_for_update=True, populate_existing=True)
             if chat is not None:
                 await judge(session, chat, now=now)
     return len(rows)

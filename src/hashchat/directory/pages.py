@@ -98,7 +98,7 @@ def sparkline(recent: list[dict[str, Any]]) -> dict[str, Any]:
         "width": max(1, len(bars) * (width + gap) - gap),
         "height": 12 + tall + 2,
         "bar_width": width,
-        "summary": ", ".join(b["label"] for b in bars),
+        "summary": ", ".join(str(b["label"]) for b in bars),
         "span": f"{first.day} {first:%b} – {last.day} {last:%b}" if first and last else "",
     }
 
@@ -552,21 +552,26 @@ async def import_form(request: Request, viewer: ViewerDep) -> Response:
 
 @router.post("/chats/import", response_class=HTMLResponse)
 async def import_upload(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Response:
-    form = await request.form()
     from hashchat.web import csrf
 
-    token = form.get(csrf.FIELD)
-    csrf.check(
-        getattr(request.state, "csrf_cookie", None),
-        token if isinstance(token, str) else None,
-        rt.secret_key,
-    )
-    if viewer is None:
-        return see_other("/login?next=/chats/import")
-    if not viewer.is_admin:
-        raise Forbidden("only admins import chats")
-    upload = form.get("file")
-    partial = form.get("partial") in ("on", "1", "true")
+    async with request.form() as form:  # closes the uploaded file's temporary copy
+        token = form.get(csrf.FIELD)
+        csrf.check(
+            getattr(request.state, "csrf_cookie", None),
+            token if isinstance(token, str) else None,
+            rt.secret_key,
+        )
+        if viewer is None:
+            return see_other("/login?next=/chats/import")
+        if not viewer.is_admin:
+            raise Forbidden("only admins import chats")
+        upload = form.get("file")
+        partial = form.get("partial") in ("on", "1", "true")
+        raw = (
+            await upload.read()
+            if upload is not None and not isinstance(upload, str) and upload.filename
+            else None
+        )
     context: dict[str, Any] = {
         "report": None,
         "failed": None,
@@ -574,10 +579,9 @@ async def import_upload(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> 
         "optional": csvio.OPTIONAL,
         "partial": partial,
     }
-    if upload is None or isinstance(upload, str) or not upload.filename:
+    if raw is None:
         context["failed"] = csvio.ImportFailed([csvio.RowError(0, "choose a CSV file to import")])
         return render(request, "directory/import.html", context, status=422)
-    raw = await upload.read()
     try:
         context["report"] = await csvio.import_chats(
             db=rt.db, actor=viewer, raw=raw, partial=partial

@@ -94,9 +94,11 @@ async def replan_chat(session: AsyncSession, chat: Chat, *, now: datetime) -> No
             await _add_unless_present(session, reminder)
 
 
-async def plan(*, db: Database, now: datetime) -> int:
+async def plan(*, db: Database, now: datetime) -> tuple[int, datetime | None]:
     """The reconciler's planning: a reminder for each reminding follow whose chat has moved on
-    to an occurrence it has none for yet. Returns how many it planned."""
+    to an occurrence it has none for yet. Runs after sending, so that a reminder left unsent
+    for the previous occurrence was marked missed before its row is replaced. Returns how many
+    it planned and the earliest of their due times."""
     async with db.write() as session:
         rows = await session.execute(
             select(ChatFollow, Chat)
@@ -115,15 +117,19 @@ async def plan(*, db: Database, now: datetime) -> int:
                 ),
             )
             .limit(BATCH)
+            .with_for_update(skip_locked=True, of=ChatFollow)
         )
         planned = 0
+        earliest: datetime | None = None
         for follow, chat in rows:
             await drop_pending(session, account_id=follow.account_id, chat_id=chat.id)
             reminder = _due(follow, chat, now)
             if reminder is not None:
                 session.add(reminder)
                 planned += 1
-    return planned
+                if earliest is None or reminder.due_at < earliest:
+                    earliest = reminder.due_at
+    return planned, earliest
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +192,7 @@ async def send_due(*, db: Database, settings: Settings, now: datetime) -> Sent:
                 .where(Reminder.sent_at.is_(None), Reminder.due_at <= now)
                 .order_by(Reminder.due_at, Reminder.id)
                 .limit(BATCH)
+                .with_for_update(skip_locked=True)
             )
         )
         for reminder in due:

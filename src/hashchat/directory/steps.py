@@ -34,6 +34,8 @@ async def advance(context: Context) -> Outcome:
                 )
                 .order_by(Chat.id)
                 .limit(BATCH)
+                # Another process's pass may be on the same chats: it takes the others.
+                .with_for_update(skip_locked=True)
             )
         )
         for chat in chats:
@@ -44,7 +46,8 @@ async def advance(context: Context) -> Outcome:
 
 
 async def plan_reminders(context: Context) -> Outcome:
-    return Outcome(await reminders.plan(db=context.db, now=context.now))
+    planned, earliest = await reminders.plan(db=context.db, now=context.now)
+    return Outcome(planned, earliest)
 
 
 async def send_reminders(context: Context) -> Outcome:
@@ -56,9 +59,12 @@ async def measure_health(context: Context) -> Outcome:
     return Outcome(await health.measure(db=context.db, now=context.now))
 
 
+# Sending comes before planning: a reminder still unsent when its occurrence has passed is
+# marked missed before planning replaces it with the next occurrence's. One planned as already
+# due sets the loop's wake-up time to now, so the next pass sends it at once.
 STEPS = [
     Step("directory.occurrences", advance),
-    Step("directory.plan_reminders", plan_reminders),
     Step("directory.send_reminders", send_reminders),
+    Step("directory.plan_reminders", plan_reminders),
     Step("directory.health", measure_health),
 ]

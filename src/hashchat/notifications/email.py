@@ -138,6 +138,7 @@ async def send_due(
                 update(OutgoingEmail)
                 .where(OutgoingEmail.id == email.id, OutgoingEmail.next_attempt_at <= now)
                 .values(next_attempt_at=now + LEASE, attempts=OutgoingEmail.attempts + 1)
+                .execution_options(synchronize_session=False)  # email.attempts: the count before
             )
             if getattr(result, "rowcount", 0):
                 leased.append(email)
