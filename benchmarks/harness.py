@@ -1,14 +1,16 @@
-"""Shared pieces of the benchmarks: a hashchat server in a subprocess (pinned to a core), an
-account with a token, and a light SSE client that timestamps every event it receives."""
+"""Shared pieces of the benchmarks: servers in subprocesses pinned to a core (hashchat, a peer,
+a Redis for the peer that needs one), what the machine is, and process measurements (RSS,
+CPU time) read from /proc."""
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import os
 import platform
+import resource
 import shutil
+import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+SERVER_CORE = "0"
+LOADGEN_CORE = "1"
 
 
 def free_port() -> int:
@@ -28,8 +32,10 @@ def free_port() -> int:
 
 
 def pin(cores: str) -> list[str]:
-    """taskset prefix to pin a process to cores (none when taskset is missing)."""
-    return ["taskset", "-c", cores] if shutil.which("taskset") else []
+    """taskset prefix to pin a process to cores (none when taskset or the cores are missing)."""
+    if not shutil.which("taskset") or (os.cpu_count() or 1) <= max(int(c) for c in cores.split(",")):
+        return []
+    return ["taskset", "-c", cores]
 
 
 def pin_self(core: int) -> None:
@@ -37,25 +43,149 @@ def pin_self(core: int) -> None:
         os.sched_setaffinity(0, {core})
 
 
+def raise_nofile() -> None:
+    """Open-file limit up to the hard limit (10,000 viewers need more than the usual 1,024).
+    Used in this process and, as preexec_fn, in every server it starts."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def machine() -> str:
-    mem = ""
+    """One line: cores, CPU, memory, Python."""
+    m = machine_info()
+    return f"{m['cores']} cores ({m['cpu']}), {m['memory']}, Python {m['python']}"
+
+
+def machine_info() -> dict[str, str]:
+    mem_gib = 0.0
+    with contextlib.suppress(OSError), open("/proc/meminfo") as f:
+        mem_gib = int(f.readline().split()[1]) / 1024 / 1024
+    model = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cores": str(os.cpu_count()),
+        "cpu": model,
+        "memory": f"{mem_gib:.0f} GiB",
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "nofile": str(resource.getrlimit(resource.RLIMIT_NOFILE)[1]),
+    }
+
+
+def git_revision() -> str:
+    """The commit measured, with '+ uncommitted changes' when src/ differs from it."""
     try:
-        with open("/proc/meminfo") as f:
-            kb = int(f.readline().split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GiB"
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{rev} + uncommitted changes in src/" if dirty else rev
+
+
+def wait_port(port: int, process: subprocess.Popen[bytes] | None, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            break
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.05)
+    tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+    raise RuntimeError(f"the server on port {port} did not start:\n{tail}")
+
+
+class Proc:
+    """A pinned subprocess whose memory and CPU time can be read."""
+
+    process: subprocess.Popen[bytes] | None = None
+    workdir: Path
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def spawn(self, argv: list[str], env: dict[str, str], core: str, cwd: Path = ROOT) -> None:
+        self.log_path = self.workdir / "server.log"
+        with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [*pin(core), *argv], env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=raise_nofile, start_new_session=True,
+            )  # fmt: skip
+
+    def rss_kib(self) -> int:
+        return rss_kib(self.pid)
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def log_tail(self, size: int = 2000) -> str:
+        path = getattr(self, "log_path", None)
+        return path.read_text(errors="replace")[-size:] if path and path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        if not os.environ.get("HCBENCH_KEEP"):
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def rss_kib(pid: int, field_name: str = "VmRSS") -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        parts = f.read().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50, p99 and max of a list (nearest rank), NaN for an empty one."""
+    if not values:
+        return {"p50": float("nan"), "p99": float("nan"), "max": float("nan")}
+    ordered = sorted(values)
+    n = len(ordered)
+    return {"p50": ordered[(n - 1) // 2], "p99": ordered[min(n - 1, (n * 99) // 100)],
+            "max": ordered[-1]}  # fmt: skip
+
+
+def reset_peak_rss(pid: int) -> bool:
+    """Reset the kernel's high-water mark of a process's RSS (VmHWM); needs Linux 4.0+."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+        return True
     except OSError:
-        pass
-    cpu = platform.processor() or platform.machine()
-    return f"{os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}"
+        return False
 
 
 @dataclass
-class Server:
+class Server(Proc):
+    """`hashchat serve` on SQLite (default) or the database given, rate limits off."""
+
     database_url: str = ""
-    core: str = "0"
+    core: str = SERVER_CORE
     env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="hcbench-")))
 
     @property
@@ -70,20 +200,18 @@ class Server:
             HASHCHAT_PORT=str(self.port), HASHCHAT_RATE_LIMITS="false",
             HASHCHAT_LOG_LEVEL="warning", HASHCHAT_STREAM_BUFFER="100000", **self.env,
         )  # fmt: skip
-        self.log = open(self.workdir / "server.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [*pin(self.core), sys.executable, "-m", "hashchat", "serve"],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        self._env = env
+        self.spawn([sys.executable, "-m", "hashchat", "serve"], env, self.core)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                break
             try:
                 if httpx.get(f"{self.url}/api/v1/instance", timeout=1).status_code == 200:
-                    self._env = env
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise RuntimeError((self.workdir / "server.log").read_text()[-2000:])
+        raise RuntimeError(f"hashchat did not start:\n{self.log_tail()}")
 
     def token(self, handle: str = "bench") -> str:
         subprocess.run(
@@ -100,78 +228,25 @@ class Server:
             "password": "benchmark password", "scope": "read write"})  # fmt: skip
         return str(grant.json()["access_token"])
 
-    def rss_kib(self) -> int:
-        assert self.process is not None
-        with open(f"/proc/{self.process.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
 
-    def cpu_seconds(self) -> float:
-        assert self.process is not None
-        with open(f"/proc/{self.process.pid}/stat") as f:
-            parts = f.read().rsplit(")", 1)[1].split()
-        return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+@dataclass
+class Redis(Proc):
+    """A throwaway redis-server of the benchmark's own, pinned with the server it serves, so
+    that a peer built on Redis gets the same one core as every other server."""
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+    core: str = SERVER_CORE
+    port: int = field(default_factory=free_port)
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="hcbench-redis-")))
 
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
 
-class SSEViewer:
-    """A bare-bones SSE client: one socket, records (event id, arrival time) of every event."""
-
-    def __init__(self, host: str, port: int, path: str) -> None:
-        self.host, self.port, self.path = host, port, path
-        self.received: list[tuple[int, float]] = []
-        self.task: asyncio.Task[None] | None = None
-        self.ready = asyncio.Event()
-
-    async def run(self) -> None:
-        reader, writer = await asyncio.open_connection(self.host, self.port)
-        writer.write(
-            f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nAccept: text/event-stream\r\n\r\n".encode()
-        )
-        await writer.drain()
-        buffer = b""
-        clock = time.perf_counter
-        received = self.received
-        try:
-            while True:
-                chunk = await reader.read(65536)
-                if not chunk:
-                    return
-                now = clock()
-                if not self.ready.is_set() and b"\r\n\r\n" in chunk:
-                    self.ready.set()
-                buffer += chunk
-                start = 0
-                while True:
-                    index = buffer.find(b"id: ", start)
-                    if index < 0:
-                        break
-                    end = buffer.find(b"\n", index)
-                    if end < 0:
-                        break
-                    received.append((int(buffer[index + 4 : end]), now))
-                    start = end
-                buffer = buffer[start:]
-        finally:
-            writer.close()
-
-    def start(self) -> None:
-        self.task = asyncio.create_task(self.run())
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"p50": float("nan"), "p99": float("nan"), "max": float("nan")}
-    ordered = sorted(values)
-    q = statistics.quantiles(ordered, n=100) if len(ordered) > 1 else [ordered[0]] * 99
-    return {"p50": q[49], "p99": q[98], "max": ordered[-1]}
+    def start(self) -> Redis:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (make services installs it)")
+        self.spawn([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--maxclients", "20000"], dict(os.environ), self.core)  # fmt: skip
+        wait_port(self.port, self.process, 20, self.log_path)
+        return self

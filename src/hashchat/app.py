@@ -8,14 +8,30 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from hashchat import __version__, logs
 from hashchat.config import Settings, get_settings
+from hashchat.posts import fastpath
+from hashchat.posts.fastpath import wants_fast_path
+from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
 from hashchat.web import errors
 from hashchat.web.csrf import CSRFCookieMiddleware
 
 STATIC = Path(__file__).resolve().parent / "static"
+
+
+class App(FastAPI):
+    """FastAPI, keeping the server's own ``send`` in the scope: the streams' fast path reaches
+    the socket through it (realtime/wire.py)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[RAW_SEND] = send
+        if wants_fast_path(scope):
+            await fastpath.create_status(scope, receive, send, self.state.runtime)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = FastAPI(
+    app = App(
         title="hashchat",
         version=__version__,
         description="Hashtag chats, with a Mastodon-compatible API.",

@@ -9,6 +9,7 @@ from hashchat.accounts import service as accounts
 from hashchat.accounts.models import Account
 from hashchat.config import Settings
 from hashchat.posts import service as posts
+from hashchat.posts.batch import NewPost
 from hashchat.posts.models import Post
 from hashchat.storage.engine import Database
 
@@ -128,7 +129,7 @@ async def _seed(db: Database, settings: Settings | None = None) -> str:
     created_posts = 0
     if not existing:
         for thread in THREADS:
-            made: list[Post] = []
+            made: list[NewPost] = []
             for author, text, reply_to in thread:
                 async with db.read() as session:
                     fresh = await session.get(Account, people[author].id)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hashchat.config import Settings
+from hashchat.posts.writer import writer_for
 from hashchat.realtime.broker import Broker, MemoryBroker
 from hashchat.realtime.hub import Hub
 from hashchat.storage.engine import Database
@@ -49,6 +50,7 @@ class Runtime:
         await self.hub.start()
         await self.broker.start(self.hub.receive)
         self.db.after_commit = self.broker.publish
+        await writer_for(self.db).start()
         self.started = True
         if self.settings.jobs:  # HASHCHAT_JOBS=false: tests run the passes by hand
             self.reconciler = self.make_reconciler()
@@ -66,6 +68,7 @@ class Runtime:
         if self.reconciler is not None:
             await self.reconciler.stop()
             self.reconciler = None
+        await writer_for(self.db).stop()
         self.db.after_commit = None
         await self.broker.stop()
         await self.hub.stop()

@@ -194,3 +194,35 @@ async def test_text_count_agrees_with_the_post_limit(client: httpx.AsyncClient) 
         )
     ).json()
     assert url["weighted_length"] == 4 + 23 + 5 and url["hashtags"] == ["tag"]
+
+
+async def test_the_fast_path_and_the_framework_route_answer_alike(
+    client: httpx.AsyncClient, make_account: MakeAccount, token_for: Any
+) -> None:
+    """JSON with a bearer token takes posts/fastpath.py; a form takes the FastAPI route."""
+    token = await token_for(await make_account("twin"))
+    fast = await client.post(
+        "/api/v1/statuses", json={"status": "same #twins"}, headers=auth(token)
+    )
+    slow = await client.post(
+        "/api/v1/statuses", data={"status": "same #twins"}, headers=auth(token)
+    )
+    assert fast.status_code == slow.status_code == 200
+    a, b = fast.json(), slow.json()
+    for key in ("id", "uri", "url", "created_at", "account"):
+        a.pop(key), b.pop(key)
+    assert a == b
+    for headers, body, form, status in [
+        ({"Authorization": "Bearer nope"}, {"status": "x"}, {"status": "x"}, 401),
+        (auth(token), {"status": "x" * 281}, {"status": "x" * 281}, 422),
+        (
+            auth(token),
+            {"status": "x", "media_ids": ["1"]},
+            {"status": "x", "media_ids[]": ["1"]},
+            422,
+        ),
+    ]:
+        one = await client.post("/api/v1/statuses", json=body, headers=headers)
+        two = await client.post("/api/v1/statuses", data=form, headers=headers)
+        assert one.status_code == two.status_code == status
+        assert one.json() == two.json()

@@ -25,6 +25,7 @@ async def server(app: Any) -> AsyncIterator[str]:
         ws_max_size=64 * 1024, ws_ping_interval=20,
     )  # fmt: skip
     instance = uvicorn.Server(config)
+    app.state.test_server = instance
     task = asyncio.create_task(instance.serve())
     while not instance.started:
         if task.done():
@@ -102,3 +103,19 @@ async def sse(url: str, **kwargs: Any) -> AsyncIterator[SSEReader]:
             yield reader
         finally:
             await reader.close()
+
+
+@pytest.fixture(params=["direct", "portable"])
+def delivery(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a stream test over both delivery paths: straight to the socket, and through ASGI
+    (what another ASGI server, or compression, gets)."""
+    if request.param == "portable":
+        from hashchat.realtime import api
+
+        monkeypatch.setattr(api, "http_transport", lambda scope: None)
+        monkeypatch.setattr(api, "websocket_transport", lambda scope: None)
+    return str(request.param)
+
+
+def viewers_of(app: Any) -> list[Any]:
+    return [v for viewers in app.state.runtime.hub.subscribers.values() for v in viewers]

@@ -8,11 +8,14 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from hashchat.posts import service
 from hashchat.storage.engine import Database
 from tests.conftest import MakeAccount, auth
 from tests.realtime.conftest import sse
+
+pytestmark = pytest.mark.usefixtures("delivery")
 
 
 async def test_posts_arrive_live_with_their_ids(
@@ -95,3 +98,14 @@ async def test_bad_requests_are_refused_before_the_stream_opens(
     async with sse(f"{server}/api/v1/streaming/user", headers=auth(token)) as stream:
         mine = await service.create_post(db=db, author=author, text="on my home stream")
         assert (await stream.until("update")).id == str(mine.id)
+
+
+async def test_the_fast_path_writes_to_the_socket(server: str, app: Any, delivery: str, db: Database, make_account: MakeAccount) -> None:
+    from tests.realtime.conftest import viewers_of
+
+    author = await make_account("fastpath")
+    async with sse(f"{server}/api/v1/streaming/hashtag?tag=fast") as stream:
+        post = await service.create_post(db=db, author=author, text="#fast")
+        assert (await stream.until("update")).id == str(post.id)
+        (viewer,) = viewers_of(app)
+        assert (viewer.transport is not None) == (delivery == "direct")

@@ -15,6 +15,15 @@ from hashchat.posts import service
 from hashchat.storage.engine import Database
 from tests.conftest import MakeAccount
 
+pytestmark = pytest.mark.usefixtures("delivery")
+
+
+def connect(url: str, **kwargs: Any) -> Any:
+    """Without compression, so that the fast path (raw frames to the socket) is the one used;
+    one test below turns compression on."""
+    kwargs.setdefault("compression", None)
+    return websockets.connect(url, **kwargs)
+
 
 def ws_url(server: str, query: str = "") -> str:
     return server.replace("http://", "ws://") + "/api/v1/streaming" + (f"?{query}" if query else "")
@@ -29,7 +38,7 @@ async def test_subscribe_to_several_hashtags_on_one_connection(
     server: str, db: Database, make_account: MakeAccount
 ) -> None:
     author = await make_account("wsauthor")
-    async with websockets.connect(ws_url(server)) as ws:
+    async with connect(ws_url(server)) as ws:
         await ws.send(json.dumps({"type": "subscribe", "stream": "hashtag", "tag": "EdChat"}))
         await ws.send(json.dumps({"type": "subscribe", "stream": "hashtag", "tag": "scichat"}))
         await asyncio.sleep(0.1)
@@ -57,7 +66,7 @@ async def test_initial_subscription_from_the_query_and_resume_with_since_id(
     seen = await service.create_post(db=db, author=author, text="seen #wsr")
     missed = [await service.create_post(db=db, author=author, text=f"m{i} #wsr") for i in range(3)]
     query = f"stream=hashtag&tag=wsr&since_id={seen.id}"
-    async with websockets.connect(ws_url(server, query)) as ws:
+    async with connect(ws_url(server, query)) as ws:
         got = [await receive(ws) for _ in missed]
         assert [f["id"] for f in got] == [str(p.id) for p in missed]
         live = await service.create_post(db=db, author=author, text="live #wsr")
@@ -68,7 +77,7 @@ async def test_bad_messages_get_errors_and_the_connection_stays_usable(
     server: str, db: Database, make_account: MakeAccount
 ) -> None:
     author = await make_account("wsbad")
-    async with websockets.connect(ws_url(server)) as ws:
+    async with connect(ws_url(server)) as ws:
         cases = [
             ("not json", None, "JSON"),
             (json.dumps(["a", "list"]), None, "JSON objects"),
@@ -108,12 +117,12 @@ async def test_bad_messages_get_errors_and_the_connection_stays_usable(
 
 
 async def test_too_many_subscriptions_and_oversized_frames(server: str) -> None:
-    async with websockets.connect(ws_url(server)) as ws:
+    async with connect(ws_url(server)) as ws:
         for i in range(50):
             await ws.send(json.dumps({"type": "subscribe", "stream": "hashtag", "tag": f"t{i}"}))
         await ws.send(json.dumps({"type": "subscribe", "stream": "hashtag", "tag": "onetoomany"}))
         assert "at most 50 subscriptions" in (await receive(ws))["error"]
-    async with websockets.connect(ws_url(server), max_size=None) as ws:
+    async with connect(ws_url(server), max_size=None) as ws:
         await ws.send("x" * 70_000)  # over the server's 64 KiB frame limit
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
@@ -122,11 +131,11 @@ async def test_too_many_subscriptions_and_oversized_frames(server: str) -> None:
 
 async def test_foreign_origins_are_refused(server: str) -> None:
     with pytest.raises(InvalidStatus) as refused:
-        async with websockets.connect(ws_url(server), origin="https://evil.example"):  # type: ignore[arg-type]
+        async with connect(ws_url(server), origin="https://evil.example"):  # type: ignore[arg-type]
             pass
     assert refused.value.response.status_code == 403
     same = server.replace("http://", "http://")
-    async with websockets.connect(ws_url(server), origin=same) as ws:  # type: ignore[arg-type]
+    async with connect(ws_url(server), origin=same) as ws:  # type: ignore[arg-type]
         await ws.send(json.dumps({"type": "subscribe", "stream": "public"}))
 
 
@@ -136,14 +145,33 @@ async def test_tokens_authenticate_the_user_stream(
     author = await make_account("wsuser")
     token = await token_for(author)
     with pytest.raises(InvalidStatus):
-        async with websockets.connect(ws_url(server, "access_token=forged")):
+        async with connect(ws_url(server, "access_token=forged")):
             pass
-    async with websockets.connect(
+    async with connect(
         ws_url(server, "stream=user"), additional_headers={"Authorization": f"Bearer {token}"}
     ) as ws:
         await asyncio.sleep(0.1)
         post = await service.create_post(db=db, author=author, text="my own post")
         frame = await receive(ws)
         assert frame["stream"] == ["user"] and frame["id"] == str(post.id)
-    async with websockets.connect(ws_url(server, "stream=user"), subprotocols=[token]) as ws:  # type: ignore[list-item]
+    async with connect(ws_url(server, "stream=user"), subprotocols=[token]) as ws:  # type: ignore[list-item]
         assert ws.subprotocol == token
+
+
+async def test_a_compressed_connection_gets_the_same_frames(server: str, app: Any, db: Database, make_account: MakeAccount) -> None:
+    from tests.realtime.conftest import viewers_of
+
+    author = await make_account("deflate")
+    async with connect(ws_url(server, "stream=hashtag&tag=deflate"), compression="deflate") as ws:
+        await asyncio.sleep(0.1)
+        assert [v.transport for v in viewers_of(app)] == [None], "compressed: the ASGI path"
+        post = await service.create_post(db=db, author=author, text="squeezed #deflate")
+        assert (await receive(ws))["id"] == str(post.id)
+
+
+async def test_an_uncompressed_connection_takes_the_fast_path(server: str, app: Any, delivery: str) -> None:
+    from tests.realtime.conftest import viewers_of
+
+    async with connect(ws_url(server, "stream=public")):
+        await asyncio.sleep(0.1)
+        assert [v.transport is not None for v in viewers_of(app)] == [delivery == "direct"]

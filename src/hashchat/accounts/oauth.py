@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -200,16 +201,86 @@ async def redeem_code(
 
 
 async def resolve_bearer(session: AsyncSession, token: str) -> Bearer | None:
-    row = await session.scalar(select(AccessToken).where(AccessToken.token_hash == digest(token)))
-    if row is None or row.revoked_at is not None:
+    """Who the token speaks for (one query), or None for an unknown or revoked token."""
+    row = (
+        await session.execute(
+            select(AccessToken, Account)
+            .outerjoin(Account, Account.id == AccessToken.account_id)
+            .where(AccessToken.token_hash == digest(token))
+        )
+    ).first()
+    if row is None or row[0].revoked_at is not None:
         return None
-    account = await session.get(Account, row.account_id) if row.account_id else None
+    access, account = row
     return Bearer(
-        token_id=row.id, account=account, app_id=row.app_id, scopes=frozenset(row.scopes.split())
+        token_id=access.id,
+        account=account,
+        app_id=access.app_id,
+        scopes=frozenset(access.scopes.split()),
     )
 
 
+class BearerCache:
+    """Recently resolved tokens, so that a busy client's every request does not cost a query.
+
+    Entries live ``TTL`` seconds. Revoking a token, or changing an account's profile or role,
+    forgets the entries at once in this process; another process may go on accepting a revoked
+    token for at most ``TTL`` seconds (docs/architecture.md)."""
+
+    TTL = 10.0
+    MAX = 50_000
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[float, Bearer]] = {}
+
+    def get(self, key: str) -> Bearer | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            del self.entries[key]
+            return None
+        return entry[1]
+
+    def put(self, key: str, bearer: Bearer) -> None:
+        if len(self.entries) >= self.MAX:
+            self.entries.clear()
+        self.entries[key] = (time.monotonic() + self.TTL, bearer)
+
+    def forget_token(self, key: str) -> None:
+        self.entries.pop(key, None)
+
+    def forget_account(self, account_id: int) -> None:
+        stale = [
+            k for k, (_, b) in self.entries.items() if b.account and b.account.id == account_id
+        ]
+        for key in stale:
+            del self.entries[key]
+
+
+def bearer_cache(db: Database) -> BearerCache:
+    cache = db.extensions.get("bearer_cache")
+    if cache is None:
+        cache = db.extensions["bearer_cache"] = BearerCache()
+    assert isinstance(cache, BearerCache)
+    return cache
+
+
+async def authenticate(db: Database, token: str) -> Bearer | None:
+    """The token's Bearer, from the cache or the database."""
+    key = digest(token)
+    cache = bearer_cache(db)
+    bearer = cache.get(key)
+    if bearer is None:
+        async with db.read() as session:
+            bearer = await resolve_bearer(session, token)
+        if bearer is not None:
+            cache.put(key, bearer)
+    return bearer
+
+
 async def revoke(*, db: Database, token: str) -> None:
+    bearer_cache(db).forget_token(digest(token))
     async with db.write() as session:
         await session.execute(
             update(AccessToken)

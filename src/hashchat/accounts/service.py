@@ -115,7 +115,15 @@ async def update_profile(
         account = await get_account(session, account_id)
         for key, value in values.items():
             setattr(account, key, value)
+    forget_cached(db, account_id)
     return account
+
+
+def forget_cached(db: Database, account_id: int) -> None:
+    """Cached copies of the account (its tokens') must not outlive a change to it."""
+    from hashchat.accounts.oauth import bearer_cache
+
+    bearer_cache(db).forget_account(account_id)
 
 
 async def set_role(*, db: Database, account_id: int, role: str) -> None:
@@ -124,6 +132,7 @@ async def set_role(*, db: Database, account_id: int, role: str) -> None:
     async with db.write() as session:
         account = await get_account(session, account_id)
         account.role = role
+    forget_cached(db, account_id)
 
 
 # -- follows -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,21 +65,23 @@ async def _get(session: AsyncSession, post_id: str) -> Post:
 
 
 @router.post("/api/v1/statuses", openapi_extra=body_doc(StatusIn))
-async def create_status(request: Request, rt: RuntimeDep, viewer: WriteUser) -> JSONResponse:
+async def create_status(request: Request, rt: RuntimeDep, viewer: WriteUser) -> Response:
     """Post a status. Answered only after it is committed (it survives a crash right after)."""
     body = validate(StatusIn, await read_params(request))
     if body.media_ids:
         raise Invalid("hashchat does not take media attachments", field="media_ids")
     await rt.limiter.hit("post", str(viewer.id))
-    post = await service.create_post(
+    created = await service.create_post_entity(
         db=rt.db,
         author=viewer,
         text=body.status,
         in_reply_to_id=body.in_reply_to_id,
         language=body.language,
     )
-    async with rt.db.read() as session:
-        return JSONResponse(await _one(session, str(post.id), viewer))
+    # The entity built for the stream, plus what this viewer sees of their own new post.
+    entity = {**created.entity, "favourited": False, "reblogged": False, "muted": False,
+              "bookmarked": False, "pinned": False}  # fmt: skip
+    return Response(orjson.dumps(entity), media_type="application/json")
 
 
 @router.get("/api/v1/statuses/{post_id}")

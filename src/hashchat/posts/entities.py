@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,14 +18,32 @@ from hashchat.accounts.models import Account
 from hashchat.posts.models import Favourite, Mention, Post, PostTag
 
 
+class PostLike(Protocol):
+    """What a Status is built from: a Post row, or a just-written post (posts/batch.py)."""
+
+    id: int
+    account_id: int
+    text: str
+    content_html: str
+    language: str | None
+    in_reply_to_id: int | None
+    in_reply_to_account_id: int | None
+    reblog_of_id: int | None
+    created_at: datetime
+    replies_count: int
+    reblogs_count: int
+    favourites_count: int
+
+
 @dataclass(slots=True)
 class Related:
     """What a status needs besides its own row, gathered once for a whole page."""
 
     accounts: dict[int, Account] = field(default_factory=dict)
+    account_entities: dict[int, dict[str, Any]] = field(default_factory=dict)
     tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     mentions: dict[int, list[Account]] = field(default_factory=lambda: defaultdict(list))
-    originals: dict[int, Post] = field(default_factory=dict)
+    originals: dict[int, PostLike] = field(default_factory=dict)
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
     viewer: bool = False
@@ -37,8 +56,11 @@ def tag_entity(name: str, *, following: bool | None = None) -> dict[str, Any]:
     return entity
 
 
-def status_entity(post: Post, related: Related) -> dict[str, Any]:
+def status_entity(post: PostLike, related: Related) -> dict[str, Any]:
     author = related.accounts[post.account_id]
+    account = related.account_entities.get(author.id)
+    if account is None:  # the same person is on a page many times: build it once
+        account = related.account_entities[author.id] = account_entity(author)
     reblog = None
     if post.reblog_of_id is not None:
         original = related.originals.get(post.reblog_of_id)
@@ -50,7 +72,7 @@ def status_entity(post: Post, related: Related) -> dict[str, Any]:
         "url": urls.post(author.handle, post.id),
         "created_at": _iso(post.created_at),
         "edited_at": None,
-        "account": account_entity(author),
+        "account": account,
         "content": post.content_html,
         "text": post.text,
         "visibility": "public",

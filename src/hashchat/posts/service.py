@@ -13,19 +13,18 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hashchat import urls
 from hashchat.accounts.models import Account
-from hashchat.accounts.service import get_or_create_tag
-from hashchat.accounts.validation import handle_key
 from hashchat.config import get_settings
 from hashchat.errors import Forbidden, Invalid, NotFound
-from hashchat.posts.entities import Related, gather, status_entity
+from hashchat.posts.batch import Created, Draft, NewPost
+from hashchat.posts.entities import gather, status_entity
 from hashchat.posts.models import Favourite, Mention, Post, PostTag
+from hashchat.posts.writer import writer_for
 from hashchat.realtime.events import PUBLIC, account_stream, record, tag_stream
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
 from hashchat.storage.sequence import take_ids
-from hashchat.text import Entity, extract_entities, normalize_tag, parse_text, render_html
+from hashchat.text import Entity, extract_entities, parse_text
 
 MAX_LANGUAGE = 16
 
@@ -77,7 +76,7 @@ def encode(entity: object) -> str:
     return orjson.dumps(entity).decode()
 
 
-def _insert_ignore(session: AsyncSession, table: type[Favourite]) -> Any:
+def insert_ignore(session: AsyncSession, table: type[Any]) -> Any:
     """INSERT that does nothing when the row exists (a double like from two tabs at once)."""
     if session.get_bind().dialect.name == "postgresql":
         return pg_insert(table).on_conflict_do_nothing()
@@ -111,81 +110,35 @@ async def create_post(
     text: object,
     in_reply_to_id: object = None,
     language: object = None,
-) -> Post:
+) -> NewPost:
     """Create a post; when this returns, the post is committed and its events are on their way.
-    Raises Invalid/NotFound naming the field, with nothing written."""
+    Raises Invalid naming the field, with nothing written."""
+    created = await create_post_entity(
+        db=db, author=author, text=text, in_reply_to_id=in_reply_to_id, language=language
+    )
+    return created.post
+
+
+async def create_post_entity(
+    *,
+    db: Database,
+    author: Account,
+    text: object,
+    in_reply_to_id: object = None,
+    language: object = None,
+) -> Created:
+    """As :func:`create_post`, also answering the new Status entity (no read-back needed).
+    Posts arriving together are committed together (posts/writer.py)."""
     checked = check_text(text)
     lang = check_language(language)
-    async with db.write() as session:
-        parent = None
-        if in_reply_to_id not in (None, ""):
-            try:
-                parent = await _live_post(session, in_reply_to_id, field="in_reply_to_id")
-            except NotFound:
-                raise Invalid(
-                    "the post you reply to does not exist", field="in_reply_to_id"
-                ) from None
-            if parent.reblog_of_id is not None:  # replying to a repost replies to its original
-                parent = await _live_post(session, parent.reblog_of_id, field="in_reply_to_id")
-        post_id = await take_ids(session, 1)
-        tags: dict[str, str] = {}
-        for entity in checked.entities:
-            if entity.kind == "hashtag":
-                tags.setdefault(normalize_tag(entity.text), entity.text)
-        mentioned: dict[str, Account] = {}
-        handles = {handle_key(e.text) for e in checked.entities if e.kind == "mention"}
-        if handles:
-            for account in await session.scalars(
-                select(Account).where(Account.handle_key.in_(handles))
-            ):
-                mentioned[account.handle_key] = account
-
-        def mention_url(handle: str) -> str | None:
-            account = mentioned.get(handle_key(handle))
-            return urls.profile(account.handle) if account else None
-
-        now = utcnow()
-        # Mastodon's content is a paragraph of HTML; every character of it escaped by us.
-        html = render_html(
-            checked.text, checked.entities, tag_url=urls.tag, mention_url=mention_url
-        )
-        post = Post(
-            id=post_id,
-            account_id=author.id,
-            text=checked.text,
-            content_html=f"<p>{html}</p>",
-            language=lang,
-            in_reply_to_id=parent.id if parent else None,
-            in_reply_to_account_id=parent.account_id if parent else None,
-            conversation_id=parent.conversation_id if parent else post_id,
-            created_at=now,
-        )
-        session.add(post)
-        await session.flush()
-        tag_rows = [await get_or_create_tag(session, name) for name in tags.values()]
-        session.add_all(
-            PostTag(tag_id=tag.id, post_id=post_id, name=name)
-            for tag, name in zip(tag_rows, tags.values(), strict=True)
-        )
-        session.add_all(Mention(post_id=post_id, account_id=a.id) for a in mentioned.values())
-        await session.execute(
-            update(Account)
-            .where(Account.id == author.id)
-            .values(statuses_count=Account.statuses_count + 1, last_status_at=now)
-        )
-        related = Related(accounts={author.id: author})
-        related.tags[post_id] = list(tags.values())
-        related.mentions[post_id] = list(mentioned.values())
-        await record(
-            session,
-            kind="update",
-            payload=encode(status_entity(post, related)),
-            streams=post_streams(post, list(tags)),
-            event_id=post_id,
-        )
-        if parent is not None:
-            await _bump(session, parent, "replies_count", 1)
-    return post
+    reply_to = None
+    if in_reply_to_id not in (None, ""):
+        try:
+            reply_to = int(str(in_reply_to_id))
+        except ValueError:
+            raise Invalid("the post you reply to does not exist", field="in_reply_to_id") from None
+    draft = Draft(author.id, checked.text, checked.entities, reply_to, lang)
+    return await writer_for(db).submit(draft)
 
 
 async def _bump(session: AsyncSession, post: Post, column: str, delta: int) -> None:
@@ -332,7 +285,7 @@ async def favourite(*, db: Database, account: Account, post_id: object) -> Post:
         if post.reblog_of_id is not None:
             post = await _live_post(session, post.reblog_of_id, field="id")
         inserted = await session.execute(
-            _insert_ignore(session, Favourite).values(post_id=post.id, account_id=account.id)
+            insert_ignore(session, Favourite).values(post_id=post.id, account_id=account.id)
         )
         if getattr(inserted, "rowcount", 0):
             await _bump(session, post, "favourites_count", 1)

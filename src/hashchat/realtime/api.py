@@ -24,10 +24,10 @@ from hashchat.accounts import oauth
 from hashchat.accounts.models import Account
 from hashchat.accounts.service import account_for_web_session
 from hashchat.errors import DomainError, Unauthorized
-from hashchat.realtime.envelope import Envelope
 from hashchat.realtime.hub import Hub
 from hashchat.realtime.subscriptions import Subscription, resolve
 from hashchat.realtime.viewer import Outbox, Viewer
+from hashchat.realtime.wire import chunk, http_transport, text_frame, websocket_transport
 from hashchat.runtime import Runtime
 from hashchat.web.deps import SESSION_COOKIE, AuthDep, RuntimeDep, SessionDep
 
@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["streaming"])
 
 MAX_SUBSCRIPTIONS = 50
+SLOW_GRACE_SECONDS = 5.0
+RESUME = b'{"event":"resume","payload":"slow consumer"}'
+SLOW_REASON = b"slow consumer: reconnect with since_id"
 MAX_MESSAGE = 4096
 
 
@@ -43,6 +46,9 @@ class EventStream(Response):
     a comment every ``heartbeat`` seconds keeps proxies and clients sure we are here."""
 
     media_type = "text/event-stream"
+
+    def _drop(self, resume: bytes) -> None:
+        drop_slow(self.hub, self.viewer, chunk(resume))
 
     def __init__(self, hub: Hub, viewer: Viewer, *, heartbeat: float) -> None:
         super().__init__(
@@ -63,11 +69,21 @@ class EventStream(Response):
             outbox.close()
 
         watcher = asyncio.create_task(watch_disconnect())
+        opening = b"retry: 1000\n:)\n\n"
+        resume = b'event: resume\ndata: {"reason":"slow consumer","resume":true}\n\n'
+        outbox.on_overflow = lambda: self._drop(resume)
         try:
             await send({"type": "http.response.start", "status": 200,
                         "headers": self.raw_headers})  # fmt: skip
-            await send({"type": "http.response.body", "body": b"retry: 1000\n:)\n\n",
-                        "more_body": True})  # fmt: skip
+            transport = http_transport(scope)
+            if transport is not None:
+                # Fast path: from here on the hub writes to the socket itself. What queued up
+                # before (a replay) goes first, in the same step, so nothing can come between.
+                queued = b"".join(_bytes(i) for i in outbox.take())
+                transport.write(chunk(opening + queued))
+                self.viewer.go_direct(transport)
+            else:
+                await send({"type": "http.response.body", "body": opening, "more_body": True})
             while not outbox.closed:
                 try:
                     await asyncio.wait_for(outbox.wakeup.wait(), self.heartbeat)
@@ -77,12 +93,13 @@ class EventStream(Response):
                     continue
                 items = outbox.take()
                 if outbox.overflowed:
-                    resume = orjson.dumps({"reason": "slow consumer", "resume": True}).decode()
-                    await send({"type": "http.response.body",
-                                "body": f"event: resume\ndata: {resume}\n\n".encode()})  # fmt: skip
+                    if self.viewer.transport is None:
+                        await send({"type": "http.response.body", "body": resume})
+                        return
+                    await watcher  # the fast path told the client; wait for the socket to go
                     return
                 if items:
-                    body = b"".join(i if isinstance(i, bytes) else i.encode() for i in items)
+                    body = b"".join(_bytes(i) for i in items)
                     await send({"type": "http.response.body", "body": body, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         except OSError:
@@ -90,6 +107,25 @@ class EventStream(Response):
         finally:
             watcher.cancel()
             self.hub.detach(self.viewer)
+
+
+def drop_slow(hub: Hub, viewer: Viewer, message: bytes) -> None:
+    """A viewer fell too far behind: stop delivering to it now (its memory goes), tell it to
+    resume, and on the fast path close the socket if the client has not read that in time."""
+    hub.detach(viewer)
+    transport = viewer.transport
+    if transport is not None and not transport.is_closing():
+        transport.write(message)
+        asyncio.get_running_loop().call_later(SLOW_GRACE_SECONDS, _abort, transport)
+
+
+def _abort(transport: Any) -> None:
+    if not transport.is_closing() or transport.get_write_buffer_size():
+        transport.abort()
+
+
+def _bytes(item: bytes | str) -> bytes:
+    return item if isinstance(item, bytes) else item.encode()
 
 
 def _tags(request: Request) -> list[str]:
@@ -105,7 +141,7 @@ async def _open_sse(request: Request, rt: Runtime, subscription: Subscription) -
     since = request.headers.get("last-event-id") or request.query_params.get("since_id")
     since_id = await rt.hub.check_since(since)
     outbox = Outbox(rt.settings.stream_buffer)
-    viewer = Viewer(outbox, subscription.streams, Envelope.sse)
+    viewer = Viewer(outbox, subscription.streams, mode="sse")
     await rt.hub.attach(viewer, since_id=since_id)
     return EventStream(rt.hub, viewer, heartbeat=rt.settings.stream_heartbeat)
 
@@ -192,6 +228,8 @@ class Connection:
         self.account = account
         self.outbox = Outbox(rt.settings.stream_buffer)
         self.viewers: dict[tuple[str, frozenset[str]], Viewer] = {}
+        self.transport = websocket_transport(websocket.scope)
+        self.outbox.on_overflow = self._drop
 
     async def error(self, message: str, *, status: int = 400, field: str | None = None) -> None:
         await self.websocket.send_text(
@@ -236,10 +274,20 @@ class Connection:
         if len(self.viewers) >= MAX_SUBSCRIPTIONS:
             raise DomainError(f"at most {MAX_SUBSCRIPTIONS} subscriptions on one connection")
         since_id = await self.rt.hub.check_since(message.get("since_id"))
-        label = subscription.label
-        viewer = Viewer(self.outbox, subscription.streams, lambda e: e.ws(label))
+        viewer = Viewer(self.outbox, subscription.streams, mode="ws", label=subscription.label)
+        if self.transport is not None:
+            viewer.go_direct(self.transport)
         self.viewers[subscription.key] = viewer
         await self.rt.hub.attach(viewer, since_id=since_id)
+
+    def _drop(self) -> None:
+        for viewer in list(self.viewers.values()):
+            self.rt.hub.detach(viewer)
+        if self.transport is not None:
+            close = (
+                b"\x88" + bytes((2 + len(SLOW_REASON),)) + (4000).to_bytes(2, "big") + SLOW_REASON
+            )
+            drop_slow(self.rt.hub, next(iter(self.viewers.values())), text_frame(RESUME) + close)
 
     async def write(self) -> None:
         outbox = self.outbox
@@ -247,10 +295,9 @@ class Connection:
             await outbox.wakeup.wait()
             items = outbox.take()
             if outbox.overflowed:
-                await self.websocket.send_text(
-                    orjson.dumps({"event": "resume", "payload": "slow consumer"}).decode()
-                )
-                await self.websocket.close(4000, "slow consumer: reconnect with since_id")
+                if self.transport is None:
+                    await self.websocket.send_text(RESUME.decode())
+                    await self.websocket.close(4000, SLOW_REASON.decode())
                 return
             for item in items:
                 await self.websocket.send_text(item if isinstance(item, str) else item.decode())

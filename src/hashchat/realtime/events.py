@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.realtime.models import EventRow, EventStream
+from hashchat.storage.base import table_of, utcnow
 from hashchat.storage.sequence import take_ids
 
 PUBLIC = "public"
@@ -51,9 +52,23 @@ async def record(
     already (a post's id is its ``update`` event's id)."""
     if event_id is None:
         event_id = await take_ids(session, 1)
-    streams = tuple(dict.fromkeys(streams))
-    session.add(EventRow(id=event_id, kind=kind, payload=payload, streams=" ".join(streams)))
-    session.add_all(EventStream(stream=s, event_id=event_id) for s in streams)
-    event = Event(id=event_id, kind=kind, payload=payload, streams=streams)
-    session.info.setdefault("events", []).append(event)
+    event = Event(id=event_id, kind=kind, payload=payload, streams=tuple(dict.fromkeys(streams)))
+    await record_many(session, [event])
     return event
+
+
+async def record_many(session: AsyncSession, events: list[Event]) -> None:
+    """Write events (ids taken already) with two multi-row inserts."""
+    if not events:
+        return
+    now = utcnow()
+    await session.execute(
+        table_of(EventRow).insert(),
+        [{"id": e.id, "kind": e.kind, "payload": e.payload, "streams": " ".join(e.streams),
+          "created_at": now} for e in events],
+    )  # fmt: skip
+    await session.execute(
+        table_of(EventStream).insert(),
+        [{"stream": s, "event_id": e.id} for e in events for s in e.streams],
+    )
+    session.info.setdefault("events", []).extend(events)

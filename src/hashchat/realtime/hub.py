@@ -19,7 +19,9 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 
@@ -33,6 +35,7 @@ from hashchat.storage.sequence import Counter, last_id
 
 log = logging.getLogger(__name__)
 REPLAY_PAGE = 500
+RECENT_EVENTS = 10_000  # kept in memory so that a storm of reconnections reads no database
 PRUNED = "events_pruned_below"
 
 
@@ -60,10 +63,14 @@ class Hub:
         self._last_seen = time.monotonic()
         self._filling = asyncio.Lock()
         self.delivered = 0
+        self.recent: deque[Envelope] = deque(maxlen=RECENT_EVENTS)
+        self.pruned_below = 0
 
     async def start(self) -> None:
         async with self.db.read() as session:
             self.last_id = await last_id(session)
+        await self.refresh_horizon()
+        self.recent.clear()
         self._watchdog = asyncio.create_task(self._watch(), name="hub-watchdog")
 
     async def stop(self) -> None:
@@ -85,24 +92,41 @@ class Hub:
 
     def _drain(self) -> None:
         pending = self.pending
+        ready: list[Envelope] = []
         while pending:
             event = pending.pop(self.last_id + 1, None)
             if event is None:
                 break
             self.last_id = event.id
-            self._fan_out(event)
+            ready.append(Envelope(event))
+        if ready:
+            self.recent.extend(ready)
+            self._fan_out(ready)
         if pending and (self._gap_task is None or self._gap_task.done()):
             self._gap_task = asyncio.create_task(self._fill_gap(), name="hub-gap")
 
-    def _fan_out(self, event: Event) -> None:
-        envelope = Envelope(event)
+    def _fan_out(self, envelopes: list[Envelope]) -> None:
+        """Hand a batch to every viewer of its streams. Viewers of one stream share each
+        encoding; a viewer of several streams gets its events in one ordered batch."""
         subscribers = self.subscribers
-        for stream in event.streams:
-            viewers = subscribers.get(stream)
-            if viewers:
-                for viewer in viewers:
-                    viewer.offer(envelope)
-                self.delivered += len(viewers)
+        by_stream: dict[str, list[Envelope]] = {}
+        for envelope in envelopes:
+            for stream in envelope.event.streams:
+                if stream in subscribers:
+                    by_stream.setdefault(stream, []).append(envelope)
+        several: dict[Viewer, None] = {}
+        for stream, batch in by_stream.items():
+            cache: dict[Any, Any] = {}
+            viewers = tuple(subscribers[stream])  # a slow viewer may be dropped meanwhile
+            for viewer in viewers:
+                if viewer.single:
+                    viewer.offer_batch(batch, cache)
+                else:
+                    several[viewer] = None
+            self.delivered += len(viewers) * len(batch)
+        for viewer in several:
+            mine = [e for e in envelopes if not viewer.streams.isdisjoint(e.event.streams)]
+            viewer.offer_batch(mine, {})
 
     async def _fill_gap(self) -> None:
         await asyncio.sleep(self.gap_timeout)
@@ -131,14 +155,27 @@ class Hub:
                 self.last_id = min(self.pending) - 1
                 self._drain()
 
+    async def refresh_horizon(self) -> None:
+        """Re-read how far back the event log is kept (pruning moves it)."""
+        async with self.db.read() as session:
+            value = await session.scalar(select(Counter.value).where(Counter.name == PRUNED))
+        self.pruned_below = int(value or 0)
+
     async def _watch(self) -> None:
+        rounds = 0
         while True:
             await asyncio.sleep(self.watchdog_interval)
-            if time.monotonic() - self._last_seen >= self.watchdog_interval and not self.pending:
-                try:
+            rounds += 1
+            try:
+                if (
+                    time.monotonic() - self._last_seen >= self.watchdog_interval
+                    and not self.pending
+                ):
                     await self.catch_up()
-                except Exception:
-                    log.warning("hub: watchdog could not read the event log", exc_info=True)
+                if rounds % 30 == 0:
+                    await self.refresh_horizon()
+            except Exception:
+                log.warning("hub: watchdog could not read the event log", exc_info=True)
 
     # -- viewers -----------------------------------------------------------------------------
 
@@ -148,6 +185,10 @@ class Hub:
         self.viewer_count += 1
 
     def detach(self, viewer: Viewer) -> None:
+        """Stop delivering to ``viewer`` (safe to call more than once)."""
+        if getattr(viewer, "detached", False):
+            return
+        viewer.detached = True
         for stream in viewer.streams:
             viewers = self.subscribers.get(stream)
             if viewers is not None:
@@ -167,9 +208,14 @@ class Hub:
             raise Invalid("since_id must be an event id (a number)", field="since_id") from None
         if value < 0:
             raise Invalid("since_id must not be negative", field="since_id")
-        async with self.db.read() as session:
-            newest = await last_id(session)
-            pruned = await session.scalar(select(Counter.value).where(Counter.name == PRUNED))
+        newest, pruned = self.last_id, self.pruned_below
+        if value > newest:  # this process may lag behind the one the client saw it on
+            async with self.db.read() as session:
+                newest = await last_id(session)
+                pruned = int(
+                    await session.scalar(select(Counter.value).where(Counter.name == PRUNED)) or 0
+                )
+            self.pruned_below = pruned
         if value > newest:
             raise Invalid(
                 f"since_id {value} is in the future (the newest id is {newest})", field="since_id"
@@ -197,6 +243,19 @@ class Hub:
             viewer.release()
 
     async def _replay(self, viewer: Viewer, since_id: int, upto: int) -> None:
+        recent = self.recent
+        if recent and recent[0].id <= since_id + 1:
+            # Everything missed is still in memory: no database read at all.
+            wanted = viewer.streams
+            missed = [
+                e for e in recent
+                if since_id < e.id <= upto and not wanted.isdisjoint(e.event.streams)
+            ]  # fmt: skip
+            if missed:
+                viewer.last_id = missed[-1].id
+                viewer.deliver(viewer.encode(missed))
+            viewer.last_id = max(viewer.last_id, upto)
+            return
         cursor = since_id
         streams = sorted(viewer.streams)
         while cursor < upto and not viewer.outbox.overflowed:
@@ -219,10 +278,9 @@ class Hub:
                 )
             if not rows:
                 break
-            for row in rows:
-                envelope = Envelope(event_from_row(row))
-                viewer.last_id = envelope.id
-                viewer.outbox.put(viewer.encode(envelope))
+            page = [Envelope(event_from_row(row)) for row in rows]
+            viewer.last_id = page[-1].id
+            viewer.deliver(viewer.encode(page))
             cursor = rows[-1].id
             if len(rows) < REPLAY_PAGE:
                 break

@@ -68,9 +68,11 @@ class Database:
     only once the transaction has committed, never before and never for a rolled-back one.
     """
 
-    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 20) -> None:
         self.url = url
         self.after_commit: AfterCommit | None = None
+        # Per-database state that features keep (the post writer, caches), by name.
+        self.extensions: dict[str, Any] = {}
         self.dialect = make_url(url).get_backend_name()
         if self.dialect == "sqlite":
             self.read_engine = _sqlite_engine(

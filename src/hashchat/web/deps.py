@@ -26,7 +26,13 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-RuntimeDep = Annotated["Runtime", Depends(get_runtime)]
+async def runtime_dependency(request: Request) -> Runtime:
+    # async: FastAPI runs a plain function dependency in a thread pool, a needless thread hop
+    # on every request.
+    return get_runtime(request)
+
+
+RuntimeDep = Annotated["Runtime", Depends(runtime_dependency)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -56,26 +62,28 @@ class Auth:
         return scope in ("read:follows", "write:follows") and "follow" in self.scopes
 
 
-async def get_auth(request: Request, session: SessionDep) -> Auth:
+async def get_auth(request: Request) -> Auth:
+    """Who is asking. Reads with a session of its own, closed at once: a request that then
+    waits (for the post writer, say) must not hold a database connection meanwhile."""
     cached: Auth | None = getattr(request.state, "auth", None)
     if cached is not None:
         return cached
     auth = Auth(account=None, via="none")
     header = request.headers.get("authorization", "")
+    cookie = request.cookies.get(SESSION_COOKIE)
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("the Authorization header must be 'Bearer <token>'")
-        bearer = await oauth.resolve_bearer(session, token.strip())
+        bearer = await oauth.authenticate(get_runtime(request).db, token.strip())
         if bearer is None:
             raise Unauthorized("The access token is invalid")
         auth = Auth(bearer.account, "token", bearer.scopes, bearer.app_id)
-    else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
+    elif cookie:
+        async with get_runtime(request).db.read() as session:
             account = await account_for_web_session(session, cookie)
-            if account is not None:
-                auth = Auth(account, "cookie")
+        if account is not None:
+            auth = Auth(account, "cookie")
     request.state.auth = auth
     return auth
 

@@ -1,0 +1,118 @@
+"""The hottest request, straight from the ASGI server: ``POST /api/v1/statuses`` with a JSON
+body and a bearer token.
+
+During a chat this one request is most of the load, and FastAPI's routing, middleware and
+dependency solving cost more than writing the post does (docs/benchmarks.md, "Profile"). This
+path runs the same checks through the same functions (parameters validated by the same model,
+the same token cache and scopes, the same rate limit, the same service) and answers in the same
+shape; it only skips the framework. Anything else (a form body, a cookie, another method) goes
+to the FastAPI route, which stays the documented one in /openapi.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.types import Receive, Scope, Send
+
+from hashchat.accounts import oauth
+from hashchat.errors import Conflict, DomainError, Forbidden, Invalid, RateLimited, Unauthorized
+from hashchat.posts import service
+from hashchat.posts.schemas import StatusIn
+from hashchat.web.params import MAX_BODY, BadRequest, validate
+
+PATH = "/api/v1/statuses"
+
+
+def wants_fast_path(scope: Scope) -> bool:
+    if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
+        return False
+    headers = dict(scope["headers"])
+    content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    authorization = headers.get(b"authorization", b"")
+    return bool(
+        content_type == b"application/json" and authorization.lower().startswith(b"bearer ")
+    )
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionResetError("client went away")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Invalid("the request body is too large")
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _answer(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers + extra})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def create_status(scope: Scope, receive: Receive, send: Send, runtime: Any) -> None:
+    try:
+        entity = await _create(scope, receive, runtime)
+    except ConnectionResetError:
+        return
+    except DomainError as exc:
+        extra: list[tuple[bytes, bytes]] = []
+        if isinstance(exc, RateLimited):
+            extra.append((b"retry-after", str(exc.retry_after).encode()))
+        if isinstance(exc, Unauthorized):
+            extra.append((b"www-authenticate", b'Bearer realm="hashchat"'))
+        body: dict[str, Any] = {"error": exc.message, "field": exc.field}
+        if isinstance(exc, Conflict) and exc.url:
+            body["url"] = exc.url
+        await _answer(send, exc.status, orjson.dumps(body), extra)
+        return
+    await _answer(send, 200, orjson.dumps(entity), [])
+
+
+async def _create(scope: Scope, receive: Receive, runtime: Any) -> dict[str, Any]:
+    headers = dict(scope["headers"])
+    token = headers[b"authorization"].decode("latin-1")[7:].strip()
+    if not token:
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    raw = await _body(receive)
+    bearer = await oauth.authenticate(runtime.db, token)
+    if bearer is None:
+        raise Unauthorized("The access token is invalid")
+    if bearer.account is None:
+        raise Unauthorized("This method requires an authenticated user")
+    if "write" not in bearer.scopes and "write:statuses" not in bearer.scopes:
+        raise Forbidden("This action is outside the authorized scopes (write)")
+    data: dict[str, Any] = {}
+    if scope.get("query_string"):
+        from urllib.parse import parse_qsl
+
+        data.update(parse_qsl(scope["query_string"].decode("latin-1")))
+    if raw:
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise BadRequest(f"malformed JSON: {exc}") from None
+        if not isinstance(parsed, dict):
+            raise BadRequest("the JSON body must be an object")
+        data.update(parsed)
+    body = validate(StatusIn, data)
+    if body.media_ids:
+        raise Invalid("hashchat does not take media attachments", field="media_ids")
+    await runtime.limiter.hit("post", str(bearer.account.id))
+    created = await service.create_post_entity(
+        db=runtime.db,
+        author=bearer.account,
+        text=body.status,
+        in_reply_to_id=body.in_reply_to_id,
+        language=body.language,
+    )
+    return {**created.entity, "favourited": False, "reblogged": False, "muted": False,
+            "bookmarked": False, "pinned": False}  # fmt: skip
