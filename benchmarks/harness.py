@@ -33,7 +33,9 @@ def free_port() -> int:
 
 def pin(cores: str) -> list[str]:
     """taskset prefix to pin a process to cores (none when taskset or the cores are missing)."""
-    if not shutil.which("taskset") or (os.cpu_count() or 1) <= max(int(c) for c in cores.split(",")):
+    if not shutil.which("taskset") or (os.cpu_count() or 1) <= max(
+        int(c) for c in cores.split(",")
+    ):
         return []
     return ["taskset", "-c", cores]
 
@@ -89,7 +91,9 @@ def git_revision() -> str:
     return f"{rev} + uncommitted changes in src/" if dirty else rev
 
 
-def wait_port(port: int, process: subprocess.Popen[bytes] | None, timeout: float, log: Path) -> None:
+def wait_port(
+    port: int, process: subprocess.Popen[bytes] | None, timeout: float, log: Path
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:

@@ -175,7 +175,9 @@ async def test_payloads_are_mastodon_statuses(
 ) -> None:
     hub = hub_of(app)
     author = await make_account("shape")
-    viewer = Viewer(Outbox(), frozenset({tag_stream("shape")}), mode="ws", label=("hashtag", "Shape"))
+    viewer = Viewer(
+        Outbox(), frozenset({tag_stream("shape")}), mode="ws", label=("hashtag", "Shape")
+    )
     await hub.attach(viewer)
     post = await service.create_post(db=db, author=author, text="hello #Shape")
     frame = json.loads(viewer.outbox.take()[0])

@@ -100,7 +100,9 @@ async def test_bad_requests_are_refused_before_the_stream_opens(
         assert (await stream.until("update")).id == str(mine.id)
 
 
-async def test_the_fast_path_writes_to_the_socket(server: str, app: Any, delivery: str, db: Database, make_account: MakeAccount) -> None:
+async def test_the_fast_path_writes_to_the_socket(
+    server: str, app: Any, delivery: str, db: Database, make_account: MakeAccount
+) -> None:
     from tests.realtime.conftest import viewers_of
 
     author = await make_account("fastpath")

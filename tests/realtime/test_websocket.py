@@ -158,7 +158,9 @@ async def test_tokens_authenticate_the_user_stream(
         assert ws.subprotocol == token
 
 
-async def test_a_compressed_connection_gets_the_same_frames(server: str, app: Any, db: Database, make_account: MakeAccount) -> None:
+async def test_a_compressed_connection_gets_the_same_frames(
+    server: str, app: Any, db: Database, make_account: MakeAccount
+) -> None:
     from tests.realtime.conftest import viewers_of
 
     author = await make_account("deflate")
@@ -169,7 +171,9 @@ async def test_a_compressed_connection_gets_the_same_frames(server: str, app: An
         assert (await receive(ws))["id"] == str(post.id)
 
 
-async def test_an_uncompressed_connection_takes_the_fast_path(server: str, app: Any, delivery: str) -> None:
+async def test_an_uncompressed_connection_takes_the_fast_path(
+    server: str, app: Any, delivery: str
+) -> None:
     from tests.realtime.conftest import viewers_of
 
     async with connect(ws_url(server, "stream=public")):

@@ -140,4 +140,7 @@ def test_a_mention_of_nobody_here_stays_text() -> None:
         tag_url=lambda t: f"/tags/{t}",
         mention_url=lambda h: "/@real" if h == "real" else None,
     )
-    assert html == 'hi @ghost and <a href="/@real" class="mention" rel="nofollow ugc noopener">@real</a>'
+    assert (
+        html
+        == 'hi @ghost and <a href="/@real" class="mention" rel="nofollow ugc noopener">@real</a>'
+    )
