@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -35,6 +36,14 @@ from hashchat.web.params import body_doc, read_params, validate
 router = APIRouter(tags=["chats"])
 
 
+def _json(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """JSON encoded once by orjson (FastAPI's own encoder walks every value of a long agenda
+    in Python first)."""
+    return Response(
+        orjson.dumps(body), status_code=status, headers=headers, media_type="application/json"
+    )
+
+
 async def _one(rt: Any, tag: str, viewer: Account | None, zone: str) -> dict[str, Any]:
     async with rt.db.read() as session:
         chat = await service.visible_chat(session, tag, viewer)
@@ -42,7 +51,7 @@ async def _one(rt: Any, tag: str, viewer: Account | None, zone: str) -> dict[str
 
 
 @router.get("/api/v1/chats")
-async def list_chats(request: Request, session: SessionDep, viewer: ViewerDep) -> JSONResponse:
+async def list_chats(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     """Search the directory: ``q`` (full text), ``topic``, ``language``, ``days`` and ``time``
     (morning, afternoon, evening, night) or ``from``/``to`` in the viewer's zone (``tz``, else
     the profile's), ``live``, ``within_hours``, ``status``; ``limit``/``offset`` pages."""
@@ -58,7 +67,7 @@ async def list_chats(request: Request, session: SessionDep, viewer: ViewerDep) -
         more = {**filters.query_items(), "limit": str(filters.limit)}
         more["offset"] = str(filters.offset + filters.limit)
         headers["Link"] = f'<{urls.base()}/api/v1/chats?{urlencode(more)}>; rel="next"'
-    return JSONResponse(entities, headers=headers)
+    return _json(entities, headers=headers)
 
 
 @router.post("/api/v1/chats", status_code=201, openapi_extra=body_doc(ChatIn))
@@ -75,7 +84,7 @@ async def create_chat(request: Request, rt: RuntimeDep, viewer: WriteUser) -> JS
 
 
 @router.get("/api/v1/chats/agenda")
-async def agenda(request: Request, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
+async def agenda(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     """Seven days from ``start`` (a date; today by default) in the viewer's zone, with the
     same filters as the search; at most ``limit`` occurrences (200, at most 1000)."""
     zone, _ = zone_for(request, viewer)
@@ -90,29 +99,31 @@ async def agenda(request: Request, session: SessionDep, viewer: ViewerDep) -> di
             raise Invalid("limit is a number", field="limit") from None
     now = utcnow()
     found = await search.agenda(session, filters, start=start, now=now, limit=limit)
-    return {
-        "start": found.start.isoformat(),
-        "time_zone": found.zone,
-        "total": found.total,
-        "shown": found.shown,
-        "days": [
-            {
-                "date": day.date.isoformat(),
-                "occurrences": [
-                    occurrence_entity(
-                        s.chat,
-                        s.starts_at,
-                        s.ends_at,
-                        viewer_zone=found.zone,
-                        moved=s.moved,
-                        live=s.live,
-                    )
-                    for s in day.slots
-                ],
-            }
-            for day in found.days
-        ],
-    }
+    return _json(
+        {
+            "start": found.start.isoformat(),
+            "time_zone": found.zone,
+            "total": found.total,
+            "shown": found.shown,
+            "days": [
+                {
+                    "date": day.date.isoformat(),
+                    "occurrences": [
+                        occurrence_entity(
+                            s.chat,
+                            s.starts_at,
+                            s.ends_at,
+                            viewer_zone=found.zone,
+                            moved=s.moved,
+                            live=s.live,
+                        )
+                        for s in day.slots
+                    ],
+                }
+                for day in found.days
+            ],
+        }
+    )
 
 
 @router.get("/api/v1/chats/followed")

@@ -17,6 +17,7 @@ from hashchat.directory.schedule import (
     describe_rule,
     picked,
 )
+from hashchat.directory.search import ChatBrief
 
 
 def schedule_entity(schedule: Schedule) -> dict[str, Any]:
@@ -70,7 +71,7 @@ def calendar_links(chat: Chat, schedule: Schedule) -> dict[str, str]:
         "webcal": links.webcal(ics),
         "google": links.google_calendar(
             title=f"#{chat.hashtag}: {chat.title}",
-            details=f"{links.chat(chat.hashtag)}\n\n{chat.description}"[:1500],
+            details=f"{links.chat(chat.hashtag)}\n\n{chat.description[:300]}",
             schedule=schedule,
             location=links.chat(chat.hashtag),
         ),
@@ -145,7 +146,13 @@ def chat_entity(
 
 
 def occurrence_entity(
-    chat: Chat, starts_at: datetime, ends_at: datetime, *, viewer_zone: str, moved: bool, live: bool
+    chat: Chat | ChatBrief,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    viewer_zone: str,
+    moved: bool,
+    live: bool,
 ) -> dict[str, Any]:
     """One occurrence in an agenda or an occurrence list."""
     return {

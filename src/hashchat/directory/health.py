@@ -13,6 +13,7 @@ then on count, or pause or retire the chat. Only occurrences after a chat was li
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import distinct, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -140,7 +141,15 @@ async def _tell_hosts(session: AsyncSession, chat: Chat, *, now: datetime) -> No
         await notify(session, recipient=host, type="chat.inactive", text=text, chat=chat, now=now)
 
 
-def health_status(chat: Chat) -> str:
+class HasStatus(Protocol):
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def inactive_since(self) -> datetime | None: ...
+
+
+def health_status(chat: HasStatus) -> str:
     """ "retired", "paused", "inactive" (may be), or "ok"."""
     if chat.status != "active":
         return chat.status

@@ -24,7 +24,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
-    case,
+    false,
     func,
     literal_column,
     or_,
@@ -250,15 +250,55 @@ def _match_postgres(q: str) -> str:
 
 
 def status_clause(filters: Filters) -> list[ColumnElement[bool]]:
+    """The chats a status filter means; the first condition is always the review's."""
     listed = Chat.review == "approved"
     return {
-        "listed": [listed, Chat.status != "retired"],
+        # standing < 4 is "not retired" in a form the listing index covers
+        "listed": [listed, Chat.standing < 4],
         "active": [listed, Chat.status == "active", Chat.inactive_since.is_(None)],
         "inactive": [listed, Chat.status == "active", Chat.inactive_since.is_not(None)],
         "paused": [listed, Chat.status == "paused"],
         "retired": [listed, Chat.status == "retired"],
         "all": [listed],
     }[filters.status]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatBrief:
+    """What an occurrence listing shows of its chat (not the whole row: an agenda holds
+    hundreds of them)."""
+
+    id: int
+    hashtag: str
+    title: str
+    status: str
+    inactive_since: datetime | None
+    time_zone: str
+
+
+BRIEF = (Chat.id, Chat.hashtag, Chat.title, Chat.status, Chat.inactive_since, Chat.time_zone)
+
+
+@dataclass(frozen=True, slots=True)
+class Happening:
+    """One occurrence, with its chat in brief."""
+
+    chat: ChatBrief
+    starts_at: datetime
+    ends_at: datetime
+    moved: bool
+
+
+def _happenings(rows: Any) -> list[Happening]:
+    return [Happening(ChatBrief(*row[3:]), row[0], row[1], row[2]) for row in rows]
+
+
+HAPPENING = (
+    ChatOccurrence.starts_at,
+    ChatOccurrence.ends_at,
+    ChatOccurrence.moved,
+    ChatOccurrence.chat_id,
+)
 
 
 @dataclass
@@ -268,20 +308,36 @@ class Found:
     live_ids: set[int] = field(default_factory=set)
 
 
-def _filtered(session: AsyncSession, filters: Filters, now: datetime) -> tuple[Select[Any], Any]:
-    """The chats query (without order and paging) and the rank column (None without q)."""
-    query = select(Chat).where(*status_clause(filters))
+@dataclass
+class Query:
+    """What the filters ask of ``chats``: conditions, and for a text search the rows of the
+    full-text index to join and their rank (lower is better)."""
+
+    conditions: list[ColumnElement[bool]]
+    fts: Any = None  # SQLite: a materialized CTE (id, rank) to join on Chat.id
     rank: Any = None
-    words = _fts_words(filters.q)
-    if words:
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        if self.fts is not None:
+            query = query.join(self.fts, self.fts.c.id == Chat.id)
+        return query.where(*self.conditions)
+
+
+def chat_query(session: AsyncSession, filters: Filters, now: datetime) -> Query:
+    conditions = list(status_clause(filters))
+    fts: Any = None
+    rank: Any = None
+    if _fts_words(filters.q):
         if session.get_bind().dialect.name == "postgresql":
             tsquery = func.to_tsquery(
                 literal_column("'english'::regconfig"), _match_postgres(filters.q)
             )
             document: ColumnElement[Any] = literal_column(f"({PG_DOCUMENT})")
-            query = query.where(document.op("@@")(tsquery))
+            conditions.append(document.op("@@")(tsquery))
             rank = -func.ts_rank_cd(document, tsquery)
         else:
+            # MATERIALIZED: the index is searched once. Joined or IN-listed as a plain subquery,
+            # SQLite may walk the chats and search the index once per chat (seconds at 10,000).
             fts = (
                 text(
                     "SELECT rowid AS id, bm25(chats_fts, 10.0, 6.0, 3.0, 1.0) AS rank "
@@ -289,29 +345,27 @@ def _filtered(session: AsyncSession, filters: Filters, now: datetime) -> tuple[S
                 )
                 .bindparams(match=_match_sqlite(filters.q))
                 .columns(id=Integer, rank=Float)
-                .subquery("fts")
+                .cte("fts")
+                .prefix_with("MATERIALIZED")
             )
-            query = query.join(fts, fts.c.id == Chat.id)
-            rank = fts.c.rank  # bm25: lower is better
+            rank = fts.c.rank
     if filters.topic:
-        query = query.where(
+        conditions.append(
             Chat.id.in_(select(ChatTopic.chat_id).where(ChatTopic.key == topic_key(filters.topic)))
         )
     if filters.language:
-        query = query.where(Chat.language == filters.language)
-    occurrence_filters: list[ColumnElement[bool]] = []
+        conditions.append(Chat.language == filters.language)
+    occurrences: list[ColumnElement[bool]] = []
     if filters.by_time:
-        occurrence_filters.append(
-            or_(
-                *(
-                    and_(ChatOccurrence.starts_at >= a, ChatOccurrence.starts_at < b)
-                    for a, b in viewer_intervals(filters, now=now)
-                )
-            )
-        )
-        occurrence_filters.append(ChatOccurrence.starts_at >= now)
+        # The viewer's days and hours, each interval clipped to what is still ahead.
+        ranges = [
+            and_(ChatOccurrence.starts_at >= max(a, now), ChatOccurrence.starts_at < b)
+            for a, b in viewer_intervals(filters, now=now)
+            if b > now
+        ]
+        occurrences.append(or_(*ranges) if ranges else false())
     if filters.live:
-        occurrence_filters.append(
+        occurrences.append(
             and_(
                 ChatOccurrence.starts_at <= now,
                 ChatOccurrence.starts_at > now - timedelta(days=1),
@@ -319,40 +373,42 @@ def _filtered(session: AsyncSession, filters: Filters, now: datetime) -> tuple[S
             )
         )
     if filters.within_hours:
-        occurrence_filters.append(
+        occurrences.append(
             and_(
                 ChatOccurrence.starts_at > now,
                 ChatOccurrence.starts_at <= now + timedelta(hours=filters.within_hours),
             )
         )
-    for clause in occurrence_filters:
-        query = query.where(Chat.id.in_(select(ChatOccurrence.chat_id).where(clause)))
-    return query, rank
+    for clause in occurrences:
+        conditions.append(Chat.id.in_(select(ChatOccurrence.chat_id).where(clause)))
+    return Query(conditions, fts, rank)
 
 
 async def search_chats(session: AsyncSession, filters: Filters, *, now: datetime) -> Found:
-    """One page of chats matching ``filters``. Order: active before "may be inactive" before
-    paused and retired; then the best text match; then the soonest."""
-    query, rank = _filtered(session, filters, now)
-    total = int(
-        await session.scalar(
-            select(func.count()).select_from(query.with_only_columns(Chat.id).subquery())
-        )
-        or 0
-    )
-    standing = case(
-        (Chat.status == "retired", 3),
-        (Chat.status == "paused", 2),
-        (Chat.inactive_since.is_not(None), 1),
-        else_=0,
-    )
-    order: list[Any] = [standing]
-    if rank is not None:
-        order.append(rank)
-    order += [Chat.next_start.is_(None), Chat.next_start, Chat.id]
-    chats = list(
-        await session.scalars(query.order_by(*order).limit(filters.limit).offset(filters.offset))
-    )
+    """One page of chats matching ``filters``. Order: active, then "may be inactive", then
+    those with nothing ahead, paused and retired (``Chat.standing``); then the best text
+    match; then the soonest."""
+    wanted = chat_query(session, filters, now)
+    order: list[Any] = [Chat.standing]
+    if wanted.rank is not None:
+        order.append(wanted.rank)
+    order += [Chat.next_start, Chat.id]
+    narrowed = (
+        filters.q or filters.topic or filters.language or filters.by_time or filters.live
+    ) or filters.within_hours
+    if narrowed:
+        # The filters run once: every match's id in order (a few thousand at most is cheap),
+        # the count is their number, the page a slice.
+        ids = list(await session.scalars(wanted.apply(select(Chat.id)).order_by(*order)))
+        total = len(ids)
+        page = ids[filters.offset : filters.offset + filters.limit]
+        rows = {c.id: c for c in await session.scalars(select(Chat).where(Chat.id.in_(page)))}
+        chats = [rows[i] for i in page if i in rows]
+    else:
+        # Everything listed: the count from the index, the page by walking it in order.
+        total = int(await session.scalar(wanted.apply(select(func.count()).select_from(Chat))) or 0)
+        query = wanted.apply(select(Chat)).order_by(*order)
+        chats = list(await session.scalars(query.limit(filters.limit).offset(filters.offset)))
     return Found(chats, total, await live_ids(session, [c.id for c in chats], now=now))
 
 
@@ -378,7 +434,7 @@ async def live_ids(session: AsyncSession, chat_ids: list[int], *, now: datetime)
 class Slot:
     """One occurrence in the viewer's zone."""
 
-    chat: Chat
+    chat: ChatBrief
     starts_at: datetime
     ends_at: datetime
     local_start: datetime  # aware, in the viewer's zone
@@ -422,36 +478,50 @@ async def occurrences_between(
     end: datetime,
     now: datetime,
     limit: int,
-) -> tuple[list[tuple[ChatOccurrence, Chat]], int]:
+) -> tuple[list[Happening], int]:
     """Occurrences starting in [start, end) of the chats matching ``filters`` (only active,
-    listed chats have occurrences ahead), in time order; and how many there are in all."""
-    chats, _rank = _filtered(session, filters, now)
-    ids = chats.with_only_columns(Chat.id).subquery()
-    base = (
-        select(ChatOccurrence, Chat)
-        .join(Chat, Chat.id == ChatOccurrence.chat_id)
-        .where(
-            ChatOccurrence.starts_at >= start,
-            ChatOccurrence.starts_at < end,
-            ChatOccurrence.chat_id.in_(select(ids.c.id)),
-        )
-    )
+    listed chats have occurrences ahead), in time order; and how many there are in all. The
+    query walks the occurrences' index on ``starts_at`` and looks each chat up by its key."""
+    wanted = chat_query(session, filters, now)
     if filters.status == "listed":
-        base = base.where(Chat.status == "active")
-    total = int(
-        await session.scalar(
-            select(func.count()).select_from(
-                base.with_only_columns(ChatOccurrence.chat_id).subquery()
+        wanted.conditions.append(Chat.status == "active")
+    # ``review || ''`` is the same test without the index on ``chats.review``: left usable,
+    # SQLite (without statistics) would walk all 10,000 chats instead of one week of
+    # occurrences. PostgreSQL, which keeps statistics, plans either form the same.
+    wanted.conditions = [
+        Chat.review.concat("") == "approved" if c is wanted.conditions[0] else c
+        for c in wanted.conditions
+    ]
+    in_range = and_(ChatOccurrence.starts_at >= start, ChatOccurrence.starts_at < end)
+
+    def joined(query: Any) -> Any:
+        return wanted.apply(query.join(Chat, Chat.id == ChatOccurrence.chat_id).where(in_range))
+
+    unfiltered = Filters(zone=filters.zone, limit=filters.limit, offset=filters.offset)
+    if filters == unfiltered:
+        # Occurrences ahead exist only for active, listed chats (they are rewritten when a
+        # chat is paused, retired or waits for review): the index alone counts those. The past
+        # keeps the history of chats paused since, so that part is counted through the chats.
+        split = min(max(start, now), end)
+        ahead = select(func.count()).select_from(ChatOccurrence)
+        ahead = ahead.where(ChatOccurrence.starts_at >= split, ChatOccurrence.starts_at < end)
+        total = int(await session.scalar(ahead) or 0)
+        if start < split:
+            past = select(func.count()).select_from(ChatOccurrence)
+            past = past.join(Chat, Chat.id == ChatOccurrence.chat_id)
+            past = wanted.apply(past).where(
+                ChatOccurrence.starts_at >= start, ChatOccurrence.starts_at < split
             )
-        )
-        or 0
-    )
+            total += int(await session.scalar(past) or 0)
+    else:
+        count = joined(select(func.count()).select_from(ChatOccurrence))
+        total = int(await session.scalar(count) or 0)
     rows = await session.execute(
-        base.order_by(ChatOccurrence.starts_at, Chat.inactive_since.is_not(None), Chat.id).limit(
-            limit
-        )
+        joined(select(*HAPPENING, *BRIEF[1:]))
+        .order_by(ChatOccurrence.starts_at, ChatOccurrence.chat_id)
+        .limit(limit)
     )
-    return [(o, c) for o, c in rows], total
+    return _happenings(rows), total
 
 
 async def agenda(
@@ -472,47 +542,45 @@ async def agenda(
         session, filters, start=begin, end=end, now=now, limit=min(limit, MAX_AGENDA)
     )
     days = [Day(start_day + timedelta(days=i), []) for i in range(7)]
-    for occurrence, chat in rows:
-        local_start = occurrence.starts_at.astimezone(zone)
+    for happening in rows:
+        local_start = happening.starts_at.astimezone(zone)
         index = (local_start.date() - start_day).days
         if 0 <= index < 7:
             days[index].slots.append(
                 Slot(
-                    chat=chat,
-                    starts_at=occurrence.starts_at,
-                    ends_at=occurrence.ends_at,
+                    chat=happening.chat,
+                    starts_at=happening.starts_at,
+                    ends_at=happening.ends_at,
                     local_start=local_start,
-                    local_end=occurrence.ends_at.astimezone(zone),
-                    moved=occurrence.moved,
-                    live=occurrence.starts_at <= now < occurrence.ends_at,
+                    local_end=happening.ends_at.astimezone(zone),
+                    moved=happening.moved,
+                    live=happening.starts_at <= now < happening.ends_at,
                 )
             )
     return Agenda(start_day, filters.zone, days, total, len(rows))
 
 
-async def live_now(
-    session: AsyncSession, *, now: datetime, limit: int = 12
-) -> list[tuple[ChatOccurrence, Chat]]:
+async def live_now(session: AsyncSession, *, now: datetime, limit: int = 12) -> list[Happening]:
     """Occurrences under way at ``now`` (a chat lasts a day at most)."""
     rows = await session.execute(
-        select(ChatOccurrence, Chat)
+        select(*HAPPENING, *BRIEF[1:])
         .join(Chat, Chat.id == ChatOccurrence.chat_id)
         .where(
             ChatOccurrence.starts_at <= now,
             ChatOccurrence.starts_at > now - timedelta(days=1),
             ChatOccurrence.ends_at > now,
-            Chat.review == "approved",
+            Chat.review.concat("") == "approved",  # no index: see occurrences_between
             Chat.status == "active",
         )
-        .order_by(ChatOccurrence.starts_at, Chat.id)
+        .order_by(ChatOccurrence.starts_at, ChatOccurrence.chat_id)
         .limit(limit)
     )
-    return [(o, c) for o, c in rows]
+    return _happenings(rows)
 
 
 async def starting_soon(
     session: AsyncSession, *, now: datetime, hours: int = 3, limit: int = 12
-) -> list[tuple[ChatOccurrence, Chat]]:
+) -> list[Happening]:
     rows, _ = await occurrences_between(
         session,
         Filters(),

@@ -111,6 +111,7 @@ def upgrade() -> None:
             "health_reset_at", hashchat.storage.base.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("followers_count", sa.Integer(), nullable=False),
+        sa.Column("standing", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_id"],
             ["accounts.id"],
@@ -122,7 +123,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("chats", schema=None) as batch_op:
         batch_op.create_index("ix_chats_language", ["language"], unique=False)
-        batch_op.create_index("ix_chats_listing", ["review", "status", "next_start"], unique=False)
+        batch_op.create_index(
+            "ix_chats_listing", ["review", "standing", "next_start", "id"], unique=False
+        )
         batch_op.create_index("ix_chats_next_end", ["next_end"], unique=False)
 
     op.create_table(
