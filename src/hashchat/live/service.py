@@ -59,13 +59,9 @@ class Room:
 async def room_hosts(session: AsyncSession, tags: list[str], extra: list[str]) -> dict[str, str]:
     """Who is highlighted in the room: the chat's hosts and guests (from the directory, when the
     chat is listed) and anyone named in ``?hosts=`` (TweetChat's "highlight these people")."""
-    hosts: dict[str, str] = {}
-    try:
-        from hashchat.directory.service import roles_for_tags  # type: ignore[attr-defined]
-    except ImportError:
-        roles_for_tags = None
-    if roles_for_tags is not None:
-        hosts.update(await roles_for_tags(session, tags))
+    from hashchat.hosting.roles import roles_for_tags
+
+    hosts = await roles_for_tags(session, tags)
     wanted = {h.strip().lstrip("@").lower() for h in extra if h.strip()}
     if wanted:
         rows = await session.scalars(select(Account).where(Account.handle_key.in_(wanted)))

@@ -223,4 +223,8 @@ async def write_posts(
     replies = Tally(row["in_reply_to_id"] for row in post_rows if row["in_reply_to_id"])
     for parent_id, count in replies.items():
         await _bump(session, parents[parent_id], "replies_count", count)
+    # Which chat session each post belongs to, committed with the post (hosting/classify.py).
+    from hashchat.hosting.classify import classify
+
+    await classify(session, [r for r in results if isinstance(r, Created)], now)
     return [r for r in results if r is not None]

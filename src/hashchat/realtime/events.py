@@ -26,6 +26,11 @@ def account_stream(account_id: int) -> str:
     return f"account:{account_id}"
 
 
+def session_stream(session_id: int) -> str:
+    """Events of one chat session (questions, answers, the Q&A board, polls)."""
+    return f"session:{session_id}"
+
+
 def user_stream(account_id: int) -> str:
     """Events for one person only (their notifications)."""
     return f"user:{account_id}"

@@ -2,6 +2,7 @@
 
 from hashchat.accounts import models as accounts  # noqa: F401
 from hashchat.directory import models as directory  # noqa: F401
+from hashchat.hosting import models as hosting  # noqa: F401
 from hashchat.notifications import models as notifications  # noqa: F401
 from hashchat.posts import models as posts  # noqa: F401
 from hashchat.realtime import models as realtime  # noqa: F401
