@@ -54,6 +54,7 @@ chat_keys = ChatKeys()
 
 
 def question_entity(question: Question, chat_session: ChatSession) -> dict[str, Any]:
+    """The Question entity (hashchat's own): the number, text and where it stands."""
     return {
         "id": str(question.id),
         "session_id": str(chat_session.id),
@@ -130,13 +131,30 @@ async def classify(session: AsyncSession, created: list[Created], now: datetime)
         text = c.post.text
         streams = (tag_stream(tags[chat_session.chat_id]), session_stream(chat_session.id))
         asked = question_number(text)
-        if asked is not None and (chat_session.chat_id, c.post.account_id) in hosts and not late:
-            kind, number = "question", asked
+        question = None
+        if asked is not None and not late:
             question = await session.scalar(
                 select(Question).where(
-                    Question.session_id == chat_session.id, Question.number == asked
+                    Question.session_id == chat_session.id,
+                    Question.number == asked,
+                    Question.state != "skipped",
                 )
             )
+        # A question being asked (questions.py claimed its row: a script's, or a board
+        # question picked by a host or guest), or a host writing "Qn" by hand.
+        claimed = (
+            question is not None
+            and question.state == "posting"
+            and question.author_id == c.post.account_id
+        )
+        is_host = (chat_session.chat_id, c.post.account_id) in hosts
+        if asked is not None and not late and (claimed or is_host):
+            kind, number = "question", asked
+            if question is not None and question.state == "scheduled":
+                # The host asked Qn by hand while the script still waits with its own Qn:
+                # the script's questions move up one, to follow it.
+                await _make_room(session, chat_session.id, asked)
+                question = None
             if question is None:
                 question = Question(
                     session_id=chat_session.id, number=asked, text=text, source="live",
@@ -175,3 +193,26 @@ async def classify(session: AsyncSession, created: list[Created], now: datetime)
         await record_many(
             session, [Event(first + i, k, p, s) for i, (k, p, s) in enumerate(payloads)]
         )
+
+
+async def _make_room(session: AsyncSession, session_id: int, number: int) -> None:
+    """Move the waiting questions numbered ``number`` and up one number up (through negative
+    numbers, so the unique index never sees two rows with one number)."""
+    waiting = list(
+        await session.scalars(
+            select(Question)
+            .where(
+                Question.session_id == session_id,
+                Question.state == "scheduled",
+                Question.number >= number,
+            )
+            .order_by(Question.number)
+        )
+    )
+    final = [q.number + 1 for q in waiting]
+    for question in waiting:
+        question.number = -question.number
+    await session.flush()
+    for question, new in zip(waiting, final, strict=True):
+        question.number = new
+    await session.flush()

@@ -21,6 +21,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hashchat.storage.base import Base, BigId, UTCDateTime, utcnow
@@ -86,8 +89,16 @@ class Question(Base):
 
     __tablename__ = "questions"
     __table_args__ = (
-        UniqueConstraint("session_id", "number"),
         Index("ix_questions_due", "state", "due_at"),
+        # Qn is unique in a session among the questions not skipped (a skipped one frees it).
+        Index(
+            "uq_questions_number",
+            "session_id",
+            "number",
+            unique=True,
+            sqlite_where=sql_text("state != 'skipped'"),
+            postgresql_where=sql_text("state != 'skipped'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -96,7 +107,8 @@ class Question(Base):
     text: Mapped[str] = mapped_column(Text)
     offset_minutes: Mapped[int | None] = mapped_column(Integer)  # None: post by hand
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    state: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled posted skipped
+    state: Mapped[str] = mapped_column(String(16), default="scheduled")
+    # scheduled -> posting (claimed, in the transaction that posts it) -> posted; or skipped
     source: Mapped[str] = mapped_column(String(16), default="script")  # script live board
     author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     post_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)

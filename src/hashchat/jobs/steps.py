@@ -8,6 +8,7 @@ from hashchat.jobs.reconciler import Step
 
 def default_steps() -> list[Step]:
     from hashchat.directory.steps import STEPS as directory
+    from hashchat.hosting.steps import STEPS as hosting
     from hashchat.notifications.steps import STEPS as notifications
 
-    return [*directory, *notifications]
+    return [*directory, *hosting, *notifications]

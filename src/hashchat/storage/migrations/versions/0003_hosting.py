@@ -228,10 +228,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_questions")),
         sa.UniqueConstraint("post_id", name=op.f("uq_questions_post_id")),
-        sa.UniqueConstraint("session_id", "number", name=op.f("uq_questions_session_id")),
     )
     with op.batch_alter_table("questions", schema=None) as batch_op:
         batch_op.create_index("ix_questions_due", ["state", "due_at"], unique=False)
+        # Qn is unique in a session among the questions not skipped (a skipped one frees it).
+        batch_op.create_index(
+            "uq_questions_number",
+            ["session_id", "number"],
+            unique=True,
+            sqlite_where=sa.text("state != 'skipped'"),
+            postgresql_where=sa.text("state != 'skipped'"),
+        )
 
     op.create_table(
         "session_guests",
@@ -343,6 +350,7 @@ def downgrade() -> None:
     op.drop_table("session_posts")
     op.drop_table("session_guests")
     with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.drop_index("uq_questions_number")
         batch_op.drop_index("ix_questions_due")
 
     op.drop_table("questions")

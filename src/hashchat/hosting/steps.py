@@ -1,0 +1,29 @@
+"""The hosting feature's reconciler steps, run after the directory's (which expands the
+occurrences sessions are made from): make sessions ahead, move them scheduled -> live -> ended,
+and ask the scripted questions whose time has come."""
+
+from __future__ import annotations
+
+from hashchat.hosting import questions, sessions
+from hashchat.jobs.reconciler import Context, Outcome, Step
+
+
+async def create_sessions(context: Context) -> Outcome:
+    return Outcome(await sessions.create_ahead(db=context.db, now=context.now))
+
+
+async def advance_sessions(context: Context) -> Outcome:
+    moved, wake = await sessions.advance(db=context.db, now=context.now)
+    return Outcome(moved, wake)
+
+
+async def ask_due_questions(context: Context) -> Outcome:
+    asked, wake = await questions.post_due(db=context.db, now=context.now)
+    return Outcome(asked, wake)
+
+
+STEPS = [
+    Step("hosting.create_sessions", create_sessions),
+    Step("hosting.advance_sessions", advance_sessions),
+    Step("hosting.ask_due_questions", ask_due_questions),
+]
