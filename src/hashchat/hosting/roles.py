@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts.models import Account
 from hashchat.directory.models import Chat, ChatHost
-from hashchat.errors import Forbidden
-from hashchat.hosting.models import ChatRole, ChatSession, SessionGuest
+from hashchat.errors import Forbidden, Invalid, NotFound
+from hashchat.hosting.models import CHAT_ROLES, ChatRole, ChatSession, SessionGuest
+from hashchat.storage.engine import Database
 from hashchat.text import normalize_tag
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -110,3 +111,66 @@ async def roles_for_tags(session: AsyncSession, tags: list[str]) -> dict[str, st
         for account_id, role in (await people_with_roles(session, chat.id, current)).items():
             shown.setdefault(str(account_id), role)
     return shown
+
+
+ROLE_NAMES = {"host": "host", "cohost": "co-host", "moderator": "moderator", "guest": "guest"}
+
+
+async def listing(session: AsyncSession, chat_id: int) -> list[dict[str, str]]:
+    """Everyone with a role in the chat: hosts first, then moderators and guests."""
+    people: list[dict[str, str]] = []
+    rows = await session.execute(
+        select(Account.handle, ChatHost.role)
+        .join(ChatHost, ChatHost.account_id == Account.id)
+        .where(ChatHost.chat_id == chat_id)
+        .order_by(ChatHost.role.desc(), Account.handle_key)
+    )
+    people += [{"account": h, "role": ROLE_NAMES.get(r, r)} for h, r in rows]
+    rows = await session.execute(
+        select(Account.handle, ChatRole.role)
+        .join(ChatRole, ChatRole.account_id == Account.id)
+        .where(ChatRole.chat_id == chat_id)
+        .order_by(ChatRole.role.desc(), Account.handle_key)
+    )
+    people += [{"account": h, "role": r} for h, r in rows]
+    return people
+
+
+async def grant(*, db: Database, actor: Account, tag: str, handle: object, role: object) -> None:
+    """Make ``handle`` a moderator or a standing guest of the chat (hosts only). Hosts and
+    co-hosts are the listing's own (directory), changed where the listing is edited."""
+    from hashchat.accounts.service import get_by_handle
+    from hashchat.directory.service import get_chat
+
+    if role not in CHAT_ROLES:
+        raise Invalid("a role is moderator or guest", field="role")
+    if not isinstance(handle, str) or not handle.strip():
+        raise Invalid("name the person by their handle", field="account")
+    name = handle.strip().lstrip("@")
+    async with db.write() as session:
+        chat = await get_chat(session, tag)
+        await require(session, chat.id, actor, "run")
+        account = await get_by_handle(session, name)
+        if account is None:
+            raise Invalid(f"nobody here is called @{name}", field="account")
+        if await session.get(ChatHost, (chat.id, account.id)) is not None:
+            raise Invalid(f"@{account.handle} hosts the chat already", field="account")
+        existing = await session.get(ChatRole, (chat.id, account.id))
+        if existing is None:
+            session.add(ChatRole(chat_id=chat.id, account_id=account.id, role=role))
+        else:
+            existing.role = str(role)
+
+
+async def revoke(*, db: Database, actor: Account, tag: str, handle: str) -> None:
+    from hashchat.accounts.service import get_by_handle
+    from hashchat.directory.service import get_chat
+
+    async with db.write() as session:
+        chat = await get_chat(session, tag)
+        await require(session, chat.id, actor, "run")
+        account = await get_by_handle(session, handle.strip().lstrip("@"))
+        row = await session.get(ChatRole, (chat.id, account.id)) if account else None
+        if row is None:
+            raise NotFound(f"@{handle.lstrip('@')} has no role in the chat", field="account")
+        await session.delete(row)
