@@ -399,7 +399,18 @@ async def _chat_context(
         "quiet_posts": health.QUIET_POSTS,
         "quiet_run": health.QUIET_RUN,
         "webcal": entity["calendar"]["webcal"],
+        "chat_sessions": await _sessions_around(session, chat, now),
     }
+
+
+async def _sessions_around(session: Any, chat: Chat, now: datetime) -> list[Any]:
+    """The chat's next few sessions and its latest past ones, in time order."""
+    from hashchat.hosting.sessions import sessions_of
+
+    found = await sessions_of(session, chat, limit=40)
+    ahead = sorted((s for s in found if s.ends_at > now), key=lambda s: s.starts_at)[:3]
+    past = [s for s in found if s.ends_at <= now][:5]
+    return [*reversed(past), *ahead]
 
 
 @router.get("/chats/new", response_class=HTMLResponse)

@@ -1,8 +1,156 @@
 """The hosting pages: a session's page (its questions with their answers, and for its hosts the
-console that runs it). Every change goes through the same services as the API."""
+console that runs it). Every change goes through the same services as the API; the page works
+without JavaScript (each button is a form)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from hashchat.accounts.models import Account
+from hashchat.directory import links
+from hashchat.directory import service as directory
+from hashchat.directory.zones import zone_for
+from hashchat.errors import DomainError, NotFound
+from hashchat.hosting import grouping, questions, sessions
+from hashchat.hosting.models import ChatSession
+from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
+from hashchat.web.forms import read_form, safe_next, see_other
+from hashchat.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+EXTEND_CHOICES = (10, 15, 30, 60)
+
+
+def session_path(hashtag: str, session_id: int) -> str:
+    return f"{links.chat_path(hashtag)}/sessions/{session_id}"
+
+
+def _when(value: datetime, zone: str) -> str:
+    here = value.astimezone(ZoneInfo(zone))
+    return f"{here:%a} {here.day} {here:%b %Y}, {here:%H:%M}"
+
+
+async def _context(
+    session: Any, request: Request, chat_session: ChatSession, chat: Any, viewer: Account | None
+) -> dict[str, Any]:
+    zone, _source = zone_for(request, viewer)
+    view = await grouping.session_view(session, chat_session, chat, viewer)
+    threads = await grouping.threads(session, chat_session, viewer_id=viewer.id if viewer else None)
+    script = await questions.questions_of(session, chat_session.id)
+    waiting = [q for q in script if q.state == "scheduled"]
+    return {
+        "chat": chat,
+        "s": view,
+        "state": chat_session.state,
+        "path": session_path(chat.hashtag, chat_session.id),
+        "chat_path": links.chat_path(chat.hashtag),
+        "starts": _when(chat_session.starts_at, zone),
+        "ends": _when(chat_session.ends_at, zone),
+        "zone": zone,
+        "threads": threads,
+        "script": script,
+        "waiting_ids": [q.id for q in waiting],
+        "extend_choices": EXTEND_CHOICES,
+        "length": int((chat_session.ends_at - chat_session.starts_at).total_seconds() // 60),
+        "others": await sessions.sessions_of(session, chat, limit=8),
+        "errors": {},
+        "values": {},
+    }
+
+
+@router.get("/chats/{tag}/sessions/{session_id}", response_class=HTMLResponse)
+async def session_page(
+    tag: str, session_id: str, request: Request, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    chat_session, chat = await sessions.get_session(session, session_id)
+    if chat.tag_key != (await directory.visible_chat(session, tag, viewer)).tag_key:
+        raise NotFound("no such session of this chat", field="session_id")
+    return render(
+        request,
+        "hosting/session.html",
+        await _context(session, request, chat_session, chat, viewer),
+    )
+
+
+@router.post("/chats/{tag}/sessions/{session_id}/run", response_class=HTMLResponse)
+async def run(
+    tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
+) -> Response:
+    """The console's buttons: start, extend, end; add, edit, ask, skip and move questions."""
+    form = await read_form(request)
+    async with rt.db.read() as session:
+        chat_session, chat = await sessions.get_session(session, session_id)
+    back = session_path(chat.hashtag, chat_session.id)
+    if viewer is None:
+        return see_other(f"/login?{urlencode({'next': back})}")
+    action = form.get("action", "")
+    question_id = form.get("question", "")
+    try:
+        if action == "start":
+            await sessions.start_now(db=rt.db, actor=viewer, session_id=session_id)
+        elif action == "extend":
+            await sessions.extend(
+                db=rt.db, actor=viewer, session_id=session_id, minutes=form.get("minutes")
+            )
+        elif action == "end":
+            await sessions.end_now(db=rt.db, actor=viewer, session_id=session_id)
+        elif action == "details":
+            await sessions.update_details(
+                db=rt.db,
+                actor=viewer,
+                session_id=session_id,
+                topic=form.get("topic", ""),
+                notes=form.get("notes", ""),
+                guests=[g for g in form.get("guests", "").replace(",", " ").split() if g],
+            )
+        elif action == "add":
+            await questions.add_question(
+                db=rt.db,
+                actor=viewer,
+                session_id=session_id,
+                text=form.get("text"),
+                offset_minutes=form.get("offset_minutes"),
+            )
+        elif action == "ask_new":
+            await questions.ask_now(
+                db=rt.db, actor=viewer, session_id=session_id, text=form.get("text")
+            )
+        elif action == "edit":
+            await questions.edit_question(
+                db=rt.db,
+                actor=viewer,
+                question_id=question_id,
+                text=form.get("text"),
+                offset_minutes=form.get("offset_minutes"),
+            )
+        elif action == "ask":
+            await questions.post_now(db=rt.db, actor=viewer, question_id=question_id)
+        elif action == "skip":
+            await questions.skip(db=rt.db, actor=viewer, question_id=question_id)
+        elif action in ("up", "down"):
+            order = [int(i) for i in form.get("order", "").split(",") if i.isdigit()]
+            key = int(question_id) if question_id.isdigit() else -1
+            if key in order:
+                i = order.index(key)
+                j = i - 1 if action == "up" else i + 1
+                if 0 <= j < len(order):
+                    order[i], order[j] = order[j], order[i]
+            await questions.reorder(db=rt.db, actor=viewer, session_id=session_id, order=order)
+        else:
+            raise NotFound("no such action", field="action")
+    except DomainError as exc:
+        async with rt.db.read() as session:
+            chat_session, chat = await sessions.get_session(session, session_id)
+            context = await _context(session, request, chat_session, chat, viewer)
+        context["errors"] = {exc.field or "form": exc.message}
+        context["values"] = form
+        return render(request, "hosting/session.html", context, status=exc.status)
+    anchor = "#script" if action not in ("start", "extend", "end", "details") else ""
+    return see_other(safe_next(form.get("next"), back) + anchor)
