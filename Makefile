@@ -34,9 +34,14 @@ typecheck: $(STAMP)
 test: $(STAMP) services lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## bench: every benchmark scenario; rewrites docs/benchmarks.md
+## bench: every scenario, hashchat and the peers side by side; rewrites docs/benchmarks.md
 bench: $(STAMP) services
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+## bench-smoke: the benchmark harness at tiny sizes against hashchat (also part of `make test`)
+bench-smoke: $(STAMP)
+	$(BIN)/pytest -q tests/test_bench_smoke.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -113,12 +113,14 @@ def run(
     run to go on."""
     argv = command(target, mode, out, **options)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.with_suffix(".stderr"), "w") as err:
-        process = subprocess.Popen([*pin(LOADGEN_CORE), *argv], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=err, text=True)  # fmt: skip
+    summary: dict[str, Any] | None = None
+    with (
+        open(out.with_suffix(".stderr"), "w") as err,
+        subprocess.Popen([*pin(LOADGEN_CORE), *argv], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=err, text=True) as process,
+    ):  # fmt: skip
         timer = threading.Timer(timeout, process.kill)
         timer.start()
-        summary: dict[str, Any] | None = None
         try:
             assert process.stdout is not None and process.stdin is not None
             for line in process.stdout:

@@ -1,0 +1,304 @@
+"""``make bench``: every scenario against hashchat and each peer in one run, a table on the
+terminal, and docs/benchmarks.md rewritten with the figures, the machine and the commands.
+
+    python -m benchmarks.run                      # everything (about 20 minutes)
+    python -m benchmarks.run --systems hashchat --scenarios hot,write
+    python -m benchmarks.run --smoke              # tiny sizes, hashchat only, no docs
+    python -m benchmarks.run --docs-only          # rewrite the docs from the last results
+
+The server runs pinned to core 0, the load generator (benchmarks/loadgen, in C) to core 1.
+Results go to build/bench/results.json (each run merges into it), the docs are made from there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks import loadgen, profile, report, scenarios
+from benchmarks.harness import ROOT, git_revision, machine_info, pin_self, raise_nofile
+from benchmarks.systems import HASHCHAT, PEERS, SYSTEMS, System
+
+RESULTS = ROOT / "build" / "bench" / "results.json"
+SCENARIOS = ("hot", "many", "write", "resume", "idle", "profile", "directory")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    hot: tuple[tuple[int, float], ...]  # (viewers, posts/s)
+    many: tuple[int, int, float]  # viewers, tags, posts/s in all
+    seconds: float
+    write_conns: int
+    write_seconds: float
+    resume: tuple[int, int]  # viewers, posts missed
+    idle: int
+    directory_chats: int
+
+
+FULL = Sizes(hot=((1000, 250), (5000, 50), (10000, 25)), many=(10000, 100, 2500), seconds=5,
+             write_conns=64, write_seconds=5, resume=(5000, 50), idle=10000,
+             directory_chats=10_000)  # fmt: skip
+SMOKE = Sizes(hot=((40, 20),), many=(60, 6, 30), seconds=1, write_conns=8, write_seconds=1,
+              resume=(40, 10), idle=40, directory_chats=0)  # fmt: skip
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for the write path, dropped afterwards."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(os.environ.get("HASHCHAT_BENCH_POSTGRES_URL", os.environ.get(
+        "HASHCHAT_TEST_POSTGRES_URL",
+        "postgresql+asyncpg://hashchat:hashchat@127.0.0.1:5432/hashchat")))  # fmt: skip
+    name = f"hashchat_bench_{os.getpid()}"
+    dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}"'))
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with contextlib.suppress(Exception):
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class Bench:
+    def __init__(self, sizes: Sizes, out: Path, *, timeout: float | None = None) -> None:
+        self.sizes = sizes
+        self.out = out
+        self.rows: list[dict[str, Any]] = []
+        self.notes: list[str] = []
+        self.started = time.monotonic()
+
+    def record(self, system: System, scenario: str, row: dict[str, Any]) -> None:
+        row = {"system": system.name, "kind": system.kind, "scenario": scenario, **row}
+        self.rows.append(row)
+        say("  " + report.one_line(row))
+
+    def attempt(self, system: System, scenario: str, what: str,
+                fn: Callable[[], dict[str, Any]]) -> None:  # fmt: skip
+        say(f"{system.name}: {what} ...")
+        try:
+            self.record(system, scenario, fn())
+        except Exception as exc:  # a peer failing is a result, not the end of the run
+            traceback.print_exc()
+            self.record(system, scenario, {"failed": f"{type(exc).__name__}: {exc}"[:300],
+                                           "what": what})  # fmt: skip
+
+    def path(self, *parts: str) -> Path:
+        return self.out.joinpath(*parts)
+
+    # -- the scenarios -------------------------------------------------------------------------
+
+    def hot(self, system: System) -> None:
+        s = self.sizes
+        for viewers, rate in s.hot:
+
+            def go(viewers: int = viewers, rate: float = rate) -> dict[str, Any]:
+                with system.serve() as running:
+                    return scenarios.fanout(running, self.path(system.kind, f"hot-{viewers}"),
+                                            viewers=viewers, rate=rate, seconds=s.seconds)  # fmt: skip
+
+            self.attempt(system, "hot", f"hot tag, {viewers:,} viewers, {rate:g} posts/s", go)
+
+    def many(self, system: System) -> None:
+        viewers, tags, rate = self.sizes.many
+
+        def go() -> dict[str, Any]:
+            with system.serve() as running:
+                return scenarios.fanout(running, self.path(system.kind, "many"), viewers=viewers,
+                                        rate=rate, seconds=self.sizes.seconds, tags=tags)  # fmt: skip
+
+        self.attempt(system, "many", f"many chats, {viewers:,} viewers over {tags} tags", go)
+
+    def idle(self, system: System) -> None:
+        def go() -> dict[str, Any]:
+            with system.serve() as running:
+                return scenarios.idle(running, self.path(system.kind, "idle"),
+                                      viewers=self.sizes.idle)  # fmt: skip
+
+        self.attempt(system, "idle", f"idle cost, {self.sizes.idle:,} viewers", go)
+
+    def write(self, system: System, *, postgres: bool) -> None:
+        def go() -> dict[str, Any]:
+            with contextlib.ExitStack() as stack:
+                url = stack.enter_context(postgres_database()) if postgres else ""
+                running = stack.enter_context(system.serve(database_url=url))
+                row = scenarios.write(running, self.path(system.kind, f"write-{postgres}"),
+                                      conns=self.sizes.write_conns,
+                                      seconds=self.sizes.write_seconds)  # fmt: skip
+                row["database"] = "PostgreSQL" if postgres else "SQLite"
+                return row
+
+        database = "PostgreSQL" if postgres else "SQLite"
+        self.attempt(system, "write", f"write path on {database}", go)
+
+    def resume(self, system: System) -> None:
+        viewers, away = self.sizes.resume
+
+        def go() -> dict[str, Any]:
+            with system.serve() as running:
+                return scenarios.resume(running, self.path(system.kind, "resume"),
+                                        viewers=viewers, away=away)  # fmt: skip
+
+        self.attempt(system, "resume", f"resume storm, {viewers:,} viewers", go)
+
+    def profile(self, system: System) -> None:
+        viewers, rate = self.sizes.hot[-1]
+
+        def go() -> dict[str, Any]:
+            with system.serve() as running:
+                raw = self.path(system.kind, "profile.txt")
+                raw.parent.mkdir(parents=True, exist_ok=True)
+                spy: list[Any] = []
+
+                def fanout() -> dict[str, Any]:
+                    return scenarios.fanout(running, self.path(system.kind, "profile"),
+                                            viewers=viewers, rate=rate, seconds=self.sizes.seconds,
+                                            on_measure=lambda: spy.append(profile.start(
+                                                running.pid(), self.sizes.seconds, raw)))  # fmt: skip
+
+                row = fanout()
+                for p in spy:
+                    if p is not None:
+                        p.wait(30)
+                if not spy or spy[0] is None:
+                    return {"failed": "py-spy is not installed (pip install -e '.[bench]')"}
+                return {**row, "profile": profile.summarise(raw)}
+
+        self.attempt(system, "profile", f"profile (py-spy), hot tag {viewers:,} viewers", go)
+
+    def directory(self) -> None:
+        chats = self.sizes.directory_chats
+        say(f"directory: search and agenda over {chats:,} chats ...")
+        started = time.monotonic()
+        argv = [sys.executable, "-m", "benchmarks.directory", "--chats", str(chats)]
+        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1200,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+        lines = [line for line in done.stdout.splitlines() if line.startswith("|")]
+        self.rows.append({"system": "hashchat", "kind": "hashchat", "scenario": "directory",
+                          "table": lines, "chats": chats,
+                          "seconds": time.monotonic() - started,
+                          "failed": "" if done.returncode == 0 else done.stderr[-500:]})  # fmt: skip
+        say("\n".join(lines) if lines else done.stderr[-1000:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--systems", default=",".join(SYSTEMS),
+                        help="comma-separated: " + ", ".join(SYSTEMS))  # fmt: skip
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help="comma-separated: " + ", ".join(SCENARIOS))  # fmt: skip
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no docs")
+    parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
+    parser.add_argument("--docs-only", action="store_true", help="rewrite docs from results")
+    parser.add_argument("--fresh", action="store_true", help="forget earlier results")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--shared", default="", help="a note on what else used the machine")
+    args = parser.parse_args()
+
+    if args.docs_only:
+        data = json.loads(args.results.read_text())
+        report.write_docs(data)
+        say(f"rewrote {report.DOCS.relative_to(ROOT)}")
+        return
+
+    raise_nofile()
+    pin_self(1)
+    sizes = SMOKE if args.smoke else FULL
+    wanted = [SYSTEMS[k] for k in args.systems.split(",") if k]
+    chosen = set(args.scenarios.split(","))
+    out = Path(tempfile.mkdtemp(prefix="hcbench-run-"))
+    bench = Bench(sizes, out)
+    loadgen.build()
+    started = time.monotonic()
+    skipped: dict[str, str] = {}
+    for system in wanted:
+        why = system.available()
+        if why:
+            skipped[system.name] = why
+            say(f"{system.name}: skipped, {why}")
+            continue
+        if "hot" in chosen:
+            bench.hot(system)
+        if "many" in chosen:
+            bench.many(system)
+        if "idle" in chosen:
+            bench.idle(system)
+        if system is HASHCHAT:
+            if "write" in chosen:
+                bench.write(system, postgres=False)
+                bench.write(system, postgres=True)
+            if "resume" in chosen:
+                bench.resume(system)
+            if "profile" in chosen and not args.smoke:
+                bench.profile(system)
+    if "directory" in chosen and sizes.directory_chats and HASHCHAT in wanted:
+        bench.directory()
+    elapsed = time.monotonic() - started
+
+    run = {
+        "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine_info(), "revision": git_revision(),
+        "command": "python -m benchmarks.run " + " ".join(sys.argv[1:]),
+        "seconds": elapsed, "sizes": sizes.__dict__, "skipped": skipped,
+        "peers": [p.name for p in PEERS], "shared": args.shared, "load": os.getloadavg(),
+    }  # fmt: skip
+    print(report.table(bench.rows))
+    say(f"done in {elapsed / 60:.1f} min")
+    if args.smoke:
+        json.dump({"run": run, "rows": bench.rows}, sys.stdout, default=_json)
+        return
+    data = {"run": run, "rows": bench.rows}
+    if args.results.exists() and not args.fresh:
+        old = json.loads(args.results.read_text())
+        done = {
+            (r["system"], r["scenario"], r.get("viewers"), r.get("database")) for r in bench.rows
+        }
+        kept = [r for r in old.get("rows", [])
+                if (r["system"], r["scenario"], r.get("viewers"), r.get("database")) not in done]  # fmt: skip
+        if kept:
+            data["rows"] = kept + bench.rows
+            run["partial"] = True
+            run["runs"] = [*old.get("run", {}).get("runs", [old.get("run", {})]), dict(run)]
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(data, indent=1, default=_json))
+    if not args.no_docs:
+        report.write_docs(data)
+        say(f"rewrote {report.DOCS.relative_to(ROOT)}")
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return str(value)
+
+
+if __name__ == "__main__":
+    main()
