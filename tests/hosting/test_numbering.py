@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hashchat.hosting.numbering import answer_number, question_number
+from hashchat.hosting.numbering import answer_number, question_number, without_label
 
 ANSWERS = [
     # (text, answer number or None)
@@ -69,3 +69,17 @@ def test_answers(text: str, expected: int | None) -> None:
 @pytest.mark.parametrize(("text", "expected"), QUESTIONS)
 def test_questions(text: str, expected: int | None) -> None:
     assert question_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Q1: What got you writing? #writechat", "What got you writing? #writechat"),
+        ("q2 - Pens or keys?", "Pens or keys?"),
+        ("@maya Q3) Where next?", "Where next?"),
+        ("[Q4] Last one", "Last one"),
+        ("Q5", "Q5"),  # nothing after the label: keep the post as it is
+    ],
+)
+def test_the_question_without_its_label(text: str, words: str) -> None:
+    assert without_label(text) == words

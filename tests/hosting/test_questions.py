@@ -142,7 +142,7 @@ async def test_skipping_and_asking_by_hand_keep_the_numbers_in_step(
     # The host types a Q1 of their own: the script's questions move up to follow it.
     await posts.create_post(db=db, author=host, text="Q1: Who are you tonight? #HostChat")
     assert await states(db, live.id) == [
-        (1, "posted", "Q1: Who are you tonight? #HostChat"),
+        (1, "posted", "Who are you tonight? #HostChat"),
         (2, "scheduled", "Where do you write best?"),
         (3, "scheduled", "One tip for a new writer?"),
         (1, "skipped", "What got you writing?"),

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.directory.models import Chat, ChatHost
 from hashchat.hosting.models import ChatSession, Question, SessionPost
-from hashchat.hosting.numbering import answer_number, question_number
+from hashchat.hosting.numbering import answer_number, question_number, without_label
 from hashchat.realtime.events import Event, record_many, session_stream, tag_stream
 from hashchat.storage.base import table_of
 from hashchat.storage.sequence import take_ids
@@ -157,9 +157,13 @@ async def classify(session: AsyncSession, created: list[Created], now: datetime)
                 question = None
             if question is None:
                 question = Question(
-                    session_id=chat_session.id, number=asked, text=text, source="live",
-                    author_id=c.post.account_id, offset_minutes=None,
-                )  # fmt: skip
+                    session_id=chat_session.id,
+                    number=asked,
+                    text=without_label(text),
+                    source="live",
+                    author_id=c.post.account_id,
+                    offset_minutes=None,
+                )
                 session.add(question)
             if question.post_id is None:
                 question.post_id, question.posted_at, question.state = c.post.id, now, "posted"

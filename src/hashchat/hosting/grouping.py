@@ -18,6 +18,7 @@ from hashchat.hosting.models import ChatSession, Question, SessionGuest, Session
 from hashchat.hosting.sessions import session_entity
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Post
+from hashchat.storage.base import utcnow
 
 ANSWERS_SHOWN = 200
 
@@ -120,3 +121,32 @@ async def session_view(
         "can": capabilities,
         "questions": script_entity(shown, chat_session),
     }
+
+
+@dataclass
+class RoomSession:
+    """What a chat's live room shows of its session: the session, and its questions with
+    their answers so far (the room's "by question" view)."""
+
+    chat: Chat
+    chat_session: ChatSession
+    entity: dict[str, Any]
+    threads: list[Thread]
+
+
+async def room_session(
+    session: AsyncSession, tag_key: str, *, viewer_id: int | None = None
+) -> RoomSession | None:
+    """The listed chat of ``tag_key``'s live session, else its next one, else its last."""
+    from hashchat.hosting.sessions import current_or_next
+
+    chat = await session.scalar(
+        select(Chat).where(Chat.tag_key == tag_key, Chat.review == "approved")
+    )
+    if chat is None:
+        return None
+    chat_session = await current_or_next(session, chat, utcnow())
+    if chat_session is None:
+        return None
+    found = await threads(session, chat_session, viewer_id=viewer_id)
+    return RoomSession(chat, chat_session, session_entity(chat_session, chat), found)

@@ -44,3 +44,13 @@ def question_number(text: str) -> int | None:
 def answer_number(text: str) -> int | None:
     """n when the post opens as an answer to question n ("A3 - ..."), else None."""
     return _label(text, "A")
+
+
+def without_label(text: str) -> str:
+    """The question's own words: "Q3: What now? #chat" -> "What now? #chat" (leading mentions,
+    the label and the punctuation after it dropped)."""
+    match = _PATTERN.match(text)
+    if match is None:
+        return text.strip()
+    rest = text[match.end() :].lstrip(" \t:.)]/,;-–—")
+    return rest.strip() or text.strip()

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from hashchat.errors import DomainError, Invalid
 from hashchat.live.service import check_room_tags, load_room, with_room_tag
 from hashchat.posts import service
+from hashchat.text import normalize_tag
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
 from hashchat.web.forms import read_form, safe_next, see_other
 from hashchat.web.templating import render
@@ -33,18 +34,32 @@ async def _page(
     room = await load_room(
         session, tags=tags, viewer_id=viewer.id if viewer else None, highlight=highlight
     )
+    hosted = None  # a single listed chat's room also shows its session, by question
+    if len(room.tags) == 1:
+        from hashchat.hosting.grouping import room_session
+
+        hosted = await room_session(
+            session, normalize_tag(room.tags[0]), viewer_id=viewer.id if viewer else None
+        )
+    by_question = hosted is not None and request.query_params.get("view") == "questions"
     config = {
         "tags": room.tags,
         "since": str(room.since_id),
         "hosts": room.hosts,
         "viewer": {"id": str(viewer.id), "handle": viewer.handle} if viewer else None,
         "maxLength": request.app.state.runtime.settings.post_max_length,
+        "session": hosted.entity if hosted else None,
+        "answers": {a["id"]: t.question.number for t in hosted.threads for a in t.answers}
+        if hosted
+        else {},
+        "view": "questions" if by_question else "time",
     }
     return render(
         request,
         "live/room.html",
         {"room": room, "config": config, "path": room_path(room.tags), "error": error,
-         "draft": draft, "mixer": len(room.tags) > 1},
+         "draft": draft, "mixer": len(room.tags) > 1, "hosted": hosted,
+         "by_question": by_question},
         status=status,
     )  # fmt: skip
 

@@ -6,6 +6,8 @@ import { attachCounter } from "./compose.js";
 
 const config = JSON.parse(document.getElementById("room-config").textContent);
 const log = document.querySelector("[data-log]");
+const questionsPanel = document.querySelector("[data-questions]");
+const areas = [log, questionsPanel].filter(Boolean);
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const statusLine = document.querySelector("[data-status]");
 const pauseButton = document.querySelector("[data-pause]");
@@ -137,10 +139,68 @@ export function renderPost(status) {
 // -- the stream --------------------------------------------------------------------------------
 
 function show(status) {
+  seen.set(status.id, status);
   if (document.getElementById(`post-${status.id}`)) return; // already on the page
   document.querySelector("[data-empty]")?.remove();
   log.prepend(renderPost(status));
+  placeAnswer(status.id);
 }
+
+// -- the chat by question ----------------------------------------------------------------------
+// Each question the host asks gathers its answers ("A1", or a reply to Q1): the server says which
+// post answers which question in an `answer` event, after the post's own `update`.
+
+const answerOf = new Map(Object.entries(config.answers || {})); // status id -> question number
+const seen = new Map(); // status id -> the status, for placing it under its question
+
+function questionSection(number, text) {
+  if (!questionsPanel) return null;
+  let section = questionsPanel.querySelector(`[data-number="${number}"]`);
+  if (!section && text !== undefined) {
+    questionsPanel.querySelector("[data-no-questions]")?.remove();
+    section = el("section", { class: "room-q card", "data-number": String(number), id: `room-q${number}` },
+      el("h2", { text: `Q${number}: ${text}` }),
+      el("p", { class: "meta" }, el("span", { "data-answer-count": "", text: "0" }), " answers"),
+      el("div", { class: "timeline", "data-answers": "" }));
+    const later = [...questionsPanel.querySelectorAll("[data-number]")].find((s) => Number(s.dataset.number) > number);
+    questionsPanel.insertBefore(section, later || null);
+  }
+  return section;
+}
+
+function placeAnswer(id) {
+  const number = answerOf.get(id);
+  const status = seen.get(id);
+  if (number === undefined || !status) return;
+  const section = questionSection(Number(number));
+  if (!section || section.querySelector(`[data-id="${CSS.escape(id)}"]`)) return;
+  const article = renderPost(status);
+  article.removeAttribute("id"); // the time-order copy keeps the id
+  section.querySelector("[data-answers]").append(article);
+  const count = section.querySelector("[data-answer-count]");
+  count.textContent = String(Number(count.textContent) + 1);
+}
+
+function setView(view) {
+  if (!questionsPanel) return;
+  const byQuestion = view === "questions";
+  questionsPanel.hidden = !byQuestion;
+  log.hidden = byQuestion;
+  for (const link of document.querySelectorAll("[data-view]")) {
+    if (link.dataset.view === view) link.setAttribute("aria-current", "true");
+    else link.removeAttribute("aria-current");
+  }
+  const url = new URL(window.location.href);
+  if (byQuestion) url.searchParams.set("view", "questions"); else url.searchParams.delete("view");
+  history.replaceState(null, "", url);
+}
+
+document.querySelector("[data-views]")?.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-view]");
+  if (!link) return;
+  event.preventDefault();
+  setView(link.dataset.view);
+});
 
 function setPaused(value) {
   paused = value;
@@ -159,6 +219,7 @@ function updateBadge() {
 }
 
 function onUpdate(status) {
+  seen.set(status.id, status);
   if (paused) {
     if (!held.some((s) => s.id === status.id) && !document.getElementById(`post-${status.id}`)) held.push(status);
     updateBadge();
@@ -166,13 +227,13 @@ function onUpdate(status) {
 }
 
 function onDelete(id) {
-  for (const article of log.querySelectorAll(`[data-id="${CSS.escape(id)}"], [data-original="${CSS.escape(id)}"]`)) article.remove();
+  for (const article of document.querySelectorAll(`[data-id="${CSS.escape(id)}"], [data-original="${CSS.escape(id)}"]`)) article.remove();
   const index = held.findIndex((s) => s.id === id || s.reblog?.id === id);
   if (index >= 0) { held.splice(index, 1); updateBadge(); }
 }
 
 function onCounts(status) {
-  for (const article of log.querySelectorAll(`[data-original="${CSS.escape(status.id)}"]`)) {
+  for (const article of document.querySelectorAll(`[data-original="${CSS.escape(status.id)}"]`)) {
     for (const [key, value] of [["replies", status.replies_count], ["reblogs", status.reblogs_count], ["favourites", status.favourites_count]]) {
       const span = article.querySelector(`[data-count="${key}"]`);
       if (span) span.textContent = String(value);
@@ -189,6 +250,26 @@ function connect() {
   source.addEventListener("update", (e) => { config.since = e.lastEventId; onUpdate(JSON.parse(e.data)); });
   source.addEventListener("status.update", (e) => { config.since = e.lastEventId; onCounts(JSON.parse(e.data)); });
   source.addEventListener("delete", (e) => { config.since = e.lastEventId; onDelete(e.data); });
+  source.addEventListener("question", (e) => {
+    config.since = e.lastEventId;
+    const question = JSON.parse(e.data);
+    questionSection(question.number, question.text);
+  });
+  source.addEventListener("answer", (e) => {
+    config.since = e.lastEventId;
+    const answer = JSON.parse(e.data);
+    answerOf.set(answer.status_id, answer.question);
+    placeAnswer(answer.status_id);
+  });
+  source.addEventListener("session", (e) => {
+    config.since = e.lastEventId;
+    const state = JSON.parse(e.data).state;
+    const badge = document.querySelector("[data-session-state]");
+    if (badge) {
+      badge.textContent = { scheduled: "upcoming", live: "live now", ended: "ended", cancelled: "cancelled" }[state] || state;
+      badge.className = `badge state-${state}`;
+    }
+  });
   source.addEventListener("resume", () => { statusLine.textContent = "Catching up…"; });
   source.addEventListener("error", () => {
     if (source.readyState === EventSource.CLOSED) {
@@ -252,7 +333,7 @@ if (compose) {
   textarea.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) compose.requestSubmit();
   });
-  log.addEventListener("click", (event) => {
+  const onReply = (event) => {
     const reply = event.target.closest('[data-act="reply"]');
     if (!reply) return;
     event.preventDefault();
@@ -264,10 +345,11 @@ if (compose) {
     if (!textarea.value.includes(handle)) textarea.value = `${handle} ${textarea.value}`;
     textarea.focus();
     recount();
-  });
+  };
+  for (const area of areas) area.addEventListener("click", onReply);
 }
 
-log.addEventListener("submit", async (event) => {
+const onAct = async (event) => {
   const form = event.target.closest("form[data-act]");
   if (!form) return;
   event.preventDefault();
@@ -286,20 +368,22 @@ log.addEventListener("submit", async (event) => {
   } catch (error) {
     statusLine.textContent = error.message;
   }
-});
+};
+for (const area of areas) area.addEventListener("submit", onAct);
 
-log.addEventListener("click", (event) => {
+const onMute = (event) => {
   const mute = event.target.closest('[data-act="mute"]');
   if (!mute) return;
   const id = mute.closest("article").dataset.account;
   muted.add(id);
   localStorage.setItem(mutedKey, JSON.stringify([...muted]));
   applyMutes();
-});
+};
+for (const area of areas) area.addEventListener("click", onMute);
 
 const unmute = document.querySelector("[data-unmute]");
 function applyMutes() {
-  for (const article of log.querySelectorAll("article")) article.classList.toggle("is-muted", muted.has(article.dataset.account));
+  for (const article of document.querySelectorAll("article[data-account]")) article.classList.toggle("is-muted", muted.has(article.dataset.account));
   unmute.hidden = muted.size === 0;
   unmute.textContent = `Unmute all (${muted.size})`;
 }
