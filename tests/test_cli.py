@@ -42,19 +42,32 @@ def test_users_create_admin_and_errors(tmp_path: Path) -> None:
     assert rows == [("root_admin", "admin")]
 
 
+COUNTS = (
+    "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM posts), "
+    "(SELECT count(*) FROM chat_sessions), (SELECT count(*) FROM questions), "
+    "(SELECT count(*) FROM board_items), (SELECT count(*) FROM poll_votes)"
+)
+
+
 def test_demo_is_idempotent(tmp_path: Path) -> None:
     server = cli(tmp_path)
     first = server.run_cli("demo")
     assert first.returncode == 0, first.stderr
     with sqlite3.connect(tmp_path / "cli.db") as conn:
-        counts = conn.execute(
-            "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM posts)"
-        ).fetchone()
+        counts = conn.execute(COUNTS).fetchone()
+        hosted = conn.execute(
+            "SELECT state, count(*) FROM chat_sessions WHERE id IN "
+            "(SELECT session_id FROM questions) GROUP BY state ORDER BY state"
+        ).fetchall()
+        answers = conn.execute("SELECT count(*) FROM session_posts WHERE kind = 'answer'")
+        board = conn.execute("SELECT count(*) FROM board_items").fetchone()[0]
+        polls = conn.execute("SELECT count(*) FROM polls WHERE session_id IS NOT NULL")
     assert counts[0] >= 10 and counts[1] >= 20
+    # Three past sessions with questions, answers and polls; the next with its script and board.
+    assert hosted == [("ended", 3), ("scheduled", 1)]
+    assert answers.fetchone()[0] >= 30 and polls.fetchone()[0] == 3 and board >= 5
     second = server.run_cli("demo")
     assert second.returncode == 0 and "0 people and 0 posts added" in second.stdout
     with sqlite3.connect(tmp_path / "cli.db") as conn:
-        again = conn.execute(
-            "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM posts)"
-        ).fetchone()
+        again = conn.execute(COUNTS).fetchone()
     assert again == counts

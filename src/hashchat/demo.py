@@ -148,7 +148,12 @@ async def _seed(db: Database, settings: Settings | None = None) -> str:
     from hashchat.directory.demo import seed_directory
 
     chats = await seed_directory(db, people, settings=settings or get_settings())
+    from hashchat.hosting.demo import seed_hosting
+    from hashchat.storage.base import utcnow
+
+    hosted = await seed_hosting(db, people, now=utcnow())
     return (
-        f"demo: {created_people} people and {created_posts} posts added, {chats} chats listed "
+        f"demo: {created_people} people and {created_posts} posts added, {chats} chats listed, "
+        f"{hosted} hosted sessions filled in "
         f"(log in as demo / {DEMO_PASSWORD})"
     )

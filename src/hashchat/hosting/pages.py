@@ -57,6 +57,9 @@ async def _context(
         "threads": threads,
         "script": script,
         "waiting_ids": [q.id for q in waiting],
+        "asked_at": {
+            q.id: f"{q.posted_at.astimezone(ZoneInfo(zone)):%H:%M}" for q in script if q.posted_at
+        },
         "extend_choices": EXTEND_CHOICES,
         "length": int((chat_session.ends_at - chat_session.starts_at).total_seconds() // 60),
         "others": await sessions.sessions_of(session, chat, limit=8),
