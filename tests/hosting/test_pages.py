@@ -100,3 +100,72 @@ async def test_the_console_refuses_people_who_do_not_host(
     assert forged.status_code == 403  # no CSRF token
     missing = await client.get("/chats/HostChat/sessions/987654")
     assert missing.status_code == 404
+
+
+async def test_the_board_and_a_poll_from_the_page(
+    client: httpx.AsyncClient,
+    app: object,
+    db: Database,
+    host: Account,
+    make_account: MakeAccount,
+    live_session: ChatSession,
+) -> None:
+    await make_account("asker")
+    path = f"/chats/HostChat/sessions/{live_session.id}"
+    host_token = await log_in(client, "hostess")
+    opened = await client.post(f"{path}/board", data={"csrf_token": host_token, "action": "open"})
+    assert opened.status_code == 303, opened.text
+    made = await client.post(
+        f"{path}/polls",
+        data={"csrf_token": host_token, "action": "create", "question": "Tea or coffee?",
+              "options": "Tea\nCoffee\n", "minutes": "10"},
+    )  # fmt: skip
+    assert made.status_code == 303, made.text
+    one_option = await client.post(
+        f"{path}/polls",
+        data={"csrf_token": host_token, "action": "create", "question": "Only?",
+              "options": "Yes", "minutes": "10"},
+    )  # fmt: skip
+    assert one_option.status_code == 422 and "2 to 6 options" in one_option.text
+
+    asker = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    async with asker:
+        token = await log_in(asker, "asker")
+        sent = await asker.post(
+            f"{path}/board",
+            data={"csrf_token": token, "action": "submit", "text": "How do you <begin>?",
+                  "anonymous": "on"},
+        )  # fmt: skip
+        assert sent.status_code == 303, sent.text
+        page = (await asker.get(path)).text
+        assert "1 waiting for a moderator" in page
+        assert "“How do you &lt;begin&gt;?” (waiting for a moderator)" in page
+        poll_id = page.split('data-poll="')[1].split('"')[0]
+        voted = await asker.post(
+            f"{path}/polls", data={"csrf_token": token, "poll": poll_id, "choices": "1"}
+        )
+        assert voted.status_code == 303, voted.text
+        again = await asker.post(
+            f"{path}/polls", data={"csrf_token": token, "poll": poll_id, "choices": "0"}
+        )
+        assert again.status_code == 422
+
+    page = (await client.get(path)).text
+    assert "Waiting for a moderator" in page and "from @asker (shown without name)" in page
+    item = page.split('name="item" value="')[1].split('"')[0]
+    approved = await client.post(
+        f"{path}/board", data={"csrf_token": host_token, "action": "approve", "item": item}
+    )
+    assert approved.status_code == 303
+    picked = await client.post(
+        f"{path}/board", data={"csrf_token": host_token, "action": "pick", "item": item}
+    )
+    assert picked.status_code == 303, picked.text
+    public = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    async with public:
+        seen = (await public.get(path)).text
+    assert "answered as Q1" in seen and "asked anonymously" in seen
+    assert "Q1: How do you &lt;begin&gt;?" in seen
+    coffee = seen.split('class="poll-title">Coffee')[1][:80]
+    assert "100% (1)" in coffee
+    assert "1 voted" in seen

@@ -17,7 +17,7 @@ from hashchat.directory import links
 from hashchat.directory import service as directory
 from hashchat.directory.zones import zone_for
 from hashchat.errors import DomainError, NotFound
-from hashchat.hosting import grouping, questions, sessions
+from hashchat.hosting import board, grouping, polls, questions, sessions
 from hashchat.hosting.models import ChatSession
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
 from hashchat.web.forms import read_form, safe_next, see_other
@@ -26,6 +26,7 @@ from hashchat.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 EXTEND_CHOICES = (10, 15, 30, 60)
+POLL_MINUTES = (5, 10, 15, 30, 60)
 
 
 def session_path(hashtag: str, session_id: int) -> str:
@@ -44,6 +45,15 @@ async def _context(
     view = await grouping.session_view(session, chat_session, chat, viewer)
     threads = await grouping.threads(session, chat_session, viewer_id=viewer.id if viewer else None)
     script = await questions.questions_of(session, chat_session.id)
+    moderating = view["can"]["moderate"]
+    public = await board.public_board(session, chat_session.id, viewer=viewer)
+    pending: list[dict[str, Any]] = []
+    if moderating and viewer is not None:
+        queue = await board.moderation_board(
+            session, chat_session.id, actor=viewer, state="pending"
+        )
+        pending = queue["items"]
+    viewer_id = viewer.id if viewer else None
     waiting = [q for q in script if q.state == "scheduled"]
     return {
         "chat": chat,
@@ -63,6 +73,10 @@ async def _context(
         "extend_choices": EXTEND_CHOICES,
         "length": int((chat_session.ends_at - chat_session.starts_at).total_seconds() // 60),
         "others": await sessions.sessions_of(session, chat, limit=8),
+        "board": public,
+        "pending": pending,
+        "polls": await polls.session_polls(session, chat_session.id, viewer_id=viewer_id),
+        "poll_minutes": POLL_MINUTES,
         "errors": {},
         "values": {},
     }
@@ -149,11 +163,102 @@ async def run(
         else:
             raise NotFound("no such action", field="action")
     except DomainError as exc:
-        async with rt.db.read() as session:
-            chat_session, chat = await sessions.get_session(session, session_id)
-            context = await _context(session, request, chat_session, chat, viewer)
-        context["errors"] = {exc.field or "form": exc.message}
-        context["values"] = form
-        return render(request, "hosting/session.html", context, status=exc.status)
+        return await _again(request, rt, session_id, viewer, form, exc)
     anchor = "#script" if action not in ("start", "extend", "end", "details") else ""
     return see_other(safe_next(form.get("next"), back) + anchor)
+
+
+async def _again(
+    request: Request, rt: Any, session_id: str, viewer: Account | None, form: dict[str, str],
+    exc: DomainError,
+) -> Response:  # fmt: skip
+    """The page again, with the error beside its field and what was typed kept."""
+    async with rt.db.read() as session:
+        chat_session, chat = await sessions.get_session(session, session_id)
+        context = await _context(session, request, chat_session, chat, viewer)
+    context["errors"] = {exc.field or "form": exc.message}
+    context["values"] = form
+    return render(request, "hosting/session.html", context, status=exc.status)
+
+
+@router.post("/chats/{tag}/sessions/{session_id}/board", response_class=HTMLResponse)
+async def board_action(
+    tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
+) -> Response:
+    """The Q&A board's buttons: ask, upvote, and the moderators' and hosts' decisions."""
+    form = await read_form(request)
+    async with rt.db.read() as session:
+        chat_session, chat = await sessions.get_session(session, session_id)
+    back = session_path(chat.hashtag, chat_session.id) + "#board"
+    if viewer is None:
+        return see_other(f"/login?{urlencode({'next': back})}")
+    action = form.get("action", "")
+    item = form.get("item", "")
+    try:
+        if action == "submit":
+            await board.submit(
+                db=rt.db,
+                author=viewer,
+                session_id=session_id,
+                text=form.get("text"),
+                anonymous=form.get("anonymous") == "on",
+            )
+        elif action == "upvote":
+            await board.upvote(db=rt.db, voter=viewer, session_id=session_id, item_id=item)
+        elif action == "unvote":
+            await board.unvote(db=rt.db, voter=viewer, session_id=session_id, item_id=item)
+        elif action == "approve":
+            await board.approve(db=rt.db, actor=viewer, session_id=session_id, item_id=item)
+        elif action == "reject":
+            await board.reject(db=rt.db, actor=viewer, session_id=session_id, item_id=item)
+        elif action == "merge":
+            await board.merge(
+                db=rt.db,
+                actor=viewer,
+                session_id=session_id,
+                item_id=item,
+                into_id=form.get("into"),
+            )
+        elif action == "pick":
+            await board.pick(db=rt.db, actor=viewer, session_id=session_id, item_id=item)
+        elif action == "open":
+            await board.open_box(db=rt.db, actor=viewer, session_id=session_id)
+        elif action == "close":
+            await board.close_box(db=rt.db, actor=viewer, session_id=session_id)
+        else:
+            raise NotFound("no such action", field="action")
+    except DomainError as exc:
+        return await _again(request, rt, session_id, viewer, form, exc)
+    return see_other(back)
+
+
+@router.post("/chats/{tag}/sessions/{session_id}/polls", response_class=HTMLResponse)
+async def poll_action(
+    tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
+) -> Response:
+    """Vote in one of the session's polls, or (hosts) start a poll."""
+    form = await read_form(request)
+    async with rt.db.read() as session:
+        chat_session, chat = await sessions.get_session(session, session_id)
+    back = session_path(chat.hashtag, chat_session.id) + "#polls"
+    if viewer is None:
+        return see_other(f"/login?{urlencode({'next': back})}")
+    try:
+        if form.get("action") == "create":
+            minutes = form.get("minutes", "")
+            await polls.create_session_poll(
+                db=rt.db,
+                actor=viewer,
+                session_id=session_id,
+                question=form.get("question"),
+                options=[o for o in form.get("options", "").splitlines() if o.strip()],
+                expires_in=int(minutes) * 60 if minutes.isdigit() else minutes,
+            )
+        else:
+            choices = (await request.form()).getlist("choices")
+            await polls.vote(
+                db=rt.db, voter=viewer, poll_id=form.get("poll"), choices=list(choices)
+            )
+    except DomainError as exc:
+        return await _again(request, rt, session_id, viewer, form, exc)
+    return see_other(back)
