@@ -85,5 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_pages.router,
     ):
         app.include_router(router)
+    from hashchat.hosting import moderation_api
+
+    app.include_router(moderation_api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -74,11 +74,16 @@ async def load_room(
     session: AsyncSession, *, tags: list[str], viewer_id: int | None, highlight: list[str]
 ) -> Room:
     # Read the resume point first: a post committed between the two reads comes both in the page
-    # and in the stream, and the page drops the copy; the other order could miss it.
+    # and in the stream, and the page drops the copy; the other order could miss it. Posts
+    # hidden from the chat's room (by a moderator, or written while muted) are left out; one
+    # hidden after the resume point is also removed by its ``hide`` event on the stream.
     since = await last_id(session)
+    from hashchat.hosting.moderation import hidden_in_room
+
     posts = await timelines.tag_timeline(
-        session, any_tags=tags, page=timelines.Page(limit=RECENT), include_reblogs=True
-    )
+        session, any_tags=tags, page=timelines.Page(limit=RECENT), include_reblogs=True,
+        exclude=hidden_in_room([normalize_tag(t) for t in tags]),
+    )  # fmt: skip
     statuses = await render_statuses(session, posts, viewer_id=viewer_id)
     known = {
         t.key: t.name

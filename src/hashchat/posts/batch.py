@@ -132,6 +132,15 @@ async def write_posts(
                 continue
             draft.in_reply_to_id = target.id
         good.append(i)
+    # The chat rooms' rules (bans, locks, slow mode, mutes): nothing for posts without a
+    # listed chat's hashtag, a per-draft error for the refused (hosting/room_rules.py).
+    from hashchat.hosting import room_rules
+
+    verdict = await room_rules.judge(session, drafts, good, utcnow()) if good else None
+    if verdict is not None and verdict.refused:
+        for i, error in verdict.refused.items():
+            results[i] = error
+        good = [i for i in good if i not in verdict.refused]
     if not good:
         return [r for r in results if r is not None]
 
@@ -223,6 +232,10 @@ async def write_posts(
     replies = Tally(row["in_reply_to_id"] for row in post_rows if row["in_reply_to_id"])
     for parent_id, count in replies.items():
         await _bump(session, parents[parent_id], "replies_count", count)
+    if verdict is not None and verdict.to_hide:
+        await room_rules.hide_muted(
+            session, verdict, [r if isinstance(r, Created) else None for r in results]
+        )
     # Which chat session each post belongs to, committed with the post (hosting/classify.py).
     from hashchat.hosting.classify import classify
 

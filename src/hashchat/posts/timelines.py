@@ -100,8 +100,10 @@ async def tag_timeline(
     page: Page,
     include_reblogs: bool = False,
     only_account_ids: set[int] | None = None,
+    exclude: Select[Any] | None = None,
 ) -> list[Post]:
-    """Posts carrying any of ``any_tags`` and every one of ``all_tags``, none of ``none_tags``."""
+    """Posts carrying any of ``any_tags`` and every one of ``all_tags``, none of ``none_tags``,
+    and not among the ids ``exclude`` selects (a live room leaves out its hidden posts)."""
     any_ids = await tag_ids(session, any_tags)
     if not any_ids:
         return []
@@ -125,6 +127,8 @@ async def tag_timeline(
             query = query.where(
                 PostTag.post_id.not_in(select(PostTag.post_id).where(PostTag.tag_id.in_(none_ids)))
             )
+    if exclude is not None:
+        query = query.where(PostTag.post_id.not_in(exclude))
     if only_account_ids is not None:
         query = query.join(Post, Post.id == PostTag.post_id).where(
             Post.account_id.in_(only_account_ids)
