@@ -160,7 +160,7 @@ function questionSection(number, text) {
     questionsPanel.querySelector("[data-no-questions]")?.remove();
     section = el("section", { class: "room-q card", "data-number": String(number), id: `room-q${number}` },
       el("h2", { text: `Q${number}: ${text}` }),
-      el("p", { class: "meta" }, el("span", { "data-answer-count": "", text: "0" }), " answers"),
+      el("p", { class: "meta" }, "Answers: ", el("span", { "data-answer-count": "", text: "0" })),
       el("div", { class: "timeline", "data-answers": "" }));
     const later = [...questionsPanel.querySelectorAll("[data-number]")].find((s) => Number(s.dataset.number) > number);
     questionsPanel.insertBefore(section, later || null);
