@@ -29,7 +29,8 @@ class App(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[RAW_SEND] = send
         if wants_fast_path(scope):
-            await fastpath.create_status(scope, receive, send, self.state.runtime)
+            # A post with a poll goes on to the full route (``super().__call__``).
+            await fastpath.create_status(scope, receive, send, self.state.runtime, super().__call__)
             return
         await super().__call__(scope, receive, send)
 
@@ -88,5 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hashchat.hosting import moderation_api
 
     app.include_router(moderation_api.router)
+    from hashchat.hosting import board_api, polls_api
+
+    app.include_router(board_api.router)
+    app.include_router(polls_api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

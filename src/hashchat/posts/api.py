@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account
 from hashchat.errors import Invalid, NotFound
+from hashchat.hosting.polls import check_poll, poll_params
 from hashchat.posts import service, timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Favourite, Post
@@ -67,9 +68,12 @@ async def _get(session: AsyncSession, post_id: str) -> Post:
 @router.post("/api/v1/statuses", openapi_extra=body_doc(StatusIn))
 async def create_status(request: Request, rt: RuntimeDep, viewer: WriteUser) -> Response:
     """Post a status. Answered only after it is committed (it survives a crash right after)."""
-    body = validate(StatusIn, await read_params(request))
+    params = await read_params(request)
+    poll_raw = poll_params(params)  # poll[options][] and friends, as one "poll"
+    body = validate(StatusIn, {**params, "poll": poll_raw} if poll_raw else params)
     if body.media_ids:
         raise Invalid("hashchat does not take media attachments", field="media_ids")
+    poll = check_poll(poll_raw) if poll_raw is not None else None
     await rt.limiter.hit("post", str(viewer.id))
     created = await service.create_post_entity(
         db=rt.db,
@@ -77,10 +81,13 @@ async def create_status(request: Request, rt: RuntimeDep, viewer: WriteUser) -> 
         text=body.status,
         in_reply_to_id=body.in_reply_to_id,
         language=body.language,
+        poll=poll,
     )
     # The entity built for the stream, plus what this viewer sees of their own new post.
     entity = {**created.entity, "favourited": False, "reblogged": False, "muted": False,
               "bookmarked": False, "pinned": False}  # fmt: skip
+    if entity["poll"] is not None:  # its author sees the results (Mastodon's "voted")
+        entity["poll"] = {**entity["poll"], "voted": True, "own_votes": []}
     return Response(orjson.dumps(entity), media_type="application/json")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,9 @@ from hashchat.storage.base import table_of, utcnow
 from hashchat.storage.sequence import take_ids
 from hashchat.text import Entity, normalize_tag, render_html
 
+if TYPE_CHECKING:
+    from hashchat.hosting.polls import PollDraft
+
 
 @dataclass(slots=True)
 class Draft:
@@ -38,6 +41,7 @@ class Draft:
     entities: list[Entity]
     in_reply_to_id: int | None = None
     language: str | None = None
+    poll: PollDraft | None = None  # written with the post (hosting/polls.py)
 
 
 @dataclass(slots=True)
@@ -221,6 +225,12 @@ async def write_posts(
         related.mentions[post_id] = list(people.values())
         status = status_entity(post, related)
         keys = list(post_tags)
+        if draft.poll is not None:
+            from hashchat.hosting.polls import write_poll
+
+            status["poll"] = await write_poll(
+                session, post_id=post_id, draft=draft.poll, tag_keys=keys, now=now
+            )
         events.append(Event(post_id, "update", encode(status), streams_for(draft.author_id, keys)))
         results[i] = Created(post, status, keys)
     await session.execute(table_of(Post).insert(), post_rows)
@@ -240,4 +250,9 @@ async def write_posts(
     from hashchat.hosting.classify import classify
 
     await classify(session, [r for r in results if isinstance(r, Created)], now)
+    polled = [first + n for n, i in enumerate(good) if drafts[i].poll is not None]
+    if polled:
+        from hashchat.hosting.polls import attach_to_sessions
+
+        await attach_to_sessions(session, polled)
     return [r for r in results if r is not None]

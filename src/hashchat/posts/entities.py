@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat import urls
 from hashchat.accounts.entities import _iso, account_entity
 from hashchat.accounts.models import Account
+from hashchat.hosting.poll_entity import load_polls
 from hashchat.posts.models import Favourite, Mention, Post, PostTag
 
 
@@ -46,6 +47,7 @@ class Related:
     originals: dict[int, PostLike] = field(default_factory=dict)
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
+    polls: dict[int, dict[str, Any]] = field(default_factory=dict)  # by post id
     viewer: bool = False
 
 
@@ -100,7 +102,7 @@ def status_entity(post: PostLike, related: Related) -> dict[str, Any]:
         "tags": [{"name": name, "url": urls.tag(name)} for name in tags],
         "emojis": [],
         "card": None,
-        "poll": None,
+        "poll": related.polls.get(post.id),
         "application": None,
     }
     if related.viewer:
@@ -141,6 +143,8 @@ async def gather(
     if account_ids:
         for account in await session.scalars(select(Account).where(Account.id.in_(account_ids))):
             related.accounts[account.id] = account
+    if ids:
+        related.polls = await load_polls(session, ids, viewer_id=viewer_id)
     if viewer_id is not None and ids:
         related.favourited = set(
             await session.scalars(

@@ -6,7 +6,8 @@ dependency solving cost more than writing the post does (docs/benchmarks.md, "Pr
 path runs the same checks through the same functions (parameters validated by the same model,
 the same token cache and scopes, the same rate limit, the same service) and answers in the same
 shape; it only skips the framework. Anything else (a form body, a cookie, another method) goes
-to the FastAPI route, which stays the documented one in /openapi.json.
+to the FastAPI route, which stays the documented one in /openapi.json; so does a post with a
+poll, found once the body is read (``slow``: the app behind, handed the body read so far).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hashchat.accounts import oauth
 from hashchat.errors import Conflict, DomainError, Forbidden, Invalid, RateLimited, Unauthorized
@@ -52,16 +53,39 @@ async def _body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
+def _json(raw: bytes) -> dict[str, Any]:
+    try:
+        parsed = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise BadRequest("the JSON body must be an object")
+    return parsed
+
+
 async def _answer(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers + extra})
     await send({"type": "http.response.body", "body": body})
 
 
-async def create_status(scope: Scope, receive: Receive, send: Send, runtime: Any) -> None:
+class NotFast(Exception):
+    """This post needs the full route (it has a poll); ``body`` is what was read of it."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__("not for the fast path")
+        self.body = body
+
+
+async def create_status(
+    scope: Scope, receive: Receive, send: Send, runtime: Any, slow: ASGIApp
+) -> None:
     try:
         entity = await _create(scope, receive, runtime)
     except ConnectionResetError:
+        return
+    except NotFast as exc:
+        await slow(scope, _replay(exc.body, receive), send)
         return
     except DomainError as exc:
         extra: list[tuple[bytes, bytes]] = []
@@ -77,12 +101,30 @@ async def create_status(scope: Scope, receive: Receive, send: Send, runtime: Any
     await _answer(send, 200, orjson.dumps(entity), [])
 
 
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands out ``body`` first, then whatever comes next (a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 async def _create(scope: Scope, receive: Receive, runtime: Any) -> dict[str, Any]:
     headers = dict(scope["headers"])
     token = headers[b"authorization"].decode("latin-1")[7:].strip()
     if not token:
         raise Unauthorized("the Authorization header must be 'Bearer <token>'")
     raw = await _body(receive)
+    if b"poll" in raw:  # a cheap look first; most posts never parse twice
+        parsed = _json(raw)
+        if "poll" in parsed or any(k.startswith("poll[") for k in parsed):
+            raise NotFast(raw)
     bearer = await oauth.authenticate(runtime.db, token)
     if bearer is None:
         raise Unauthorized("The access token is invalid")
@@ -96,13 +138,7 @@ async def _create(scope: Scope, receive: Receive, runtime: Any) -> dict[str, Any
 
         data.update(parse_qsl(scope["query_string"].decode("latin-1")))
     if raw:
-        try:
-            parsed = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise BadRequest(f"malformed JSON: {exc}") from None
-        if not isinstance(parsed, dict):
-            raise BadRequest("the JSON body must be an object")
-        data.update(parsed)
+        data.update(_json(raw))
     body = validate(StatusIn, data)
     if body.media_ids:
         raise Invalid("hashchat does not take media attachments", field="media_ids")

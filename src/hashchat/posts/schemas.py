@@ -7,6 +7,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 
+class PollIn(BaseModel):
+    """Mastodon's ``poll``: a form sends ``poll[options][]``, ``poll[expires_in]``, ..."""
+
+    model_config = ConfigDict(extra="ignore")
+    options: list[str]
+    expires_in: int | str
+    multiple: bool | str | None = None
+    hide_totals: bool | str | None = None
+
+
 class StatusIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
     status: str
@@ -16,3 +26,4 @@ class StatusIn(BaseModel):
     sensitive: bool | None = None
     spoiler_text: str | None = None
     media_ids: list[str] | None = None
+    poll: PollIn | None = None

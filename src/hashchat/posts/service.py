@@ -4,7 +4,7 @@ one transaction; the events reach viewers only after the commit (storage/engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import case, delete, select, update
@@ -25,6 +25,9 @@ from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
 from hashchat.storage.sequence import take_ids
 from hashchat.text import Entity, extract_entities, parse_text
+
+if TYPE_CHECKING:
+    from hashchat.hosting.polls import PollDraft
 
 MAX_LANGUAGE = 16
 
@@ -126,9 +129,11 @@ async def create_post_entity(
     text: object,
     in_reply_to_id: object = None,
     language: object = None,
+    poll: PollDraft | None = None,
 ) -> Created:
     """As :func:`create_post`, also answering the new Status entity (no read-back needed).
-    Posts arriving together are committed together (posts/writer.py)."""
+    Posts arriving together are committed together (posts/writer.py). ``poll`` (checked by
+    hosting.polls.check_poll) is written with the post."""
     checked = check_text(text)
     lang = check_language(language)
     reply_to = None
@@ -137,7 +142,7 @@ async def create_post_entity(
             reply_to = int(str(in_reply_to_id))
         except ValueError:
             raise Invalid("the post you reply to does not exist", field="in_reply_to_id") from None
-    draft = Draft(author.id, checked.text, checked.entities, reply_to, lang)
+    draft = Draft(author.id, checked.text, checked.entities, reply_to, lang, poll)
     return await writer_for(db).submit(draft)
 
 

@@ -72,10 +72,27 @@ def validate(model: type[M], data: dict[str, Any]) -> M:
         raise Invalid(message, field=field) from None
 
 
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with its nested models (``$defs``) written in place of their references."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    inlined: dict[str, Any] = walk(schema)
+    return inlined
+
+
 def body_doc(model: type[BaseModel]) -> dict[str, Any]:
     """OpenAPI for a route that reads its body through ``read_params``."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
+    schema = _inline(model.model_json_schema())
     return {
         "requestBody": {
             "content": {
