@@ -358,3 +358,33 @@ async def test_a_mastodon_poll_in_a_chat_is_kept_with_its_session(
     async with db.read() as session:
         row = await session.scalar(select(Poll).where(Poll.post_id == created.post.id))
     assert row is not None and row.session_id == live_session.id
+
+
+def test_mastodon_py_makes_a_poll_and_votes(live_server: Any) -> None:
+    """Mastodon.py, unchanged: a poll with a post, a vote, the tallies read back."""
+    from mastodon import Mastodon, MastodonAPIError
+
+    client_id, client_secret = Mastodon.create_app(
+        "hashchat-polls", api_base_url=live_server.url, scopes=["read", "write"]
+    )
+    apis = []
+    for name in ("pollster", "voter"):
+        anonymous = Mastodon(
+            client_id=client_id, client_secret=client_secret, api_base_url=live_server.url
+        )
+        token = anonymous.create_account(
+            name, "a long password", f"{name}@example.org", agreement=True, locale="en",
+            scopes=["read", "write"],
+        )  # fmt: skip
+        apis.append(Mastodon(access_token=token, api_base_url=live_server.url))
+    author, voter = apis
+    poll = author.make_poll(["Morning", "Evening"], expires_in=3600)
+    status: Any = author.status_post("When do you write? #pollchat", poll=poll)
+    assert [o.title for o in status.poll.options] == ["Morning", "Evening"]
+    voted: Any = voter.poll_vote(status.poll.id, [1])
+    assert voted.voted is True and voted.own_votes == [1]
+    assert voted.options[1].votes_count == 1
+    read: Any = author.poll(status.poll.id)
+    assert (read.votes_count, read.voters_count) == (1, 1)
+    with pytest.raises(MastodonAPIError):
+        voter.poll_vote(status.poll.id, [0])
