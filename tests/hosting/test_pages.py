@@ -169,3 +169,42 @@ async def test_the_board_and_a_poll_from_the_page(
     coffee = seen.split('class="poll-title">Coffee')[1][:80]
     assert "100% (1)" in coffee
     assert "1 voted" in seen
+
+
+async def test_slow_mode_lock_and_the_moderation_log_from_the_page(
+    client: httpx.AsyncClient,
+    db: Database,
+    host: Account,
+    make_account: MakeAccount,
+    live_session: ChatSession,
+) -> None:
+    path = f"/chats/HostChat/sessions/{live_session.id}"
+    token = await log_in(client, "hostess")
+    slowed = await client.post(
+        f"{path}/run", data={"csrf_token": token, "action": "slow_mode", "seconds": "30"}
+    )
+    assert slowed.status_code == 303, slowed.text
+    locked = await client.post(f"{path}/run", data={"csrf_token": token, "action": "lock"})
+    assert locked.status_code == 303
+    bad = await client.post(
+        f"{path}/run", data={"csrf_token": token, "action": "slow_mode", "seconds": "forever"}
+    )
+    assert bad.status_code == 422
+    page = (await client.get(path)).text
+    assert "Unlock the room" in page
+    assert '<option value="30" selected>one post per 30 s</option>' in page
+    log = page.split('id="audit"')[1]
+    assert "slow mode" in log and "lock" in log and "@hostess" in log
+    member = await make_account("member")
+    refused = await posts_fail(db, member)
+    assert "locked" in refused
+
+
+async def posts_fail(db: Database, author: Account) -> str:
+    from hashchat.errors import DomainError
+
+    try:
+        await posts.create_post(db=db, author=author, text="let me in #hostchat")
+    except DomainError as error:
+        return error.message
+    raise AssertionError("the post went through a locked room")

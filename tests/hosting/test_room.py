@@ -90,3 +90,41 @@ async def test_questions_answers_and_the_session_arrive_on_the_chat_stream(
             "status_id": str(written.id),
             "late": False,
         }
+
+
+async def test_moderators_get_room_controls_and_polls_show_in_the_room(
+    client: httpx.AsyncClient,
+    db: Database,
+    host: Account,
+    make_account: MakeAccount,
+    live_session: ChatSession,
+) -> None:
+    from hashchat.hosting import polls
+
+    reader = await make_account("reader")
+    await polls.create_session_poll(
+        db=db,
+        actor=host,
+        session_id=live_session.id,
+        question="Morning or night?",
+        options=["Morning", "Night"],
+        expires_in=600,
+    )
+    await posts.create_post(db=db, author=reader, text="hello #hostchat")
+    anonymous = (await client.get("/live/hostchat")).text
+    assert 'data-mod="hide"' not in anonymous
+    poll = anonymous.split('class="poll"')[1]
+    assert "Morning" in poll and "0 voted" in poll
+    login = await client.get("/login")
+    from tests.conftest import csrf_from
+
+    await client.post(
+        "/login",
+        data={"login": "hostess", "password": "correct horse battery",
+              "csrf_token": csrf_from(login.text)},
+    )  # fmt: skip
+    hosting = (await client.get("/live/hostchat")).text
+    reader_post = hosting.split(f'data-account="{reader.id}"')[1].split("</article>")[0]
+    assert 'data-mod="hide"' in reader_post and 'data-mod="ban"' in reader_post
+    config = json.loads(hosting.split('id="room-config">')[1].split("</script>")[0])
+    assert config["can"] == {"run": True, "moderate": True}

@@ -17,7 +17,7 @@ from hashchat.directory import links
 from hashchat.directory import service as directory
 from hashchat.directory.zones import zone_for
 from hashchat.errors import DomainError, NotFound
-from hashchat.hosting import board, grouping, polls, questions, sessions
+from hashchat.hosting import board, grouping, moderation, polls, questions, sessions
 from hashchat.hosting.models import ChatSession
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
 from hashchat.web.forms import read_form, safe_next, see_other
@@ -27,6 +27,7 @@ router = APIRouter(include_in_schema=False)
 
 EXTEND_CHOICES = (10, 15, 30, 60)
 POLL_MINUTES = (5, 10, 15, 30, 60)
+SLOW_CHOICES = (0, 10, 30, 60, 120, 300)
 
 
 def session_path(hashtag: str, session_id: int) -> str:
@@ -54,6 +55,9 @@ async def _context(
         )
         pending = queue["items"]
     viewer_id = viewer.id if viewer else None
+    audit: list[dict[str, Any]] = []
+    if moderating and viewer is not None:
+        audit = (await moderation.audit_log(session, actor=viewer, tag=chat.hashtag)).entries
     waiting = [q for q in script if q.state == "scheduled"]
     return {
         "chat": chat,
@@ -77,6 +81,8 @@ async def _context(
         "pending": pending,
         "polls": await polls.session_polls(session, chat_session.id, viewer_id=viewer_id),
         "poll_minutes": POLL_MINUTES,
+        "slow_choices": SLOW_CHOICES,
+        "audit": audit,
         "errors": {},
         "values": {},
     }
@@ -118,6 +124,14 @@ async def run(
             )
         elif action == "end":
             await sessions.end_now(db=rt.db, actor=viewer, session_id=session_id)
+        elif action == "slow_mode":
+            await moderation.set_slow_mode(
+                db=rt.db, actor=viewer, session_id=session_id, seconds=form.get("seconds")
+            )
+        elif action in ("lock", "unlock"):
+            await moderation.set_locked(
+                db=rt.db, actor=viewer, session_id=session_id, locked=action == "lock"
+            )
         elif action == "details":
             await sessions.update_details(
                 db=rt.db,
@@ -164,7 +178,7 @@ async def run(
             raise NotFound("no such action", field="action")
     except DomainError as exc:
         return await _again(request, rt, session_id, viewer, form, exc)
-    anchor = "#script" if action not in ("start", "extend", "end", "details") else ""
+    anchor = "#script" if action in ("add", "ask_new", "edit", "ask", "skip", "up", "down") else ""
     return see_other(safe_next(form.get("next"), back) + anchor)
 
 
@@ -261,4 +275,18 @@ async def poll_action(
             )
     except DomainError as exc:
         return await _again(request, rt, session_id, viewer, form, exc)
+    return see_other(back)
+
+
+@router.post("/polls/{poll_id}/vote", response_class=HTMLResponse)
+async def vote_from_a_page(
+    poll_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
+) -> Response:
+    """Vote from any page showing a poll (the live room without JavaScript, say)."""
+    form = await read_form(request)
+    back = safe_next(form.get("next"), "/")
+    if viewer is None:
+        return see_other(f"/login?{urlencode({'next': back})}")
+    choices = (await request.form()).getlist("choices")
+    await polls.vote(db=rt.db, voter=viewer, poll_id=poll_id, choices=list(choices))
     return see_other(back)

@@ -42,6 +42,14 @@ async def _page(
             session, normalize_tag(room.tags[0]), viewer_id=viewer.id if viewer else None
         )
     by_question = hosted is not None and request.query_params.get("view") == "questions"
+    can = {"run": False, "moderate": False}
+    if hosted is not None and viewer is not None:
+        from hashchat.hosting import roles
+
+        for name in can:
+            can[name] = await roles.can(
+                session, hosted.chat.id, viewer, name, session_id=hosted.chat_session.id
+            )
     config = {
         "tags": room.tags,
         "since": str(room.since_id),
@@ -53,13 +61,14 @@ async def _page(
         if hosted
         else {},
         "view": "questions" if by_question else "time",
+        "can": can,
     }
     return render(
         request,
         "live/room.html",
         {"room": room, "config": config, "path": room_path(room.tags), "error": error,
          "draft": draft, "mixer": len(room.tags) > 1, "hosted": hosted,
-         "by_question": by_question},
+         "by_question": by_question, "can": can},
         status=status,
     )  # fmt: skip
 

@@ -120,6 +120,7 @@ export function renderPost(status) {
   const content = el("div", { class: "content" });
   content.append(sanitize(shown.content));
   article.append(content);
+  if (shown.poll) article.append(renderPoll(shown.poll));
   const actions = el("footer", { class: "actions" },
     el("a", { href: `${shown.url}#reply`, "data-act": "reply", "aria-label": `Reply to ${shown.account.acct}` },
       icon("reply"), " ", el("span", { "data-count": "replies", text: String(shown.replies_count) })));
@@ -131,10 +132,108 @@ export function renderPost(status) {
   }
   actions.append(el("button", { type: "button", class: "link js-only js-ready", "data-act": "mute",
     "aria-label": `Mute @${shown.account.acct} in this room`, text: "Mute" }));
+  if (config.can?.moderate && !role) {
+    actions.append(el("button", { type: "button", class: "link danger", "data-mod": "hide",
+      "aria-label": `Hide this post from the room for everyone`, text: "Hide" }),
+      el("button", { type: "button", class: "link danger", "data-mod": "mute",
+        "aria-label": `Hide @${shown.account.acct}'s posts from the room`, text: "Mute for all" }),
+      el("button", { type: "button", class: "link danger", "data-mod": "ban",
+        "aria-label": `Ban @${shown.account.acct} from the chat`, text: "Ban" }));
+  }
   article.append(actions);
   if (muted.has(shown.account.id)) article.classList.add("is-muted");
   return article;
 }
+
+// -- polls -------------------------------------------------------------------------------------
+
+export function renderPoll(poll) {
+  const box = el("div", { class: "poll", "data-poll": poll.id });
+  fillPoll(box, poll);
+  return box;
+}
+
+function fillPoll(box, poll) {
+  box.replaceChildren();
+  const canVote = config.viewer && !poll.voted && !poll.expired;
+  if (canVote) {
+    const form = el("form", { class: "poll-form", "data-vote": poll.id });
+    const set = el("fieldset", {}, el("legend", { class: "dir-sr", text: "Vote" }));
+    poll.options.forEach((option, index) => {
+      set.append(el("label", { class: "toggle" },
+        el("input", { type: poll.multiple ? "checkbox" : "radio", name: `choices-${poll.id}`, value: String(index) }),
+        ` ${option.title}`));
+    });
+    form.append(set, el("button", { type: "submit", class: "small", text: "Vote" }));
+    box.append(form);
+  } else {
+    const list = el("ul", { class: "poll-results" });
+    poll.options.forEach((option, index) => {
+      const share = poll.votes_count ? Math.round((100 * option.votes_count) / poll.votes_count) : 0;
+      const bar = el("span", { class: "poll-bar" });
+      bar.style.width = `${share}%`;
+      const mine = (poll.own_votes || []).includes(index) ? " ✓" : "";
+      list.append(el("li", {}, bar, el("span", { class: "poll-title", text: `${option.title}${mine}` }),
+        el("span", { class: "poll-share", text: `${share}% (${option.votes_count})` })));
+    });
+    box.append(list);
+  }
+  box.append(el("p", { class: "meta", text: `${poll.voters_count ?? poll.votes_count} voted · ${poll.expired ? "closed" : "open"}` }));
+  box.dataset.voted = poll.voted ? "1" : "";
+}
+
+function onPoll(payload) {
+  for (const box of document.querySelectorAll(`[data-poll="${CSS.escape(payload.poll.id)}"]`)) {
+    const voted = box.dataset.voted === "1";
+    const own = box._own || [];
+    fillPoll(box, { ...payload.poll, voted: voted || payload.poll.voted, own_votes: own });
+  }
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form[data-vote]");
+  if (!form) return;
+  event.preventDefault();
+  const choices = [...form.querySelectorAll("input:checked")].map((i) => i.value);
+  try {
+    const poll = await api("POST", `/api/v1/polls/${form.dataset.vote}/votes`, { choices });
+    for (const box of document.querySelectorAll(`[data-poll="${CSS.escape(poll.id)}"]`)) {
+      box._own = poll.own_votes;
+      fillPoll(box, poll);
+    }
+  } catch (error) {
+    form.querySelector(".field-error")?.remove();
+    form.append(el("p", { class: "field-error", role: "alert", text: error.message }));
+  }
+});
+
+// -- moderating the room -----------------------------------------------------------------------
+
+function onHide(payload) {
+  const id = payload.status_id;
+  for (const article of document.querySelectorAll(`[data-id="${CSS.escape(id)}"], [data-original="${CSS.escape(id)}"]`)) article.remove();
+  const index = held.findIndex((s) => s.id === id || s.reblog?.id === id);
+  if (index >= 0) { held.splice(index, 1); updateBadge(); }
+}
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-mod]");
+  if (!button) return;
+  const article = button.closest("article");
+  const base = `/api/v1/chats/${encodeURIComponent(config.tags[0])}/moderation`;
+  const action = button.dataset.mod;
+  const who = article.querySelector(".handle").firstChild.textContent.trim();
+  const asks = { hide: "Hide this post from the room for everyone?", mute: `Hide ${who}'s posts in this chat from everyone?`, ban: `Ban ${who} from posting in this chat?` };
+  if (!window.confirm(asks[action])) return;
+  try {
+    if (action === "hide") await api("POST", `${base}/statuses/${article.dataset.original}/hide`);
+    else await api("POST", `${base}/accounts/${article.dataset.account}/${action}`, {});
+    statusLine.textContent = action === "hide" ? "Post hidden" : `${who}: ${action === "ban" ? "banned" : "muted"} in this chat`;
+    if (action === "hide") onHide({ status_id: article.dataset.original });
+  } catch (error) {
+    statusLine.textContent = error.message;
+  }
+});
 
 // -- the stream --------------------------------------------------------------------------------
 
@@ -270,6 +369,8 @@ function connect() {
       badge.className = `badge state-${state}`;
     }
   });
+  source.addEventListener("poll", (e) => { config.since = e.lastEventId; onPoll(JSON.parse(e.data)); });
+  source.addEventListener("hide", (e) => { config.since = e.lastEventId; onHide(JSON.parse(e.data)); });
   source.addEventListener("resume", () => { statusLine.textContent = "Catching up…"; });
   source.addEventListener("error", () => {
     if (source.readyState === EventSource.CLOSED) {
