@@ -688,6 +688,6 @@ async def pick(*, db: Database, actor: Account, session_id: object, item_id: obj
     async with db.write() as session:
         chat_session, chat = await get_session(session, chat_session.id)
         item = await _item(session, chat_session, item.id)
-        item.question_id = asked.id
+        item.state, item.question_id = "answered", asked.id  # even if it was re-approved meanwhile
         await _board_event(session, chat_session, chat, "answered", item)
     return item
