@@ -91,7 +91,7 @@ def _failed(rows: list[dict[str, Any]], kind: str, scenario: str, **match: Any) 
 
 
 def _systems(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    seen = {r["kind"]: r["system"] for r in rows}
+    seen = {r["kind"]: r["system"] for r in rows if r["scenario"] != "server"}
     return [(k, seen[k]) for k in ORDER if k in seen]
 
 
@@ -190,6 +190,43 @@ def _ahead(rows: list[dict[str, Any]], sizes: dict[str, Any]) -> list[str]:
                 )
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     return out
+
+
+def _server_choice(rows: list[dict[str, Any]]) -> list[str]:
+    """uvicorn (`hashchat serve`) against granian on the same write path and hot tag."""
+    gran = {
+        r.get("what"): r for r in rows if r["scenario"] == "server" and r.get("asgi") == "granian"
+    }
+    if not gran:
+        return []
+    out = ["## ASGI server: uvicorn or granian", "",
+           "The same app under each server, same run: the write path on SQLite and the smallest "
+           "hot tag. (`hashchat serve` is uvicorn; granian: `granian --interface asgi --factory "
+           "--loop uvloop --runtime-mode st hashchat.app:create_app`.)", "",
+           "| server | write path posts/s | ack p50 | hot tag deliveries/s | p50 | p99 | server CPU (hot) |",
+           "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    hot_sizes = [r["viewers"] for r in rows if r["scenario"] == "hot" and r["kind"] == "hashchat"]
+    first_hot = min(hot_sizes) if hot_sizes else None
+    uv = {"write": _find(rows, "hashchat", "write", database="SQLite"),
+          "hot": _find(rows, "hashchat", "hot", viewers=first_hot)}  # fmt: skip
+    for name, got in (("uvicorn", uv), ("granian", gran)):
+        w, h = got.get("write"), got.get("hot")
+        cells = [
+            _n(w["posts_per_s"]) if w and not w.get("failed") else "–",
+            _ms(w["ack_p50_ms"]) if w and not w.get("failed") else "–",
+        ]
+        if h and not h.get("failed") and h.get("delivered"):
+            cells += [_n(h["deliveries_per_s"]), _ms(h["p50_ms"]), _ms(h["p99_ms"]),
+                      f"{_n(h['server_cpu_pct'])} %"]  # fmt: skip
+        else:
+            cells += [
+                f"failed: {(h or {}).get('failed') or (h or {}).get('error', '')}",
+                "",
+                "",
+                "",
+            ]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return [*out, ""]
 
 
 def write_docs(data: dict[str, Any]) -> None:
@@ -315,6 +352,7 @@ def render(data: dict[str, Any]) -> str:
         lines.append(f"| {name} | {i['opened']:,} | {_n(i['rss_before_mib'])} MiB | "
                      f"{_n(i['rss_after_mib'])} MiB | {_n(i['kib_per_viewer'], 1)} KiB | {ahead} |")  # fmt: skip
     lines += ["", "Channels' figure includes its Redis's memory.", ""]
+    lines += _server_choice(rows)
     prof = _find(rows, "hashchat", "profile")
     if prof and prof.get("profile", {}).get("samples"):
         p = prof["profile"]

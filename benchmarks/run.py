@@ -31,10 +31,10 @@ from typing import Any
 
 from benchmarks import loadgen, profile, report, scenarios
 from benchmarks.harness import ROOT, git_revision, machine_info, pin_self, raise_nofile
-from benchmarks.systems import HASHCHAT, PEERS, SYSTEMS, System
+from benchmarks.systems import HASHCHAT, PEERS, SERVERS, SYSTEMS, System
 
 RESULTS = ROOT / "build" / "bench" / "results.json"
-SCENARIOS = ("hot", "many", "write", "resume", "idle", "profile", "directory")
+SCENARIOS = ("hot", "many", "write", "resume", "idle", "profile", "server", "directory")
 
 
 @dataclass(frozen=True)
@@ -194,6 +194,34 @@ class Bench:
 
         self.attempt(system, "profile", f"profile (py-spy), hot tag {viewers:,} viewers", go)
 
+    def server(self) -> None:
+        """The ASGI server, chosen by measurement: the write path and a hot tag under each."""
+        viewers, rate = self.sizes.hot[0]
+        for asgi, system in SERVERS.items():
+            if asgi == "uvicorn":  # its figures are the hot-tag and write-path rows above
+                continue
+            if system.available():
+                self.rows.append({"system": system.name, "kind": "hashchat", "asgi": asgi,
+                                  "scenario": "server", "failed": system.available()})  # fmt: skip
+                continue
+
+            def write(system: System = system, asgi: str = asgi) -> dict[str, Any]:
+                with system.serve() as running:
+                    row = scenarios.write(running, self.path(asgi, "write"),
+                                          conns=self.sizes.write_conns,
+                                          seconds=self.sizes.write_seconds)  # fmt: skip
+                return {**row, "asgi": asgi, "what": "write"}
+
+            def hot(system: System = system, asgi: str = asgi) -> dict[str, Any]:
+                with system.serve() as running:
+                    row = scenarios.fanout(running, self.path(asgi, "hot"), viewers=viewers,
+                                           rate=rate, seconds=self.sizes.seconds,
+                                           warm_timeout=40)  # fmt: skip
+                return {**row, "asgi": asgi, "what": "hot"}
+
+            self.attempt(system, "server", f"{asgi}: write path on SQLite", write)
+            self.attempt(system, "server", f"{asgi}: hot tag {viewers:,} viewers", hot)
+
     def directory(self) -> None:
         chats = self.sizes.directory_chats
         say(f"directory: search and agenda over {chats:,} chats ...")
@@ -231,6 +259,7 @@ def main() -> None:
 
     raise_nofile()
     pin_self(1)
+    load_start = os.getloadavg()
     sizes = SMOKE if args.smoke else FULL
     wanted = [SYSTEMS[k] for k in args.systems.split(",") if k]
     chosen = set(args.scenarios.split(","))
@@ -259,6 +288,8 @@ def main() -> None:
                 bench.resume(system)
             if "profile" in chosen and not args.smoke:
                 bench.profile(system)
+            if "server" in chosen and not args.smoke:
+                bench.server()
     if "directory" in chosen and sizes.directory_chats and HASHCHAT in wanted:
         bench.directory()
     elapsed = time.monotonic() - started
@@ -269,6 +300,7 @@ def main() -> None:
         "command": "python -m benchmarks.run " + " ".join(sys.argv[1:]),
         "seconds": elapsed, "sizes": sizes.__dict__, "skipped": skipped,
         "peers": [p.name for p in PEERS], "shared": args.shared, "load": os.getloadavg(),
+        "load_start": load_start, "nice": os.environ.get("HCBENCH_NICE", ""),
     }  # fmt: skip
     print(report.table(bench.rows))
     say(f"done in {elapsed / 60:.1f} min")
@@ -278,11 +310,8 @@ def main() -> None:
     data = {"run": run, "rows": bench.rows}
     if args.results.exists() and not args.fresh:
         old = json.loads(args.results.read_text())
-        done = {
-            (r["system"], r["scenario"], r.get("viewers"), r.get("database")) for r in bench.rows
-        }
-        kept = [r for r in old.get("rows", [])
-                if (r["system"], r["scenario"], r.get("viewers"), r.get("database")) not in done]  # fmt: skip
+        done = {_key(r) for r in bench.rows}
+        kept = [r for r in old.get("rows", []) if _key(r) not in done]
         if kept:
             data["rows"] = kept + bench.rows
             run["partial"] = True
@@ -292,6 +321,10 @@ def main() -> None:
     if not args.no_docs:
         report.write_docs(data)
         say(f"rewrote {report.DOCS.relative_to(ROOT)}")
+
+
+def _key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row.get(k) for k in ("system", "scenario", "viewers", "database", "asgi", "what"))
 
 
 def _json(value: Any) -> Any:

@@ -42,7 +42,7 @@ class _Meter:
 
 def fanout(
     running: Running, out: Path, *, viewers: int, rate: float, seconds: float, tags: int = 1,
-    window: int = 256, on_measure: Callable[[], None] | None = None,
+    window: int = 256, on_measure: Callable[[], None] | None = None, warm_timeout: float = 120,
 ) -> dict[str, Any]:  # fmt: skip
     """Scenarios 1 and 2: V viewers over ``tags`` rooms, posts at ``rate`` per second."""
     meter = _Meter(running)
@@ -56,7 +56,7 @@ def fanout(
     result = loadgen.run(
         running.target(), "fanout", out, on_phase=on_phase, viewers=viewers, tags=tags,
         rate=rate, seconds=seconds, window=window, drain=15, idle_drain=3,
-        pub_conns=64, warm_timeout=120,
+        pub_conns=64, warm_timeout=warm_timeout,
     )  # fmt: skip
     row = loadgen.analyse(result)
     row.update(meter.stop())

@@ -66,6 +66,7 @@ class System:
     describe: str
     needs: tuple[str, ...] = ()  # importable modules it needs (the [bench] extra)
     env: tuple[tuple[str, str], ...] = ()
+    asgi: str = "uvicorn"
 
     def available(self) -> str | None:
         """None when it can run here, otherwise why not."""
@@ -79,7 +80,7 @@ class System:
         server: Server | PeerServer
         token = ""
         if self.kind == "hashchat":
-            server = Server(database_url=database_url, env=dict(self.env))
+            server = Server(database_url=database_url, env=dict(self.env), asgi=self.asgi)
             try:
                 server.start()
                 token = server.token()
@@ -178,5 +179,9 @@ PEERS = (
     ),
     System("socketify", "socketify", "socketify (uWebSockets) publish", ("socketify",)),
 )
+HASHCHAT_GRANIAN = System(
+    "hashchat on granian", "hashchat", "hashchat under granian", ("granian",), asgi="granian"
+)
 SYSTEMS = {s.kind: s for s in (HASHCHAT, *PEERS)}
+SERVERS = {"uvicorn": HASHCHAT, "granian": HASHCHAT_GRANIAN}
 PURE_PYTHON = ("websockets", "socketio", "channels")
