@@ -25,30 +25,88 @@ def sign_in(context: BrowserContext, server: LiveServer, handle: str) -> Page:
     return page
 
 
-def test_a_host_runs_a_scripted_session_with_answers_a_poll_and_the_board(
-    browser: Browser, tmp_path: Path
-) -> None:
-    # The reconciler runs every half second here, so a question due now is asked at once.
+def hosted_chat(tmp_path: Path) -> LiveServer:
+    """A server whose reconciler runs every half second (a question due now is asked at once),
+    with #HostChat listed, hosted by @hostess, starting in half an hour; and @ana and @ben."""
     server = LiveServer(
         tmp_path, new_database("sqlite", tmp_path), extra_env={"HASHCHAT_JOBS_INTERVAL": "0.5"}
     ).start()
+    for handle in ("hostess", "ana", "ben"):
+        made = server.run_cli("users", "create", handle, "--password-stdin", input=PASSWORD)
+        assert made.returncode == 0, made.stderr
+    soon = datetime.now(UTC) + timedelta(minutes=30)
+    sheet = tmp_path / "chat.csv"
+    sheet.write_text(
+        "hashtag,title,day,time,time zone,recurrence,description,hosts,link\n"
+        f"HostChat,Hosted chat,{soon:%Y-%m-%d},{soon:%H:%M},UTC,once,A chat,hostess,\n"
+    )
+    imported = server.run_cli("chats", "import", str(sheet))
+    assert imported.returncode == 0, imported.stderr
+    return server
+
+
+def people(browser: Browser, server: LiveServer, *handles: str) -> list[Page]:
+    contexts = [browser.new_context(viewport={"width": 1000, "height": 900}) for _ in handles]
+    return [sign_in(c, server, h) for c, h in zip(contexts, handles, strict=True)]
+
+
+def test_a_host_runs_a_scripted_session_with_answers_a_poll_and_the_board(
+    browser: Browser, tmp_path: Path
+) -> None:
+    server = hosted_chat(tmp_path)
     try:
-        for handle in ("hostess", "ana", "ben"):
-            made = server.run_cli("users", "create", handle, "--password-stdin", input=PASSWORD)
-            assert made.returncode == 0, made.stderr
-        soon = datetime.now(UTC) + timedelta(minutes=30)
-        sheet = tmp_path / "chat.csv"
-        sheet.write_text(
-            "hashtag,title,day,time,time zone,recurrence,description,hosts,link\n"
-            f"HostChat,Hosted chat,{soon:%Y-%m-%d},{soon:%H:%M},UTC,once,A chat,hostess,\n"
-        )
-        imported = server.run_cli("chats", "import", str(sheet))
-        assert imported.returncode == 0, imported.stderr
-        contexts = [browser.new_context(viewport={"width": 1000, "height": 900}) for _ in range(3)]
-        host, ana, ben = (
-            sign_in(c, server, h) for c, h in zip(contexts, ("hostess", "ana", "ben"), strict=True)
-        )
+        host, ana, ben = people(browser, server, "hostess", "ana", "ben")
         run_the_session(server, host, ana, ben)
+    finally:
+        server.stop()
+
+
+def test_a_poll_and_moderation_in_the_room(browser: Browser, tmp_path: Path) -> None:
+    server = hosted_chat(tmp_path)
+    try:
+        host, ana = people(browser, server, "hostess", "ana")
+        host.goto(f"{server.url}/chats/HostChat")
+        host.locator(".host-sessions a").first.click()
+        host.get_by_role("button", name="Start now").click()
+        room = f"{server.url}/live/HostChat"
+        for page in (host, ana):
+            page.goto(room)
+            expect(page.locator("[data-status]")).to_have_text("Live")
+
+        # The host starts a poll from the room; Ana votes there; the host sees the tally move.
+        host.get_by_text("Start a poll").click()
+        host.get_by_label("Question", exact=True).fill("Tea or coffee?")
+        host.get_by_label("Options").fill("Tea\nCoffee")
+        host.get_by_role("button", name="Post the poll").click()
+        poll = ana.locator("article.post .poll").first
+        expect(poll).to_contain_text("Coffee", timeout=3000)
+        poll.get_by_label("Coffee").check()
+        poll.get_by_role("button", name="Vote").click()
+        expect(poll).to_contain_text("100% (1)")
+        hosts_view = host.locator("article.post .poll").first
+        expect(hosts_view).to_contain_text("1 voted", timeout=3000)
+        expect(hosts_view).to_contain_text("Coffee100% (1)")  # results, not buttons: it is hers
+        expect(hosts_view.get_by_role("button", name="Vote")).to_have_count(0)
+
+        # Ana posts twice; the host hides one from the room, then bans her from the chat.
+        ana.get_by_label("Post to the chat").fill("buy my course")
+        ana.get_by_role("button", name="Post", exact=True).click()
+        spam = host.locator("article.post", has_text="buy my course")
+        expect(spam).to_be_visible(timeout=3000)
+        host.on("dialog", lambda dialog: dialog.accept())
+        spam.get_by_role("button", name="Hide this post from the room for everyone").click()
+        expect(ana.locator("article.post", has_text="buy my course")).to_have_count(0, timeout=3000)
+        expect(host.locator("article.post", has_text="buy my course")).to_have_count(0)
+        ana.get_by_label("Post to the chat").fill("still here")
+        ana.get_by_role("button", name="Post", exact=True).click()
+        host.locator("article.post", has_text="still here").get_by_role(
+            "button", name="Ban @ana from the chat"
+        ).click()
+        expect(host.locator("[data-status]")).to_contain_text("banned")
+        ana.get_by_label("Post to the chat").fill("let me back in")
+        ana.get_by_role("button", name="Post", exact=True).click()
+        expect(ana.locator(".field-error")).to_contain_text("banned")
+        screenshot(host, "hosting-room-moderation")
     finally:
         server.stop()
 

@@ -275,7 +275,7 @@ async def poll_action(
             )
     except DomainError as exc:
         return await _again(request, rt, session_id, viewer, form, exc)
-    return see_other(back)
+    return see_other(safe_next(form.get("next"), back))
 
 
 @router.post("/polls/{poll_id}/vote", response_class=HTMLResponse)

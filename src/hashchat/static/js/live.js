@@ -120,7 +120,7 @@ export function renderPost(status) {
   const content = el("div", { class: "content" });
   content.append(sanitize(shown.content));
   article.append(content);
-  if (shown.poll) article.append(renderPoll(shown.poll));
+  if (shown.poll) article.append(renderPoll(shown.poll, shown.account.id));
   const actions = el("footer", { class: "actions" },
     el("a", { href: `${shown.url}#reply`, "data-act": "reply", "aria-label": `Reply to ${shown.account.acct}` },
       icon("reply"), " ", el("span", { "data-count": "replies", text: String(shown.replies_count) })));
@@ -147,15 +147,17 @@ export function renderPost(status) {
 
 // -- polls -------------------------------------------------------------------------------------
 
-export function renderPoll(poll) {
-  const box = el("div", { class: "poll", "data-poll": poll.id });
+export function renderPoll(poll, authorId) {
+  // The author has "voted" (Mastodon's rule): they see the results, not the buttons.
+  const box = el("div", { class: "poll", "data-poll": poll.id, "data-author": authorId });
   fillPoll(box, poll);
   return box;
 }
 
 function fillPoll(box, poll) {
   box.replaceChildren();
-  const canVote = config.viewer && !poll.voted && !poll.expired;
+  const own = config.viewer && box.dataset.author === config.viewer.id;
+  const canVote = config.viewer && !own && !poll.voted && !poll.expired;
   if (canVote) {
     const form = el("form", { class: "poll-form", "data-vote": poll.id });
     const set = el("fieldset", {}, el("legend", { class: "dir-sr", text: "Vote" }));
@@ -204,6 +206,24 @@ document.addEventListener("submit", async (event) => {
   } catch (error) {
     form.querySelector(".field-error")?.remove();
     form.append(el("p", { class: "field-error", role: "alert", text: error.message }));
+  }
+});
+
+const pollForm = document.querySelector("[data-poll-form]");
+pollForm?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  pollForm.querySelector(".field-error")?.remove();
+  const options = pollForm.elements.options.value.split("\n").map((o) => o.trim()).filter(Boolean);
+  try {
+    const status = await api("POST", `/api/v1/chats/sessions/${config.session.id}/polls`, {
+      question: pollForm.elements.question.value, options,
+      expires_in: Number(pollForm.elements.minutes.value) * 60,
+    });
+    pollForm.reset();
+    pollForm.closest("details").open = false;
+    if (!paused) show(status);
+  } catch (error) {
+    pollForm.append(el("p", { class: "field-error", role: "alert", text: error.message }));
   }
 });
 
