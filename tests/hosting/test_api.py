@@ -10,6 +10,7 @@ import httpx
 from hashchat.accounts.models import Account
 from hashchat.directory.models import Chat
 from hashchat.hosting.models import ChatSession
+from hashchat.storage.engine import Database
 from tests.conftest import MakeAccount, auth
 from tests.hosting.conftest import MakeSession
 
@@ -152,3 +153,36 @@ async def test_roles_are_granted_by_hosts_and_take_effect(
     assert view["can"]["pick"] is False
     sessions = (await client.get("/api/v1/chats/hostchat/sessions")).json()
     assert str(live_session.id) in [s["id"] for s in sessions]
+
+
+async def test_sessions_of_a_chat_awaiting_approval_are_hidden_like_the_listing(
+    client: httpx.AsyncClient, db: Database, make_account: MakeAccount, token_for: TokenFor
+) -> None:
+    from datetime import timedelta
+
+    from hashchat.directory import service
+    from hashchat.storage.base import utcnow
+
+    submitter = await make_account("submitter")
+    pending = await service.create_chat(
+        db=db,
+        actor=submitter,
+        data={"hashtag": "WaitChat", "title": "Waiting", "starts_on": "2026-01-07",
+              "start_time": "20:00", "time_zone": "UTC", "duration_minutes": 60,
+              "repeat": "weekly", "weekday": "WE"},
+        approval_default=True,
+    )  # fmt: skip
+    assert pending.review == "pending"
+    now = utcnow()
+    async with db.write() as session:
+        made = ChatSession(chat_id=pending.id, local_date=(now + timedelta(days=900)).date(),
+                           starts_at=now, ends_at=now + timedelta(hours=1), state="live")  # fmt: skip
+        session.add(made)
+    base = f"/api/v1/chats/sessions/{made.id}"
+    for path in (base, f"{base}/answers", f"{base}/questions", f"{base}/board", f"{base}/polls"):
+        hidden = await client.get(path)
+        assert hidden.status_code == 404, (path, hidden.text)
+        shown = await client.get(path, headers=auth(await token_for(submitter)))
+        assert shown.status_code == 200, (path, shown.text)
+    page = await client.get(f"/chats/WaitChat/sessions/{made.id}")
+    assert page.status_code == 404

@@ -56,8 +56,7 @@ async def chat_sessions(
 async def one_session(session_id: str, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
     """A session with its guests, its questions (the whole script for its hosts) and what the
     viewer may do in it (``can``: run, moderate, pick)."""
-    chat_session, chat = await sessions.get_session(session, session_id)
-    await directory.visible_chat(session, chat.tag_key, viewer)
+    chat_session, chat = await sessions.visible_session(session, session_id, viewer)
     return await grouping.session_view(session, chat_session, chat, viewer)
 
 
@@ -113,8 +112,7 @@ async def end(session_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, A
 @router.get("/api/v1/chats/sessions/{session_id}/questions")
 async def script(session_id: str, session: SessionDep, viewer: ViewerDep) -> list[dict[str, Any]]:
     """The questions: all of the script for the session's hosts, the asked ones for others."""
-    chat_session, chat = await sessions.get_session(session, session_id)
-    await directory.visible_chat(session, chat.tag_key, viewer)
+    chat_session, chat = await sessions.visible_session(session, session_id, viewer)
     view = await grouping.session_view(session, chat_session, chat, viewer)
     shown: list[dict[str, Any]] = view["questions"]
     return shown
@@ -227,8 +225,7 @@ async def ask_new(
 @router.get("/api/v1/chats/sessions/{session_id}/answers")
 async def answers(session_id: str, session: SessionDep, viewer: ViewerDep) -> list[dict[str, Any]]:
     """The asked questions in order, each with its answers (Status entities) threaded under it."""
-    chat_session, chat = await sessions.get_session(session, session_id)
-    await directory.visible_chat(session, chat.tag_key, viewer)
+    chat_session, _chat = await sessions.visible_session(session, session_id, viewer)
     found = await grouping.threads(session, chat_session, viewer_id=viewer.id if viewer else None)
     return [grouping.thread_entity(t, chat_session) for t in found]
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from hashchat.accounts.models import Account
 from hashchat.hosting import board
 from hashchat.hosting.models import BoardItem
-from hashchat.hosting.sessions import session_entity
+from hashchat.hosting.sessions import session_entity, visible_session
 from hashchat.web.deps import ReadUser, RuntimeDep, SessionDep, ViewerDep, WriteUser
 from hashchat.web.params import body_doc, read_params
 
@@ -60,6 +60,7 @@ async def public_board(session_id: str, session: SessionDep, viewer: ViewerDep) 
     """The board: approved and answered questions by votes (anonymous ones without their
     author), how many are pending, declined and merged, the box; ``yours`` for a signed-in
     viewer (their questions not on the board)."""
+    await visible_session(session, session_id, viewer)
     return _json(await board.public_board(session, session_id, viewer=viewer))
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from hashchat.hosting import polls
-from hashchat.hosting.sessions import get_session
+from hashchat.hosting.sessions import visible_session
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep, WriteUser
 from hashchat.web.params import body_doc, read_params
 
@@ -76,6 +76,6 @@ async def create_session_poll(
 @router.get("/api/v1/chats/sessions/{session_id}/polls")
 async def session_polls(session_id: str, session: SessionDep, viewer: ViewerDep) -> Response:
     """The session's polls and their results, as Status entities, oldest first."""
-    chat_session, _chat = await get_session(session, session_id)
+    chat_session, _chat = await visible_session(session, session_id, viewer)
     viewer_id = viewer.id if viewer else None
     return _json(await polls.session_polls(session, chat_session.id, viewer_id=viewer_id))

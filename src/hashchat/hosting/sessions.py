@@ -79,6 +79,18 @@ async def get_session(session: AsyncSession, session_id: object) -> tuple[ChatSe
     return chat_session, chat
 
 
+async def visible_session(
+    session: AsyncSession, session_id: object, viewer: Account | None
+) -> tuple[ChatSession, Chat]:
+    """The session as ``viewer`` may see it: a session of a chat still awaiting approval is
+    only for its hosts, its submitter and admins (NotFound for anyone else, as the listing)."""
+    from hashchat.directory.service import visible_chat
+
+    chat_session, chat = await get_session(session, session_id)
+    await visible_chat(session, chat.tag_key, viewer)
+    return chat_session, chat
+
+
 async def current_or_next(session: AsyncSession, chat: Chat, now: datetime) -> ChatSession | None:
     """The chat's live session, else the next one, else the last one that ended."""
     for query in (
