@@ -64,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hashchat.accounts import pages as accounts_pages
     from hashchat.directory import api as directory_api
     from hashchat.directory import pages as directory_pages
+    from hashchat.hosting import api as hosting_api
+    from hashchat.hosting import pages as hosting_pages
     from hashchat.live import pages as live_pages
     from hashchat.notifications import api as notifications_api
     from hashchat.notifications import pages as notifications_pages
@@ -77,11 +79,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts_api.router,
         posts_api.router,
         realtime_api.router,
+        hosting_api.router,  # before the directory's: /api/v1/chats/sessions/... is not a tag
         directory_api.router,
         notifications_api.router,
         accounts_pages.router,
         posts_pages.router,
         live_pages.router,
+        hosting_pages.router,
         directory_pages.router,
         notifications_pages.router,
     ):
