@@ -27,7 +27,7 @@ from hashchat.realtime.models import EventRow
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
 from tests.conftest import MakeAccount, auth
-from tests.hosting.conftest import Crew, MakeSession
+from tests.hosting.conftest import Crew, MakeSession, at
 from tests.realtime.conftest import server, sse  # noqa: F401  (server: a fixture)
 
 ROLES = ["host", "cohost", "moderator", "guest", "member", "admin"]
@@ -174,6 +174,11 @@ async def test_bad_input_gets_clear_errors_and_changes_nothing(
         assert fresh is not None and fresh.slow_mode_seconds == 0 and not fresh.locked
     anonymous = await client.post(f"{MOD}/accounts/{crew.member.id}/unban")
     assert anonymous.status_code == 401
+    member = auth(await token_for(crew.member))
+    assert (await client.get(f"{MOD}/restrictions", headers=member)).status_code == 403
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert "/api/v1/chats/{tag}/moderation/accounts/{account_id}/ban" in paths
+    assert "/api/v1/chats/sessions/{session_id}/slow_mode" in paths
 
 
 # -- what the rules do to posts ----------------------------------------------------------------
@@ -307,6 +312,28 @@ async def test_in_one_batch_each_refused_draft_gets_its_error_and_the_rest_are_w
     assert written == sorted(written) and written[-1] - written[0] == 2, "ids stay gap-free"
 
 
+async def test_reposts_into_the_room_follow_its_rules(
+    db: Database, crew: Crew, live_session: ChatSession, make_account: MakeAccount
+) -> None:
+    original = await posts.create_post(db=db, author=crew.host, text="Q1: why? #HostChat")
+    banned, muted = await make_account("banned"), await make_account("muted")
+    for person, kind in ((banned, "ban"), (muted, "mute")):
+        await moderation.restrict(
+            db=db, actor=crew.moderator, tag="HostChat", kind=kind, account_id=person.id
+        )
+    before = await count(db, Post)
+    with pytest.raises(Forbidden, match="you are banned from #HostChat"):
+        await posts.reblog(db=db, account=banned, post_id=original.id)
+    assert await count(db, Post) == before
+    repost = await posts.reblog(db=db, account=muted, post_id=original.id)
+    fan = await posts.reblog(db=db, account=crew.member, post_id=original.id)
+    assert await room_ids(db) == [str(fan.id), str(original.id)]
+    async with db.read() as session:
+        hide = await session.scalar(select(EventRow).where(EventRow.kind == "hide"))
+    assert hide is not None and hide.id == repost.id + 1
+    assert json.loads(hide.payload) == {"status_id": str(repost.id), "chat": "HostChat"}
+
+
 # -- hiding and muting, the room and its stream ------------------------------------------------
 
 
@@ -425,6 +452,7 @@ async def test_timed_mutes_and_bans_run_out(
 ) -> None:  # fmt: skip
     loud = await make_account("loud")
     loud_token, member = await token_for(loud), await token_for(crew.member)
+    host = auth(await token_for(crew.host))
     with time_machine.travel(utcnow(), tick=False) as clock:
         muted = await moderation.restrict(db=db, actor=crew.host, tag="HostChat", kind="mute",
                                           account_id=loud.id, minutes=10)  # fmt: skip
@@ -432,6 +460,11 @@ async def test_timed_mutes_and_bans_run_out(
         await moderation.restrict(db=db, actor=crew.host, tag="HostChat", kind="ban",
                                   account_id=crew.member.id, minutes=5)  # fmt: skip
         hidden = await say(client, loud_token, "LOUD #HostChat")
+        listed = await client.get(f"{MOD}/restrictions", headers=host)
+        assert sorted((r["account"]["acct"], r["banned"], r["until"]) for r in listed.json()) == [
+            ("loud", False, muted["until"]),
+            ("memberly", True, at(utcnow() + timedelta(minutes=5))),
+        ]
         assert (await say(client, member, "let me #HostChat")).status_code == 403
         clock.shift(timedelta(minutes=5, seconds=1))
         allowed = await say(client, member, "I'm back #HostChat")
@@ -442,6 +475,8 @@ async def test_timed_mutes_and_bans_run_out(
         ids = await room_ids(db)
         assert heard.json()["id"] in ids and allowed.json()["id"] in ids
         assert hidden.json()["id"] not in ids and still.json()["id"] not in ids
+        listed = await client.get(f"{MOD}/restrictions", headers=host)
+        assert listed.json() == [], "both ran out"
         # Lifting what has run out changes nothing and is not logged.
         await moderation.lift(db=db, actor=crew.host, tag="HostChat", kind="mute",
                               account_id=loud.id)  # fmt: skip

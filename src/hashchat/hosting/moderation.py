@@ -275,9 +275,10 @@ async def restrict(
     *, db: Database, actor: Account, tag: str, kind: str, account_id: object,
     minutes: object = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Mute (their posts with the chat's hashtag are hidden from its room) or ban (they cannot
-    post with it) a person in a chat, for ``minutes`` or until lifted. A person has one
-    restriction per chat: banning a muted person replaces the mute, and the other way round."""
+    """Mute (what they post with the chat's hashtag while muted is written but hidden from its
+    room; what they posted before stays, to be hidden one by one) or ban (they cannot post with
+    it) a person in a chat, for ``minutes`` or until lifted. A person has one restriction per
+    chat: banning a muted person replaces the mute, and the other way round."""
     assert kind in KINDS
     target_id = check_id(account_id, field="account_id", what="account")
     length = check_minutes(minutes)
@@ -326,18 +327,19 @@ async def lift(
     return entity
 
 
-async def restrictions_of(
-    session: AsyncSession, chat_id: int, now: datetime
-) -> list[RoomRestriction]:
-    rows = await session.scalars(
-        select(RoomRestriction)
+async def restrictions(session: AsyncSession, *, actor: Account, tag: str) -> list[dict[str, Any]]:
+    """Who is muted or banned in the chat now, newest first (for its hosts and moderators)."""
+    chat = await _chat_for(session, tag, actor)
+    rows = await session.execute(
+        select(RoomRestriction, Account)
+        .join(Account, Account.id == RoomRestriction.account_id)
         .where(
-            RoomRestriction.chat_id == chat_id,
-            or_(RoomRestriction.until.is_(None), RoomRestriction.until > now),
+            RoomRestriction.chat_id == chat.id,
+            or_(RoomRestriction.until.is_(None), RoomRestriction.until > utcnow()),
         )
         .order_by(RoomRestriction.created_at.desc())
     )
-    return list(rows)
+    return [restriction_entity(chat, account, found) for found, account in rows]
 
 
 # -- slow mode and lock ------------------------------------------------------------------------

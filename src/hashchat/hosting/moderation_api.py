@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
@@ -79,17 +80,21 @@ async def unban(tag: str, account_id: str, rt: RuntimeDep, viewer: WriteUser) ->
     return await moderation.lift(db=rt.db, actor=viewer, tag=tag, kind="ban", account_id=account_id)
 
 
+@router.get(BASE + "/restrictions")
+async def restrictions(tag: str, session: SessionDep, viewer: ReadUser) -> list[dict[str, Any]]:
+    """Who is muted or banned in the chat now, and until when."""
+    return await moderation.restrictions(session, actor=viewer, tag=tag)
+
+
 @router.get(BASE + "/log")
 async def log(tag: str, request: Request, session: SessionDep, viewer: ReadUser) -> Response:
     """The audit log, newest first: ``limit`` (20, at most 100) entries before ``max_id``; a
     ``Link`` header points to the next page."""
-    import orjson
-
     page = await moderation.audit_log(
         session, actor=viewer, tag=tag, max_id=request.query_params.get("max_id"),
         limit=request.query_params.get("limit"),
     )  # fmt: skip
-    headers = {}
+    headers: dict[str, str] = {}
     if page.next_max_id is not None:
         query = {"max_id": str(page.next_max_id)}
         if request.query_params.get("limit"):

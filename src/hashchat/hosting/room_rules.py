@@ -10,6 +10,9 @@ set intersection with the cached chat keys (hosting/classify.py). For a chat's p
   the seconds to wait); hosts, co-hosts, moderators and admins are exempt;
 - a muted person's post is written, then hidden from the chat's room (a ``hide`` event follows
   its ``update`` in the same transaction).
+
+A repost joins the rooms of the original's chats, so the same rules apply to it
+(posts/service.py ``reblog``).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from hashchat.hosting.models import (
     SessionPost,
 )
 from hashchat.posts.models import Post
-from hashchat.storage.base import table_of
+from hashchat.storage.base import table_of, utcnow
 from hashchat.storage.sequence import EVENTS, Counter, take_ids
 from hashchat.text import normalize_tag
 
@@ -71,8 +74,29 @@ async def judge(
                 wanted[i] = found
     if not wanted:
         return None
+    return await _judge(session, wanted, {i: drafts[i].author_id for i in wanted}, now)
+
+
+async def judge_repost(
+    session: AsyncSession, author_id: int, tag_keys: list[str], now: datetime
+) -> Verdict | None:
+    """The same rules for a repost, which joins the rooms of the original's hashtags: raises
+    the refusal, else returns what to hide once it is written (None: nothing to do)."""
+    listed = await chat_keys.get(session)
+    found = set(tag_keys) & listed
+    if not found:
+        return None
+    verdict = await _judge(session, {0: found}, {0: author_id}, now)
+    if 0 in verdict.refused:
+        raise verdict.refused[0]
+    return verdict if verdict.to_hide else None
+
+
+async def _judge(
+    session: AsyncSession, wanted: dict[int, set[str]], author_of: dict[int, int], now: datetime
+) -> Verdict:
     keys = set().union(*wanted.values())
-    authors = {drafts[i].author_id for i in wanted}
+    authors = set(author_of.values())
     chats = {
         c.tag_key: c for c in await session.scalars(select(Chat).where(Chat.tag_key.in_(keys)))
     }
@@ -111,7 +135,7 @@ async def judge(
 
     verdict = Verdict()
     for i, found in wanted.items():
-        author = drafts[i].author_id
+        author = author_of[i]
         error: DomainError | None = None
         hide: list[tuple[int, Chat, int]] = []
         passed: list[tuple[int, int]] = []
@@ -222,19 +246,30 @@ async def hide_muted(
 ) -> None:
     """Hide the muted people's new posts from their chats' rooms, with a ``hide`` event each
     (after the post's own ``update``: a resuming room replays both, in that order)."""
+    hides = [
+        (chat, written.post.id, by_id)
+        for i, chat, by_id in verdict.to_hide
+        if (written := created[i]) is not None
+    ]
+    await _hide(session, hides)
+
+
+async def hide_repost(session: AsyncSession, verdict: Verdict, repost_id: int) -> None:
+    """As :func:`hide_muted`, for a muted person's repost (written after its ``update``)."""
+    await _hide(session, [(chat, repost_id, by_id) for _, chat, by_id in verdict.to_hide])
+
+
+async def _hide(session: AsyncSession, hides: list[tuple[Chat, int, int]]) -> None:
     from hashchat.hosting.moderation import hide_event
 
-    rows = []
-    events = []
-    for i, chat, by_id in verdict.to_hide:
-        written = created[i]
-        if written is None:
-            continue
-        rows.append({"chat_id": chat.id, "post_id": written.post.id, "by_id": by_id,
-                     "created_at": written.post.created_at})  # fmt: skip
-        events.append((chat, written.post.id))
-    if not rows:
+    if not hides:
         return
+    now = utcnow()
+    rows = [
+        {"chat_id": chat.id, "post_id": post_id, "by_id": by_id, "created_at": now}
+        for chat, post_id, by_id in hides
+    ]
+    events = [(chat, post_id) for chat, post_id, _ in hides]
     await session.execute(table_of(HiddenPost).insert(), rows)
     first = await take_ids(session, len(events))
     from hashchat.realtime.events import record_many

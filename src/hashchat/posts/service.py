@@ -225,6 +225,13 @@ async def reblog(*, db: Database, account: Account, post_id: object) -> Post:
         )
         if existing is not None and existing.deleted_at is None:
             return existing
+        # A repost joins the rooms of the original's chats: their bans, locks, slow mode and
+        # mutes apply to it as to a post (hosting/room_rules.py).
+        from hashchat.hosting import room_rules
+
+        verdict = await room_rules.judge_repost(
+            session, account.id, await tag_keys_of(session, original.id), utcnow()
+        )
         if existing is not None:  # an undone repost: its row holds the unique slot, reuse it
             await session.delete(existing)
             await session.flush()
@@ -260,6 +267,8 @@ async def reblog(*, db: Database, account: Account, post_id: object) -> Post:
             streams=post_streams(repost, keys),
             event_id=repost_id,
         )
+        if verdict is not None:
+            await room_rules.hide_repost(session, verdict, repost_id)
         await _bump(session, original, "reblogs_count", 1)
     return repost
 
