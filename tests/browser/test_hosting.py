@@ -146,6 +146,10 @@ def run_the_session(server: LiveServer, host: Page, ana: Page, ben: Page) -> Non
     expect(ana.locator("[data-poll]")).to_contain_text("1 voted")
     host.reload()
     host.get_by_role("button", name="Approve").click()
+    # Ana's page, left open, shows her question on the board as soon as it is approved.
+    expect(ana.locator("#board .board-list")).to_contain_text(
+        "Which book changed your mind?", timeout=5000
+    )
     ben.goto(session_url)
     ben.get_by_role("button", name="Upvote (0 votes)").click()
     expect(ben.get_by_role("button", name="Upvote (1 vote)")).to_be_visible()

@@ -1,0 +1,38 @@
+// A session's page, kept live: when the chat's stream says the board, a poll, a question or an
+// answer of this session changed, the page is fetched again and the changed sections swapped
+// in. They are the server's own rendering, so the page reads the same with or without
+// JavaScript; a section someone is typing in is left alone until they are done.
+const root = document.querySelector("[data-session]");
+const sessionId = root.dataset.sessionId;
+const sections = ["#board", "#polls", "#qa", "#audit"];
+let timer = null;
+
+function refresh() {
+  if (timer) return;
+  timer = setTimeout(async () => {
+    timer = null;
+    const response = await fetch(window.location.pathname, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const selector of sections) {
+      const next = fresh.querySelector(selector);
+      const here = document.querySelector(selector);
+      if (!next || !here || here.contains(document.activeElement)) continue;
+      here.replaceWith(document.importNode(next, true));
+    }
+  }, 250);
+}
+
+function mine(data) {
+  return String(data.session_id ?? data.id) === sessionId;
+}
+
+const params = new URLSearchParams({ tag: root.dataset.tag });
+const source = new EventSource(`/api/v1/streaming/hashtag?${params}`);
+for (const kind of ["board", "poll", "question", "answer"]) {
+  source.addEventListener(kind, (event) => { if (mine(JSON.parse(event.data))) refresh(); });
+}
+source.addEventListener("session", (event) => {
+  // State and times change the whole page; not while someone is typing in a form.
+  if (mine(JSON.parse(event.data)) && !document.activeElement?.closest("form")) window.location.reload();
+});
