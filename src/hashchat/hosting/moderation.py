@@ -29,14 +29,17 @@ from hashchat.hosting import roles
 from hashchat.hosting.models import ChatSession, HiddenPost, ModerationAction, RoomRestriction
 from hashchat.hosting.sessions import announce, get_session
 from hashchat.posts.models import Post, PostTag, Tag
-from hashchat.realtime.events import Event, record, tag_stream
+from hashchat.realtime.events import Event, record, record_many, tag_stream
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
+from hashchat.storage.sequence import take_ids
 
 MAX_MINUTES = 30 * 24 * 60  # a timed mute or ban lasts at most 30 days; longer: until lifted
 MAX_SLOW_MODE = 3600
 DEFAULT_LOG, MAX_LOG = 20, 100
 KINDS = ("mute", "ban")
+MUTE_REACH = timedelta(hours=24)  # open rooms are told to drop what a muted person posted since
+MUTE_REACH_POSTS = 200
 PAST = {"mute": "muted", "ban": "banned"}
 
 
@@ -257,15 +260,31 @@ async def unhide_post(
 
 
 def hidden_in_room(tag_keys: list[str]) -> Select[Any]:
-    """Ids of the posts a room of these chats leaves out: those hidden in any of them, and
-    reposts of those (a query to use as a NOT IN)."""
+    """Ids of the posts a room of these chats leaves out (a query to use as a NOT IN): those
+    hidden in any of them and reposts of those, and, while a mute lasts, the muted person's
+    posts and reposts with that chat's hashtag."""
     hidden = (
         select(HiddenPost.post_id)
         .join(Chat, Chat.id == HiddenPost.chat_id)
         .where(Chat.tag_key.in_(tag_keys))
     )
     reposts = select(Post.id).where(Post.reblog_of_id.in_(hidden))
-    return select(union_all(hidden, reposts).subquery().c.post_id)
+    muted = (
+        select(PostTag.post_id)
+        .join(Tag, Tag.id == PostTag.tag_id)
+        .join(Chat, Chat.tag_key == Tag.key)
+        .join(RoomRestriction, RoomRestriction.chat_id == Chat.id)
+        .join(
+            Post,
+            (Post.id == PostTag.post_id) & (Post.account_id == RoomRestriction.account_id),
+        )
+        .where(
+            Chat.tag_key.in_(tag_keys),
+            RoomRestriction.kind == "mute",
+            or_(RoomRestriction.until.is_(None), RoomRestriction.until > utcnow()),
+        )
+    )
+    return select(union_all(hidden, reposts, muted).subquery().c.post_id)
 
 
 # -- muting and banning ------------------------------------------------------------------------
@@ -275,10 +294,11 @@ async def restrict(
     *, db: Database, actor: Account, tag: str, kind: str, account_id: object,
     minutes: object = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Mute (what they post with the chat's hashtag while muted is written but hidden from its
-    room; what they posted before stays, to be hidden one by one) or ban (they cannot post with
-    it) a person in a chat, for ``minutes`` or until lifted. A person has one restriction per
-    chat: banning a muted person replaces the mute, and the other way round."""
+    """Mute (while it lasts, the room leaves out their posts with the chat's hashtag, those
+    written before and during it; open rooms get a ``hide`` for each of the last day's) or ban
+    (they cannot post with it) a person in a chat, for ``minutes`` or until lifted. A person has
+    one restriction per chat: banning a muted person replaces the mute, and the other way
+    round. Unmuting sends no event: their posts come back when a room is next loaded."""
     assert kind in KINDS
     target_id = check_id(account_id, field="account_id", what="account")
     length = check_minutes(minutes)
@@ -295,8 +315,37 @@ async def restrict(
         restriction.by_id, restriction.created_at = actor.id, now
         detail = f"for {length} minutes" if length is not None else "until lifted"
         await _audit(session, chat, actor, kind, account_id=target.id, detail=detail)
+        if kind == "mute":
+            await _tell_rooms_of_mute(session, chat, target, now)
         entity = restriction_entity(chat, target, restriction)
     return entity
+
+
+async def _tell_rooms_of_mute(
+    session: AsyncSession, chat: Chat, target: Account, now: datetime
+) -> None:
+    """A ``hide`` event for each of the person's recent posts (and reposts) with the chat's
+    hashtag: open rooms drop them as a freshly loaded room leaves them out."""
+    post_ids = list(
+        await session.scalars(
+            select(PostTag.post_id)
+            .join(Tag, Tag.id == PostTag.tag_id)
+            .join(Post, Post.id == PostTag.post_id)
+            .where(
+                Tag.key == chat.tag_key,
+                Post.account_id == target.id,
+                Post.deleted_at.is_(None),
+                Post.created_at > now - MUTE_REACH,
+            )
+            .order_by(PostTag.post_id.desc())
+            .limit(MUTE_REACH_POSTS)
+        )
+    )
+    if not post_ids:
+        return
+    first = await take_ids(session, len(post_ids))
+    events = [hide_event(first + n, chat, i) for n, i in enumerate(sorted(post_ids))]
+    await record_many(session, events)
 
 
 async def lift(

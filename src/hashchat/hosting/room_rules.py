@@ -8,8 +8,9 @@ set intersection with the cached chat keys (hosting/classify.py). For a chat's p
 - in a locked live session only its hosts, co-hosts, moderators and guests can (Forbidden);
 - in slow mode a person posts once per ``slow_mode_seconds`` in the session (RateLimited with
   the seconds to wait); hosts, co-hosts, moderators and admins are exempt;
-- a muted person's post is written, then hidden from the chat's room (a ``hide`` event follows
-  its ``update`` in the same transaction).
+- a muted person's post is written, and the room leaves it out while the mute lasts
+  (hosting/moderation.py ``hidden_in_room``); open rooms are told by a ``hide`` event that
+  follows its ``update`` in the same transaction.
 
 A repost joins the rooms of the original's chats, so the same rules apply to it
 (posts/service.py ``reblog``).
@@ -32,13 +33,12 @@ from hashchat.hosting.classify import chat_keys
 from hashchat.hosting.models import (
     ChatRole,
     ChatSession,
-    HiddenPost,
     RoomRestriction,
     SessionGuest,
     SessionPost,
 )
 from hashchat.posts.models import Post
-from hashchat.storage.base import table_of, utcnow
+from hashchat.realtime.events import record_many
 from hashchat.storage.sequence import EVENTS, Counter, take_ids
 from hashchat.text import normalize_tag
 
@@ -52,7 +52,7 @@ SLOW_MODE_EXEMPT = frozenset({"host", "cohost", "moderator"})
 @dataclass(slots=True)
 class Verdict:
     refused: dict[int, DomainError] = field(default_factory=dict)  # draft index -> why
-    to_hide: list[tuple[int, Chat, int]] = field(default_factory=list)  # index, chat, muted by
+    to_hide: list[tuple[int, Chat]] = field(default_factory=list)  # muted: index, chat
 
 
 def _keys(draft: Draft) -> set[str]:
@@ -137,7 +137,7 @@ async def _judge(
     for i, found in wanted.items():
         author = author_of[i]
         error: DomainError | None = None
-        hide: list[tuple[int, Chat, int]] = []
+        hide: list[tuple[int, Chat]] = []
         passed: list[tuple[int, int]] = []
         for key in sorted(found):
             chat = chats.get(key)
@@ -148,7 +148,7 @@ async def _judge(
                 error = Forbidden(f"you are banned from #{chat.hashtag}", field="status")
                 break
             if restriction is not None and restriction.kind == "mute":
-                hide.append((i, chat, restriction.by_id))
+                hide.append((i, chat))
             ruling = ruled.get(chat.id)
             if ruling is None or author in admins:
                 continue
@@ -244,11 +244,11 @@ def _aware(value: datetime | str) -> datetime:
 async def hide_muted(
     session: AsyncSession, verdict: Verdict, created: list[Created | None]
 ) -> None:
-    """Hide the muted people's new posts from their chats' rooms, with a ``hide`` event each
-    (after the post's own ``update``: a resuming room replays both, in that order)."""
+    """Tell open rooms to drop the muted people's new posts: a ``hide`` event each, after the
+    post's own ``update`` (a resuming room replays both, in that order)."""
     hides = [
-        (chat, written.post.id, by_id)
-        for i, chat, by_id in verdict.to_hide
+        (chat, written.post.id)
+        for i, chat in verdict.to_hide
         if (written := created[i]) is not None
     ]
     await _hide(session, hides)
@@ -256,24 +256,15 @@ async def hide_muted(
 
 async def hide_repost(session: AsyncSession, verdict: Verdict, repost_id: int) -> None:
     """As :func:`hide_muted`, for a muted person's repost (written after its ``update``)."""
-    await _hide(session, [(chat, repost_id, by_id) for _, chat, by_id in verdict.to_hide])
+    await _hide(session, [(chat, repost_id) for _, chat in verdict.to_hide])
 
 
-async def _hide(session: AsyncSession, hides: list[tuple[Chat, int, int]]) -> None:
+async def _hide(session: AsyncSession, hides: list[tuple[Chat, int]]) -> None:
     from hashchat.hosting.moderation import hide_event
 
     if not hides:
         return
-    now = utcnow()
-    rows = [
-        {"chat_id": chat.id, "post_id": post_id, "by_id": by_id, "created_at": now}
-        for chat, post_id, by_id in hides
-    ]
-    events = [(chat, post_id) for chat, post_id, _ in hides]
-    await session.execute(table_of(HiddenPost).insert(), rows)
-    first = await take_ids(session, len(events))
-    from hashchat.realtime.events import record_many
-
+    first = await take_ids(session, len(hides))
     await record_many(
-        session, [hide_event(first + n, chat, post_id) for n, (chat, post_id) in enumerate(events)]
+        session, [hide_event(first + n, chat, post_id) for n, (chat, post_id) in enumerate(hides)]
     )
