@@ -97,5 +97,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(board_api.router)
     app.include_router(polls_api.router)
+    from hashchat.analytics import api as analytics_api
+    from hashchat.analytics import pages as analytics_pages
+    from hashchat.catchup import api as catchup_api
+    from hashchat.catchup import pages as catchup_pages
+
+    app.include_router(analytics_api.router)
+    app.include_router(analytics_pages.router)
+    app.include_router(catchup_api.router)
+    app.include_router(catchup_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

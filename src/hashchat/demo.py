@@ -152,6 +152,9 @@ async def _seed(db: Database, settings: Settings | None = None) -> str:
     from hashchat.storage.base import utcnow
 
     hosted = await seed_hosting(db, people, now=utcnow())
+    from hashchat.catchup.demo import seed_catchup
+
+    await seed_catchup(db, people)
     return (
         f"demo: {created_people} people and {created_posts} posts added, {chats} chats listed, "
         f"{hosted} hosted sessions filled in "
