@@ -136,6 +136,9 @@ class Proc:
     def cpu_seconds(self) -> float:
         return sum(cpu_seconds(pid) for pid in process_tree(self.pid))
 
+    def waited_seconds(self) -> float:
+        return sum(runqueue_seconds(pid) for pid in process_tree(self.pid))
+
     def log_tail(self, size: int = 2000) -> str:
         path = getattr(self, "log_path", None)
         return path.read_text(errors="replace")[-size:] if path and path.exists() else ""
@@ -165,6 +168,17 @@ def process_tree(pid: int) -> list[int]:
                 with open(f"/proc/{current}/task/{task}/children") as f:
                     todo += [int(c) for c in f.read().split()]
     return found
+
+
+def runqueue_seconds(pid: int) -> float:
+    """Time the process's threads spent runnable but waiting for a CPU (schedstat), so a
+    figure taken while something else held the server's core can be told apart."""
+    total = 0
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[1])
+    return total / 1e9
 
 
 def rss_kib(pid: int, field_name: str = "VmRSS") -> int:

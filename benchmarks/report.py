@@ -30,6 +30,13 @@ def _ms(value: Any) -> str:
     return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
 
 
+def _cpu(row: dict[str, Any]) -> str:
+    """The server's CPU use, and how long it waited for its core (another process had it)."""
+    used = f"{_n(row.get('server_cpu_pct'))} %"
+    waited = row.get("server_waited_pct")
+    return used if waited is None else f"{used} (waited {_n(waited)} %)"
+
+
 def one_line(row: dict[str, Any]) -> str:
     if row.get("failed"):
         return f"FAILED: {row['failed']}"
@@ -38,7 +45,7 @@ def one_line(row: dict[str, Any]) -> str:
         return (f"{_n(row['deliveries_per_s'])} deliveries/s, p50 {_ms(row['p50_ms'])}, "
                 f"p99 {_ms(row['p99_ms'])}, max {_ms(row['max_ms'])}, "
                 f"{_n(row['delivered'])} of {_n(row['expected'])}, lost {_n(row['lost'])}, "
-                f"dups {row['duplicates']}, server CPU {_n(row['server_cpu_pct'])} %, "
+                f"dups {row['duplicates']}, server CPU {_cpu(row)}, "
                 f"loadgen CPU {_n(row['loadgen_cpu_pct'])} % {row.get('error', '')}")  # fmt: skip
     if sc == "write":
         return (f"{row['database']}: {_n(row['posts_per_s'])} posts/s acknowledged, "
@@ -103,7 +110,7 @@ def _ratio(ours: float | None, theirs: float | None, *, lower_is_better: bool = 
 
 
 def _fanout_table(rows: list[dict[str, Any]], scenario: str, **match: Any) -> list[str]:
-    out = ["| system | delivered | lost | deliveries/s | p50 | p99 | max | server CPU | server RSS | load generator CPU | hashchat ahead (deliveries/s · p99) |",
+    out = ["| system | delivered | lost | deliveries/s | p50 | p99 | max | server CPU (waited for it) | server RSS | load generator CPU | hashchat ahead (deliveries/s · p99) |",
            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     ours = _find(rows, "hashchat", scenario, **match)
     for kind, name in _systems(rows):
@@ -120,7 +127,7 @@ def _fanout_table(rows: list[dict[str, Any]], scenario: str, **match: Any) -> li
         out.append(
             f"| {name} | {_n(row['delivered'])} of {_n(row['expected'])} | {_n(row['lost'])} "
             f"| {_n(row['deliveries_per_s'])} | {_ms(row['p50_ms'])} | {_ms(row['p99_ms'])} "
-            f"| {_ms(row['max_ms'])} | {_n(row['server_cpu_pct'])} % | {_n(row['server_rss_mib'])} MiB "
+            f"| {_ms(row['max_ms'])} | {_cpu(row)} | {_n(row['server_rss_mib'])} MiB "
             f"| {_n(row['loadgen_cpu_pct'])} % | {ahead} |"
         )  # fmt: skip
     return out
@@ -217,7 +224,7 @@ def _server_choice(rows: list[dict[str, Any]]) -> list[str]:
         ]
         if h and not h.get("failed") and h.get("delivered"):
             cells += [_n(h["deliveries_per_s"]), _ms(h["p50_ms"]), _ms(h["p99_ms"]),
-                      f"{_n(h['server_cpu_pct'])} %"]  # fmt: skip
+                      _cpu(h)]  # fmt: skip
         else:
             cells += [
                 f"failed: {(h or {}).get('failed') or (h or {}).get('error', '')}",
@@ -316,7 +323,7 @@ def render(data: dict[str, Any]) -> str:
         if w:
             lines.append(f"| {db} | {_n(w['posts_per_s'])} | {_ms(w['ack_p50_ms'])} | "
                          f"{_ms(w['ack_p99_ms'])} | {w['post_errors']} | "
-                         f"{_n(w['server_cpu_pct'])} % |")  # fmt: skip
+                         f"{_cpu(w)} |")  # fmt: skip
         elif (why := _failed(rows, "hashchat", "write")) is not None:
             lines.append(f"| {db} | failed: {why} | | | | |")
     lines += ["", "PostgreSQL is the machine's shared server, not pinned to core 0: it takes CPU "

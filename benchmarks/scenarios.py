@@ -25,24 +25,25 @@ class _Meter:
 
     def __init__(self, running: Running) -> None:
         self.running = running
-        self.cpu0 = running.cpu_seconds()
-        self.t0 = time.perf_counter()
-        self.rss_peak = 0
+        self.start()
 
     def start(self) -> None:
         self.cpu0 = self.running.cpu_seconds()
+        self.wait0 = self.running.waited_seconds()
         self.t0 = time.perf_counter()
 
     def stop(self) -> dict[str, float]:
         wall = time.perf_counter() - self.t0
         cpu = self.running.cpu_seconds() - self.cpu0
+        waited = self.running.waited_seconds() - self.wait0
         return {"server_cpu_pct": 100 * cpu / wall if wall else 0.0,
+                "server_waited_pct": 100 * waited / wall if wall else 0.0,
                 "server_rss_mib": self.running.rss_kib() / 1024}  # fmt: skip
 
 
 def fanout(
     running: Running, out: Path, *, viewers: int, rate: float, seconds: float, tags: int = 1,
-    window: int = 256, on_measure: Callable[[], None] | None = None, warm_timeout: float = 120,
+    window: int = 256, on_measure: Callable[[], None] | None = None, warm_timeout: float = 60,
 ) -> dict[str, Any]:  # fmt: skip
     """Scenarios 1 and 2: V viewers over ``tags`` rooms, posts at ``rate`` per second."""
     meter = _Meter(running)
@@ -55,7 +56,7 @@ def fanout(
 
     result = loadgen.run(
         running.target(), "fanout", out, on_phase=on_phase, viewers=viewers, tags=tags,
-        rate=rate, seconds=seconds, window=window, drain=15, idle_drain=3,
+        rate=rate, seconds=seconds, window=window, drain=12, idle_drain=3,
         pub_conns=64, warm_timeout=warm_timeout,
     )  # fmt: skip
     row = loadgen.analyse(result)
@@ -80,7 +81,7 @@ def idle(running: Running, out: Path, *, viewers: int) -> dict[str, Any]:
             stdin.flush()
 
     result = loadgen.run(running.target(), "idle", out, on_phase=on_phase, viewers=viewers,
-                         rate=100, warm_timeout=120, pub_conns=4)  # fmt: skip
+                         rate=100, warm_timeout=60, pub_conns=4)  # fmt: skip
     opened = int(result.summary.get("opened", 0))
     after = seen.get("rss", 0.0)
     return {

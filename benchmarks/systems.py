@@ -51,6 +51,9 @@ class PeerServer(Proc):
     def cpu_seconds(self) -> float:
         return super().cpu_seconds() + (self.redis.cpu_seconds() if self.redis else 0.0)
 
+    def waited_seconds(self) -> float:
+        return super().waited_seconds() + (self.redis.waited_seconds() if self.redis else 0.0)
+
     def stop(self) -> None:
         super().stop()
         if self.redis is not None:
@@ -159,6 +162,10 @@ class Running:
 
     def cpu_seconds(self) -> float:
         return self.server.cpu_seconds()
+
+    def waited_seconds(self) -> float:
+        """Time the server was ready to run but its core was busy with something else."""
+        return self.server.waited_seconds()
 
     def pid(self) -> int:
         return self.server.pid
