@@ -110,7 +110,7 @@ def _ratio(ours: float | None, theirs: float | None, *, lower_is_better: bool = 
 
 
 def _fanout_table(rows: list[dict[str, Any]], scenario: str, **match: Any) -> list[str]:
-    out = ["| system | delivered | lost | deliveries/s | p50 | p99 | max | server CPU (waited for it) | server RSS | load generator CPU | hashchat ahead (deliveries/s · p99) |",
+    out = ["| system | delivered | not received | deliveries/s | p50 | p99 | max | server CPU (waited for it) | server RSS | load generator CPU | hashchat ahead (deliveries/s · p99) |",
            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     ours = _find(rows, "hashchat", scenario, **match)
     for kind, name in _systems(rows):
@@ -118,7 +118,7 @@ def _fanout_table(rows: list[dict[str, Any]], scenario: str, **match: Any) -> li
         if row is None:
             why = _failed(rows, kind, scenario, **match)
             if why is not None or any(r["kind"] == kind for r in rows):
-                out.append(f"| {name} | failed: {why or 'not run'} | | | | | | | | | |")
+                out.append(f"| {name} | failed: {(why or 'not run')[:160]} | | | | | | | | | |")
             continue
         ahead = ""
         if ours is not None and kind != "hashchat":

@@ -64,6 +64,8 @@ def fanout(
     row.update(viewers=viewers, rate=rate, tags=tags, ok=result.summary.get("ok", False),
                opened=result.summary.get("opened", 0), warmed=result.summary.get("warmed", 0))  # fmt: skip
     row["offered_per_s"] = rate * viewers / tags
+    if not row["ok"] and not row["delivered"]:
+        row["failed"] = f"not every viewer could join: {row.get('error', '')}".strip()
     return row
 
 
@@ -81,9 +83,11 @@ def idle(running: Running, out: Path, *, viewers: int) -> dict[str, Any]:
             stdin.flush()
 
     result = loadgen.run(running.target(), "idle", out, on_phase=on_phase, viewers=viewers,
-                         rate=100, warm_timeout=60, pub_conns=4)  # fmt: skip
+                         rate=100, warm_timeout=90, pub_conns=4)  # fmt: skip
     opened = int(result.summary.get("opened", 0))
     after = seen.get("rss", 0.0)
+    if not after:  # never READY: not every viewer could connect
+        raise RuntimeError(f"not every viewer connected: {result.summary.get('error', '')}")
     return {
         "viewers": viewers, "opened": opened, "rss_before_mib": before / 1024,
         "rss_after_mib": after / 1024,

@@ -25,7 +25,7 @@ from hashchat.accounts.models import Account
 from hashchat.accounts.service import account_for_web_session
 from hashchat.errors import DomainError, Unauthorized
 from hashchat.realtime.hub import Hub
-from hashchat.realtime.subscriptions import Subscription, resolve
+from hashchat.realtime.subscriptions import Subscription, public_subscription, resolve
 from hashchat.realtime.viewer import Outbox, Viewer
 from hashchat.realtime.wire import chunk, http_transport, text_frame, websocket_transport
 from hashchat.runtime import Runtime
@@ -68,10 +68,10 @@ class EventStream(Response):
                 pass
             outbox.close()
 
-        watcher = asyncio.create_task(watch_disconnect())
         opening = b"retry: 1000\n:)\n\n"
         resume = b'event: resume\ndata: {"reason":"slow consumer","resume":true}\n\n'
         outbox.on_overflow = lambda: self._drop(resume)
+        watcher: asyncio.Task[None] | None = None
         try:
             await send({"type": "http.response.start", "status": 200,
                         "headers": self.raw_headers})  # fmt: skip
@@ -82,8 +82,18 @@ class EventStream(Response):
                 queued = b"".join(_bytes(i) for i in outbox.take())
                 transport.write(chunk(opening + queued))
                 self.viewer.go_direct(transport)
-            else:
-                await send({"type": "http.response.body", "body": opening, "more_body": True})
+                # Nothing is left to do here but notice the client leaving: no task, no timer
+                # task per viewer (an idle viewer costs its connection and little else); the
+                # heartbeat is one timer handle. A slow viewer is closed by drop_slow, which
+                # ends this wait too.
+                beat = _Heartbeat(transport, self.heartbeat)
+                try:
+                    await watch_disconnect()
+                finally:
+                    beat.cancel()
+                return
+            watcher = asyncio.create_task(watch_disconnect())
+            await send({"type": "http.response.body", "body": opening, "more_body": True})
             while not outbox.closed:
                 try:
                     await asyncio.wait_for(outbox.wakeup.wait(), self.heartbeat)
@@ -105,8 +115,29 @@ class EventStream(Response):
         except OSError:
             pass  # the client went away mid-write
         finally:
-            watcher.cancel()
+            if watcher is not None:
+                watcher.cancel()
             self.hub.detach(self.viewer)
+
+
+class _Heartbeat:
+    """A comment on a direct SSE stream every ``interval`` seconds, from one timer handle."""
+
+    __slots__ = ("handle", "interval", "transport")
+
+    def __init__(self, transport: Any, interval: float) -> None:
+        self.transport = transport
+        self.interval = interval
+        self.handle = asyncio.get_running_loop().call_later(interval, self.beat)
+
+    def beat(self) -> None:
+        if self.transport.is_closing():
+            return
+        self.transport.write(chunk(b":thump\n\n"))
+        self.handle = asyncio.get_running_loop().call_later(self.interval, self.beat)
+
+    def cancel(self) -> None:
+        self.handle.cancel()
 
 
 def drop_slow(hub: Hub, viewer: Viewer, message: bytes) -> None:
@@ -153,18 +184,20 @@ async def health() -> str:
 
 @router.get("/api/v1/streaming/hashtag")
 @router.get("/api/v1/streaming/hashtag/local")
-async def sse_hashtag(request: Request, rt: RuntimeDep, session: SessionDep) -> Response:
+async def sse_hashtag(request: Request, rt: RuntimeDep) -> Response:
     """Posts with a hashtag, live. Repeat ``tag`` (or ``tags=a,b``) to follow several chats in
     one stream; each event is sent once even when it carries several of them."""
+    # No database session: the stream needs none, and a dependency's session would be held
+    # open for as long as the stream lasts (memory per idle viewer).
     name = "hashtag:local" if request.url.path.endswith("/local") else "hashtag"
-    subscription = await resolve(session, name=name, tags=_tags(request), account=None)
+    subscription = public_subscription(name=name, tags=_tags(request))
     return await _open_sse(request, rt, subscription)
 
 
 @router.get("/api/v1/streaming/public")
 @router.get("/api/v1/streaming/public/local")
-async def sse_public(request: Request, rt: RuntimeDep, session: SessionDep) -> Response:
-    subscription = await resolve(session, name="public", tags=[], account=None)
+async def sse_public(request: Request, rt: RuntimeDep) -> Response:
+    subscription = public_subscription(name="public", tags=[])
     return await _open_sse(request, rt, subscription)
 
 

@@ -39,12 +39,8 @@ def check_tag(tag: object) -> str:
     return name
 
 
-async def resolve(
-    session: AsyncSession, *, name: object, tags: list[str], account: Account | None
-) -> Subscription:
-    """The streams behind a Mastodon stream name, or Invalid/Unauthorized saying why not."""
-    if not isinstance(name, str) or not name:
-        raise Invalid("stream is required", field="stream")
+def public_subscription(*, name: str, tags: list[str]) -> Subscription:
+    """A hashtag or public stream (no account and no database needed), or Invalid."""
     if name in HASHTAG_NAMES:
         if not tags:
             raise Invalid("a hashtag stream needs a tag", field="tag")
@@ -55,6 +51,17 @@ async def resolve(
         return Subscription(label, frozenset(tag_stream(normalize_tag(n)) for n in names))
     if name in PUBLIC_NAMES:
         return Subscription((name,), frozenset({PUBLIC}))
+    raise Invalid(f"unknown stream {name!r}", field="stream")
+
+
+async def resolve(
+    session: AsyncSession, *, name: object, tags: list[str], account: Account | None
+) -> Subscription:
+    """The streams behind a Mastodon stream name, or Invalid/Unauthorized saying why not."""
+    if not isinstance(name, str) or not name:
+        raise Invalid("stream is required", field="stream")
+    if name in HASHTAG_NAMES or name in PUBLIC_NAMES:
+        return public_subscription(name=name, tags=tags)
     if name in USER_NAMES:
         if account is None:
             raise Unauthorized("the user stream needs an access token")
