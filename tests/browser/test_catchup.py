@@ -82,6 +82,13 @@ def test_the_demo_catches_up_and_reads_a_sessions_analytics(
     assert figures["participants"] >= 4 and figures["reposts"] >= 3
     assert participants.inner_text().startswith(f"{figures['participants']:,}")
     screenshot(page, "analytics-desktop")
+    # The demo account is an admin, so it sees the chat's dashboard (hosts and admins only).
+    page.get_by_role("link", name="The chat's dashboard").click()
+    expect(page.get_by_role("heading", name="Participants per session")).to_be_visible()
+    expect(page.locator('[data-figure="sessions"]')).to_have_text("3")
+    expect(page.locator("table.dir-table tbody tr")).to_have_count(3)
+    screenshot(page, "analytics-dashboard")
+    page.go_back()
     small.goto(page.url)
     expect(small.locator("svg.chart")).to_have_count(3)
     width = small.evaluate("document.documentElement.scrollWidth")

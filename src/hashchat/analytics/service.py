@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, distinct, func, select, type_coerce, union
+from sqlalchemy import String, and_, case, distinct, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts.models import Account, Follow
@@ -115,7 +115,7 @@ async def session_figures(
     session: AsyncSession, chat_session: ChatSession, chat: Chat
 ) -> SessionFigures:
     """Every figure of one session, in a fixed number of queries whatever its size: the
-    session's posts are read once (a few columns each) and counted here; reach is one query."""
+    session's posts are aggregated per person in SQL, their minutes counted here."""
     start = chat_session.starts_at
     first_minute = start.replace(second=0, microsecond=0)
     end = window_end(chat_session)
@@ -201,20 +201,18 @@ async def session_figures(
         ).all()
     )
     figures.repost_only = len(set(reposters) - set(people))
-    authors = select(Post.account_id).join(SessionPost, SessionPost.post_id == Post.id).where(live)
-    reposting = (
-        select(Post.account_id)
-        .join(SessionPost, SessionPost.post_id == Post.reblog_of_id)
-        .where(SessionPost.session_id == chat_session.id, Post.deleted_at.is_(None))
-    )
-    figures.reach = (
-        await session.scalar(
-            select(func.count(distinct(Follow.follower_id))).where(
-                Follow.followee_id.in_(union(authors, reposting).subquery().select())
+    # Reach: each follower once, however many of these people they follow (a set, not a sum).
+    followers: set[int] = set()
+    everyone = sorted(set(people) | set(reposters))
+    for chunk in range(0, len(everyone), 5_000):
+        followers.update(
+            await session.scalars(
+                select(Follow.follower_id)
+                .where(Follow.followee_id.in_(everyone[chunk : chunk + 5_000]))
+                .distinct()
             )
         )
-        or 0
-    )
+    figures.reach = len(followers)
 
     earlier = set(
         await session.scalars(
@@ -236,14 +234,14 @@ async def session_figures(
     accounts: dict[int, tuple[str, str, int]] = {}
     ids = list(people)
     for chunk in range(0, len(ids), 5_000):
-        for account_id, handle, display, followers in await session.execute(
+        for account_id, handle, display, count in await session.execute(
             select(Account.id, Account.handle, Account.display_name, Account.followers_count).where(
                 Account.id.in_(ids[chunk : chunk + 5_000])
             )
         ):
-            accounts[account_id] = (handle, display or handle, followers)
+            accounts[account_id] = (handle, display or handle, count)
     figures.reach_sum = sum(a[2] for a in accounts.values()) + sum(
-        followers for who, followers in reposters.items() if who not in people
+        count for who, count in reposters.items() if who not in people
     )
     contributors = [
         Contributor(
