@@ -38,7 +38,7 @@ def download(body: str | bytes, fmt: str, filename: str) -> Response:
         media_type=media,
         headers={
             "Content-Disposition": f'{disposition}; filename="{quote(filename)}"',
-            "Cache-Control": "public, max-age=60",
+            "Cache-Control": "private, max-age=60",  # a chat awaiting approval is not public
             "X-Content-Type-Options": "nosniff",
         },
     )
