@@ -106,5 +106,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analytics_pages.router)
     app.include_router(catchup_api.router)
     app.include_router(catchup_pages.router)
+    from hashchat.transcripts import api as transcripts_api
+    from hashchat.transcripts import pages as transcripts_pages
+
+    app.include_router(transcripts_api.router)
+    app.include_router(transcripts_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

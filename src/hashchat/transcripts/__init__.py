@@ -1,0 +1,1 @@
+"""Transcripts: a session read back afterwards, exported and embedded."""

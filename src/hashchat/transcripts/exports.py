@@ -1,0 +1,307 @@
+"""A transcript written out as a file: Markdown, a self-contained HTML page, JSON and CSV; and
+a chat's transcripts as an Atom feed.
+
+Every piece of user text is escaped for the format it goes into: HTML-escaped in HTML and Atom
+(post content is the HTML hashchat rendered and escaped when the post was written), backslash-
+escaped where Markdown would read it as markup, and a CSV cell that a spreadsheet would run as
+a formula is prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import orjson
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from hashchat import urls
+from hashchat.directory.models import Chat
+from hashchat.hosting.classify import question_entity
+from hashchat.hosting.models import ChatSession
+from hashchat.transcripts.service import Entry, QuestionThread, Transcript
+from hashchat.web.templating import TEMPLATES
+
+FORMATS = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+}
+CSV_COLUMNS = (
+    "id", "created_at", "account", "display_name", "kind", "question", "late", "in_reply_to_id",
+    "replies_count", "reblogs_count", "favourites_count", "url", "text",
+)  # fmt: skip
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~=&])")
+_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def transcript_path(hashtag: str, session_id: int) -> str:
+    from hashchat.directory.links import chat_path
+
+    return f"{chat_path(hashtag)}/sessions/{session_id}/transcript"
+
+
+def transcript_url(hashtag: str, session_id: int) -> str:
+    return urls.base() + transcript_path(hashtag, session_id)
+
+
+def filename(transcript: Transcript, fmt: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_-]", "", transcript.chat.hashtag) or "chat"
+    return f"{safe}-{transcript.chat_session.local_date.isoformat()}.{fmt}"
+
+
+def post_entity(entry: Entry) -> dict[str, Any]:
+    """The compact post that exports carry: who, when, what it is in the session, its text."""
+    status = entry.status
+    return {
+        "id": status["id"],
+        "url": status["url"],
+        "created_at": status["created_at"],
+        "account": status["account"]["acct"],
+        "display_name": status["account"]["display_name"],
+        "kind": entry.kind,
+        "question": entry.number,
+        "late": entry.late,
+        "in_reply_to_id": status["in_reply_to_id"],
+        "replies_count": status["replies_count"],
+        "reblogs_count": status["reblogs_count"],
+        "favourites_count": status["favourites_count"],
+        "text": status["text"],
+        "content": status["content"],
+    }
+
+
+def _thread_entity(thread: QuestionThread, chat_session: ChatSession) -> dict[str, Any]:
+    return {
+        **question_entity(thread.question, chat_session),
+        "url": thread.status["url"] if thread.status else None,
+        "answers_count": thread.answers_count,
+        "late_answers_count": thread.late_count,
+        "answers": [
+            {**post_entity(a), "replies": [post_entity(r) for r in a.replies]}
+            for a in thread.answers
+        ],
+    }
+
+
+def transcript_entity(transcript: Transcript) -> dict[str, Any]:
+    """The transcript as JSON: the session, questions with answers, the chat, the people, the
+    links and the polls."""
+    return {
+        "session": transcript.session,
+        "url": transcript_url(transcript.chat.hashtag, transcript.chat_session.id),
+        "order": transcript.order,
+        "posts_count": transcript.posts_count,
+        "questions": [_thread_entity(t, transcript.chat_session) for t in transcript.threads],
+        "chat": [post_entity(line) for line in transcript.lines],
+        "next_min_id": transcript.next_min_id,
+        "participants": [
+            {
+                "account": p.account["acct"],
+                "display_name": p.account["display_name"],
+                "url": p.account["url"],
+                "posts_count": p.posts_count,
+            }
+            for p in transcript.participants
+        ],
+        "links": [
+            {
+                "url": link.url,
+                "status_id": link.status_id,
+                "status_url": link.status_url,
+                "account": link.acct,
+            }
+            for link in transcript.links
+        ],
+        "polls": [
+            {"status_id": st["id"], "url": st["url"], "question": st["text"], **st["poll"]}
+            for st in transcript.polls
+            if st.get("poll")
+        ],
+    }
+
+
+def to_json(transcript: Transcript) -> bytes:
+    return orjson.dumps(transcript_entity(transcript), option=orjson.OPT_INDENT_2)
+
+
+# -- Markdown ------------------------------------------------------------------------------------
+
+
+def md_escape(text: str) -> str:
+    """``text`` as Markdown that reads back as exactly this text: every character Markdown
+    could take as markup is backslash-escaped, and line breaks stay line breaks."""
+    escaped = _MD_ORDERED.sub(r"\1\\\2", _MD_SPECIAL.sub(r"\\\1", text))
+    return "\\\n".join(line.strip() for line in escaped.splitlines()) or ""
+
+
+def _md_post(entry: Entry, indent: str = "") -> list[str]:
+    status = entry.status
+    who = md_escape(status["account"]["display_name"] or status["account"]["acct"])
+    when = status["created_at"][11:16]
+    late = " *(late)*" if entry.late else ""
+    text = md_escape(status["text"]).replace("\n", "\n" + indent + "  ")
+    return [f"{indent}- **{who}** ([{when}]({status['url']})){late}: {text}"]
+
+
+def to_markdown(transcript: Transcript) -> str:
+    chat, entity = transcript.chat, transcript.session
+    title = md_escape(chat.title + (f": {entity['topic']}" if entity["topic"] else ""))
+    lines = [
+        f"# {title}",
+        "",
+        f"\\#{md_escape(chat.hashtag)} · {entity['local_date']} · "
+        f"{entity['starts_at']} to {entity['ends_at']} · "
+        f"[transcript]({transcript_url(chat.hashtag, transcript.chat_session.id)})",
+        "",
+        "## Questions",
+        "",
+    ]
+    for thread in transcript.threads:
+        q = thread.question
+        link = f" ([post]({thread.status['url']}))" if thread.status else ""
+        lines += [f"### Q{q.number}: {md_escape(q.text)}", ""]
+        counts = f"{thread.answers_count} answer{'' if thread.answers_count == 1 else 's'}"
+        if thread.late_count:
+            counts += f", {thread.late_count} late"
+        lines += [f"{counts}{link}", ""]
+        for answer in thread.answers:
+            lines += _md_post(answer)
+            for reply in answer.replies:
+                lines += _md_post(reply, "  ")
+        lines.append("")
+    if not transcript.threads:
+        lines += ["No questions were asked.", ""]
+    lines += ["## The chat", ""]
+    for line in transcript.lines:
+        lines += _md_post(line)
+    lines += ["", "## People", ""]
+    for person in transcript.participants:
+        name = md_escape(person.account["display_name"] or person.account["acct"])
+        lines.append(
+            f"- [{name}]({person.account['url']}) @{md_escape(person.account['acct'])}: "
+            f"{person.posts_count} post{'' if person.posts_count == 1 else 's'}"
+        )
+    lines += ["", "## Links", ""]
+    for shared in transcript.links:
+        lines.append(f"- <{shared.url.replace('>', '%3E')}> shared by @{md_escape(shared.acct)}")
+    if not transcript.links:
+        lines.append("No links were shared.")
+    lines += ["", "## Polls", ""]
+    for st in transcript.polls:
+        poll = st.get("poll")
+        if not poll:
+            continue
+        lines += [f"**{md_escape(st['text'])}** ({poll['voters_count']} voted)", ""]
+        for option in poll["options"]:
+            lines.append(f"- {md_escape(option['title'])}: {option['votes_count']}")
+        lines.append("")
+    if not transcript.polls:
+        lines.append("No polls.")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# -- CSV -----------------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(transcript: Transcript) -> str:
+    """One row per post of the chat, in time order."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for line in transcript.lines:
+        post = post_entity(line)
+        writer.writerow([_cell(post[c]) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+# -- HTML ----------------------------------------------------------------------------------------
+
+_env = Environment(
+    loader=FileSystemLoader(str(TEMPLATES)),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+
+
+def to_html(transcript: Transcript) -> str:
+    """One HTML file with its style inline and nothing loaded from elsewhere."""
+    return _env.get_template("transcripts/export.html").render(
+        t=transcript,
+        url=transcript_url(transcript.chat.hashtag, transcript.chat_session.id),
+        safe=Markup,
+    )
+
+
+# -- Atom ----------------------------------------------------------------------------------------
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def to_atom(chat: Chat, ended: list[tuple[ChatSession, list[QuestionThread], int]]) -> bytes:
+    """A feed of the chat's transcripts, latest first: each entry names the session's questions
+    with how many answered them."""
+    from hashchat.directory.links import chat as chat_url
+
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+
+    def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    base = chat_url(chat.hashtag)
+    add(feed, "id", f"{base}/transcripts.atom")
+    add(feed, "title", f"#{chat.hashtag} transcripts")
+    add(feed, "subtitle", chat.title)
+    add(feed, "link", href=f"{base}/transcripts.atom", rel="self", type="application/atom+xml")
+    add(feed, "link", href=base, rel="alternate", type="text/html")
+    newest = max((s.ended_at or s.ends_at for s, _, _ in ended), default=chat.created_at)
+    add(feed, "updated", _iso(newest))
+    add(add(feed, "author"), "name", f"#{chat.hashtag}")
+    add(feed, "generator", "hashchat")
+    for chat_session, threads, posts_count in ended:
+        url = transcript_url(chat.hashtag, chat_session.id)
+        entry = add(feed, "entry")
+        add(entry, "id", url)
+        topic = f": {chat_session.topic}" if chat_session.topic else ""
+        add(entry, "title", f"#{chat.hashtag} {chat_session.local_date.isoformat()}{topic}")
+        add(entry, "link", href=url, rel="alternate", type="text/html")
+        add(entry, "published", _iso(chat_session.started_at or chat_session.starts_at))
+        add(entry, "updated", _iso(chat_session.ended_at or chat_session.ends_at))
+        asked = "; ".join(
+            f"Q{t.question.number}: {t.question.text} ({t.answers_count} answers)" for t in threads
+        )
+        add(entry, "summary", f"{posts_count} posts. {asked}" if asked else f"{posts_count} posts.")
+        items = "".join(
+            f"<li>Q{t.question.number}: {Markup.escape(t.question.text)} "
+            f"({t.answers_count} answers)</li>"
+            for t in threads
+        )
+        add(
+            entry,
+            "content",
+            f'<p><a href="{Markup.escape(url)}">The transcript</a>: {posts_count} posts.</p>'
+            + (f"<ol>{items}</ol>" if items else ""),
+            type="html",
+        )
+    body = ET.tostring(feed, encoding="unicode")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode()
