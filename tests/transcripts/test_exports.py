@@ -33,6 +33,7 @@ async def test_json_export(client: httpx.AsyncClient, story: Story) -> None:
     answer = await get(client, story, "json")
     assert answer.headers["content-type"] == "application/json"
     assert 'attachment; filename="HostChat-' in answer.headers["content-disposition"]
+    assert answer.headers["cache-control"] == "public, max-age=60"
     data = json.loads(answer.text)
     assert data["session"]["id"] == str(story.chat_session.id)
     assert data["posts_count"] == 11 and len(data["chat"]) == 11

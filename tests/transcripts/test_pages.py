@@ -98,8 +98,10 @@ async def test_bad_addresses_and_private_chats(
     api = await client.get(f"/api/v1/chats/sessions/{story.chat_session.id}/transcript")
     assert api.status_code == 404 and api.json() == {
         "error": "#HostChat is not listed", "field": "hashtag"}  # fmt: skip
-    await log_in(client, "hostess")  # its hosts still see it
+    await log_in(client, "hostess")  # its hosts still see it, and no shared cache keeps it
     assert (await client.get(story.path)).status_code == 200
+    theirs = await client.get(story.path + ".json")
+    assert theirs.status_code == 200 and theirs.headers["cache-control"] == "private, no-store"
 
 
 async def test_the_session_page_links_to_its_transcript(

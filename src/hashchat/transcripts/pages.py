@@ -116,6 +116,8 @@ async def transcript_file(
     else:
         body = exports.to_csv(transcript)
     name = exports.filename(transcript, fmt)
+    # A chat awaiting approval is its hosts' alone: no shared cache may keep its transcript.
+    caching = "public, max-age=60" if chat.review == "approved" else "private, no-store"
     disposition = "inline" if fmt == "html" else "attachment"
     return Response(
         body,
@@ -123,6 +125,7 @@ async def transcript_file(
         headers={
             "Content-Disposition": f'{disposition}; filename="{name}"',
             "X-Content-Type-Options": "nosniff",
+            "Cache-Control": caching,
         },
     )
 
