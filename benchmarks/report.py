@@ -103,10 +103,15 @@ def _systems(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def _ratio(ours: float | None, theirs: float | None, *, lower_is_better: bool = False) -> str:
-    if not ours or not theirs or math.isnan(ours) or math.isnan(theirs):
+    """How far hashchat is ahead (above 1×) or behind (below 1×)."""
+    if ours is None or theirs is None or math.isnan(ours) or math.isnan(theirs):
+        return "–"
+    if not lower_is_better and ours > 0 and theirs <= 0:
+        return "∞ (peer: none)"
+    if not ours or not theirs:
         return "–"
     r = theirs / ours if lower_is_better else ours / theirs
-    return f"{r:.1f}×"
+    return f"{r:.2f}×" if r < 0.1 else f"{r:.1f}×"
 
 
 def _fanout_table(rows: list[dict[str, Any]], scenario: str, **match: Any) -> list[str]:
@@ -185,15 +190,17 @@ def _ahead(rows: list[dict[str, Any]], sizes: dict[str, Any]) -> list[str]:
             if kind not in PURE_PYTHON:
                 continue
             theirs = _find(rows, kind, scenario, **match)
-            if ours is None or theirs is None:
+            if ours is not None and theirs is None and _failed(rows, kind, scenario, **match):
+                cells.append("peer failed (below)")
+            elif ours is None or theirs is None:
                 cells.append("–")
             elif scenario == "idle":
                 cells.append(_ratio(ours["kib_per_viewer"], theirs["kib_per_viewer"],
-                                    lower_is_better=True) + " less memory")  # fmt: skip
+                                    lower_is_better=True))  # fmt: skip
             else:
                 cells.append(
-                    f"{_ratio(ours['deliveries_per_s'], theirs['deliveries_per_s'])} deliveries/s, "
-                    f"{_ratio(ours['p99_ms'], theirs['p99_ms'], lower_is_better=True)} lower p99"
+                    f"{_ratio(ours['deliveries_per_s'], theirs['deliveries_per_s'])} · "
+                    f"{_ratio(ours['p99_ms'], theirs['p99_ms'], lower_is_better=True)}"
                 )
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     return out
@@ -243,6 +250,9 @@ def write_docs(data: dict[str, Any]) -> None:
 def render(data: dict[str, Any]) -> str:
     run, rows = data["run"], data["rows"]
     m, sizes = run["machine"], run["sizes"]
+    command = run["command"].strip()
+    if run.get("shared"):
+        command = command.replace(run["shared"], "<the note below>")
     hot_sizes = ", ".join(f"{v:,} viewers at {r:g} posts/s" for v, r in sizes["hot"])
     v, t, r = sizes["many"]
     lines = [
@@ -277,7 +287,7 @@ def render(data: dict[str, Any]) -> str:
         f"live (warm-up). Write path: {sizes['write_conns']} HTTP connections posting back to "
         f"back for {sizes['write_seconds']:g} s. Resume storm: {sizes['resume'][0]:,} viewers, "
         f"{sizes['resume'][1]} posts missed. Idle: {sizes['idle']:,} viewers.",
-        f"- Command: `make bench`, i.e. `{run['command'].strip()}`; one part again: "
+        f"- Command: `make bench`, i.e. `{command}`; one part again: "
         "`python -m benchmarks.run --systems hashchat,websockets --scenarios hot`.",
     ]
     if run.get("shared"):
@@ -304,7 +314,10 @@ def render(data: dict[str, Any]) -> str:
     lines.append("")
     lines += ["## Targets", "", *_targets(rows, sizes), ""]
     lines += ["## hashchat against the pure-Python peers (same run)", "",
-              "Each cell is hashchat's figure over the peer's: above 1× hashchat is ahead.", "",
+              "Each cell: hashchat's deliveries/s over the peer's · the peer's p99 over "
+              "hashchat's (for idle memory: the peer's memory per viewer over hashchat's). Above "
+              "1× hashchat is ahead, below 1× behind; ∞ where the peer delivered nothing within "
+              "the window.", "",
               *_ahead(rows, sizes), ""]  # fmt: skip
     lines += ["## 1. Hot tag", ""]
     for viewers, rate in sizes["hot"]:

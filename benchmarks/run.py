@@ -116,9 +116,9 @@ class Bench:
 
     # -- the scenarios -------------------------------------------------------------------------
 
-    def hot(self, system: System) -> None:
+    def hot(self, system: System, only: tuple[int, float] | None = None) -> None:
         s = self.sizes
-        for viewers, rate in s.hot:
+        for viewers, rate in [only] if only else s.hot:
 
             def go(viewers: int = viewers, rate: float = rate) -> dict[str, Any]:
                 with system.serve() as running:
@@ -268,18 +268,27 @@ def main() -> None:
     loadgen.build()
     started = time.monotonic()
     skipped: dict[str, str] = {}
+    ready = []
     for system in wanted:
         why = system.available()
         if why:
             skipped[system.name] = why
             say(f"{system.name}: skipped, {why}")
-            continue
-        if "hot" in chosen:
-            bench.hot(system)
-        if "many" in chosen:
+        else:
+            ready.append(system)
+    # Shared scenarios go system by system within each scenario, so that whatever else the
+    # machine is doing meanwhile falls on every system alike.
+    if "hot" in chosen:
+        for size in sizes.hot:
+            for system in ready:
+                bench.hot(system, size)
+    if "many" in chosen:
+        for system in ready:
             bench.many(system)
-        if "idle" in chosen:
+    if "idle" in chosen:
+        for system in ready:
             bench.idle(system)
+    for system in ready:
         if system is HASHCHAT:
             if "write" in chosen:
                 bench.write(system, postgres=False)
