@@ -22,6 +22,9 @@ def test_the_steps_in_order() -> None:
         "directory.send_reminders",
         "directory.plan_reminders",
         "directory.health",
+        "hosting.create_sessions",
+        "hosting.advance_sessions",
+        "hosting.ask_due_questions",
         "notifications.email",
     ]
 

@@ -20,6 +20,7 @@ from hashchat.directory.models import Chat, ChatOccurrence
 from hashchat.errors import Invalid, NotFound
 from hashchat.hosting import roles
 from hashchat.hosting.models import ChatSession, SessionGuest
+from hashchat.posts.service import insert_ignore
 from hashchat.realtime.events import record, session_stream, tag_stream
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
@@ -139,19 +140,16 @@ async def create_ahead(*, db: Database, now: datetime) -> int:
                 ChatOccurrence.starts_at < now + AHEAD,
             )
         )
-        made = 0
-        for (occurrence,) in rows:
-            session.add(
-                ChatSession(
-                    chat_id=occurrence.chat_id,
-                    local_date=occurrence.local_date,
-                    starts_at=occurrence.starts_at,
-                    ends_at=occurrence.ends_at,
-                    state="scheduled",
-                )
-            )
-            made += 1
-    return made
+        values = [  # the other columns take their defaults
+            {"chat_id": o.chat_id, "local_date": o.local_date, "starts_at": o.starts_at,
+             "ends_at": o.ends_at, "state": "scheduled"}
+            for (o,) in rows
+        ]  # fmt: skip
+        if not values:
+            return 0
+        # Another process's pass may make the same sessions at the same moment: one wins.
+        done = await session.execute(insert_ignore(session, ChatSession), values)
+    return max(int(getattr(done, "rowcount", 0) or 0), 0)
 
 
 async def advance(*, db: Database, now: datetime) -> tuple[int, datetime | None]:
