@@ -48,7 +48,7 @@ def _name(frame: str) -> str:
     return f"{m['func']} ({path})"
 
 
-def summarise(path: Path, top: int = 12) -> dict[str, Any]:
+def summarise(path: Path, top: int = 40) -> dict[str, Any]:
     """Self and inclusive shares of the samples, the ``top`` largest of each."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
