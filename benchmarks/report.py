@@ -243,8 +243,33 @@ def _server_choice(rows: list[dict[str, Any]]) -> list[str]:
     return [*out, ""]
 
 
+# Headings this module writes (some carry figures that change from run to run).
+OURS = ("How it was measured", "Peers", "Targets", "hashchat against", "1. Hot tag",
+        "2. Many chats", "3. Write path", "4. Resume storm", "5. Idle cost", "ASGI server",
+        "Profile", "What the figures say", "Findings", "Directory (issue 5)")  # fmt: skip
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    """(heading, text) of each ``## `` section of a Markdown file."""
+    out: list[tuple[str, str]] = []
+    for part in ("\n" + text).split("\n## ")[1:]:
+        heading = part.split("\n", 1)[0].strip()
+        out.append((heading, "## " + part.rstrip() + "\n"))
+    return out
+
+
+def foreign_sections(text: str) -> list[str]:
+    """Sections others wrote into docs/benchmarks.md (other issues' figures): kept as they are."""
+    return [body for heading, body in _sections(text) if not heading.startswith(OURS)]
+
+
 def write_docs(data: dict[str, Any]) -> None:
-    DOCS.write_text(render(data))
+    """Rewrite our sections; keep every section another benchmark wrote, after ours."""
+    kept = foreign_sections(DOCS.read_text()) if DOCS.exists() else []
+    text = render(data)
+    if kept:
+        text = text.rstrip() + "\n\n" + "\n".join(kept)
+    DOCS.write_text(text)
 
 
 def render(data: dict[str, Any]) -> str:
@@ -261,7 +286,8 @@ def render(data: dict[str, Any]) -> str:
         "Written by `make bench` (`python -m benchmarks.run`); do not edit the figures by hand: what",
         "they mean is in `benchmarks/findings.md`, copied in below. Benchmarks are not part of",
         "`make test`; a smoke run of the harness at tiny sizes is (`tests/test_bench_smoke.py`,",
-        "`make bench-smoke`).",
+        "`make bench-smoke`). Sections that other benchmarks write into this file (after ours) "
+        "are kept as they are when it is rewritten.",
         "",
         "## How it was measured",
         "",
