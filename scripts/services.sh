@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs (from Debian's packages, when root) and starts what the tests need: PostgreSQL, Redis
-# and Chromium. Safe to run again: it only does what is missing. Prints what it did.
+# Installs (from Debian's packages, when root) and starts what the tests need: PostgreSQL, Redis,
+# Chromium and a C compiler (for the benchmark's load generator). Safe to run again: it only
+# does what is missing. Prints what it did.
 set -euo pipefail
 
 PG_USER=${HASHCHAT_PG_USER:-hashchat}
@@ -11,6 +12,8 @@ need=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The benchmark harness's load generator is C, built by the smoke test (tests/test_bench_smoke.py).
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -54,4 +57,4 @@ if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
     sleep 0.2
   done
 fi
-echo "services: PostgreSQL, Redis and Chromium are ready"
+echo "services: PostgreSQL, Redis, Chromium and gcc are ready"
