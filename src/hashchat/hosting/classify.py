@@ -199,9 +199,19 @@ async def classify(session: AsyncSession, created: list[Created], now: datetime)
         )
 
 
+async def renumber(session: AsyncSession, questions: list[Question], numbers: list[int]) -> None:
+    """Give ``questions`` their new ``numbers`` in two steps through negative numbers, so the
+    unique index (which checks each row as it changes) never sees two rows with one number."""
+    for i, question in enumerate(questions):
+        question.number = -(i + 1)
+    await session.flush()
+    for question, number in zip(questions, numbers, strict=True):
+        question.number = number
+    await session.flush()
+
+
 async def _make_room(session: AsyncSession, session_id: int, number: int) -> None:
-    """Move the waiting questions numbered ``number`` and up one number up (through negative
-    numbers, so the unique index never sees two rows with one number)."""
+    """Move the waiting questions numbered ``number`` and up one number up."""
     waiting = list(
         await session.scalars(
             select(Question)
@@ -213,10 +223,4 @@ async def _make_room(session: AsyncSession, session_id: int, number: int) -> Non
             .order_by(Question.number)
         )
     )
-    final = [q.number + 1 for q in waiting]
-    for question in waiting:
-        question.number = -question.number
-    await session.flush()
-    for question, new in zip(waiting, final, strict=True):
-        question.number = new
-    await session.flush()
+    await renumber(session, waiting, [q.number + 1 for q in waiting])

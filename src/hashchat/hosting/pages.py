@@ -102,15 +102,22 @@ async def session_page(
     )
 
 
+async def _form_and_back(
+    request: Request, rt: Any, session_id: str, anchor: str
+) -> tuple[dict[str, str], str]:
+    """The posted form (CSRF checked) and the session page to go back to, at ``anchor``."""
+    form = await read_form(request)
+    async with rt.db.read() as session:
+        chat_session, chat = await sessions.get_session(session, session_id)
+    return form, session_path(chat.hashtag, chat_session.id) + anchor
+
+
 @router.post("/chats/{tag}/sessions/{session_id}/run", response_class=HTMLResponse)
 async def run(
     tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
 ) -> Response:
     """The console's buttons: start, extend, end; add, edit, ask, skip and move questions."""
-    form = await read_form(request)
-    async with rt.db.read() as session:
-        chat_session, chat = await sessions.get_session(session, session_id)
-    back = session_path(chat.hashtag, chat_session.id)
+    form, back = await _form_and_back(request, rt, session_id, "")
     if viewer is None:
         return see_other(f"/login?{urlencode({'next': back})}")
     action = form.get("action", "")
@@ -200,10 +207,7 @@ async def board_action(
     tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
 ) -> Response:
     """The Q&A board's buttons: ask, upvote, and the moderators' and hosts' decisions."""
-    form = await read_form(request)
-    async with rt.db.read() as session:
-        chat_session, chat = await sessions.get_session(session, session_id)
-    back = session_path(chat.hashtag, chat_session.id) + "#board"
+    form, back = await _form_and_back(request, rt, session_id, "#board")
     if viewer is None:
         return see_other(f"/login?{urlencode({'next': back})}")
     action = form.get("action", "")
@@ -251,10 +255,7 @@ async def poll_action(
     tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
 ) -> Response:
     """Vote in one of the session's polls, or (hosts) start a poll."""
-    form = await read_form(request)
-    async with rt.db.read() as session:
-        chat_session, chat = await sessions.get_session(session, session_id)
-    back = session_path(chat.hashtag, chat_session.id) + "#polls"
+    form, back = await _form_and_back(request, rt, session_id, "#polls")
     if viewer is None:
         return see_other(f"/login?{urlencode({'next': back})}")
     try:

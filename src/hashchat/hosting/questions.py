@@ -26,7 +26,7 @@ from hashchat.accounts.models import Account
 from hashchat.directory.models import Chat
 from hashchat.errors import DomainError, Invalid, NotFound
 from hashchat.hosting import roles
-from hashchat.hosting.classify import chat_keys, question_entity
+from hashchat.hosting.classify import chat_keys, question_entity, renumber
 from hashchat.hosting.models import ChatSession, Question
 from hashchat.live.service import with_room_tag
 from hashchat.posts.batch import Draft, write_posts
@@ -96,6 +96,22 @@ async def locked_session(session: AsyncSession, session_id: object) -> tuple[Cha
     return chat_session, chat
 
 
+async def _waiting(
+    session: AsyncSession, question_id: object, actor: Account, *, doing: str = ""
+) -> tuple[Question, ChatSession, Chat]:
+    """A question still waiting, with its session locked, for a host to change (Forbidden for
+    anyone else; Invalid once it was asked or skipped)."""
+    question = await _question(session, question_id)
+    chat_session, chat = await locked_session(session, question.session_id)
+    await roles.require_in_session(session, chat_session, actor, "run")
+    await session.refresh(question)
+    if question.state != WAITING:
+        raise Invalid(
+            f"Q{question.number} was {question.state} already{doing}", field="question_id"
+        )
+    return question, chat_session, chat
+
+
 async def _question(session: AsyncSession, question_id: object) -> Question:
     try:
         key = int(str(question_id))
@@ -122,9 +138,7 @@ async def _renumber(
     order: list[Question] | None = None,
 ) -> None:
     """Number the waiting questions after the last one asked, in their order (``first``, when
-    given, goes first; ``order``, when given, is the whole new order). Two steps through
-    negative numbers, so no two rows ever share a number in between (the unique index checks
-    each row as it changes)."""
+    given, goes first; ``order``, when given, is the whole new order)."""
     asked = await session.scalar(
         select(func.max(Question.number)).where(
             Question.session_id == session_id, Question.state.in_(ASKED)
@@ -133,12 +147,7 @@ async def _renumber(
     waiting = order or [q for q in await questions_of(session, session_id) if q.state == WAITING]
     if first is not None:
         waiting = [first, *[q for q in waiting if q.id != first.id]]
-    for i, question in enumerate(waiting):
-        question.number = -(i + 1)
-    await session.flush()
-    for i, question in enumerate(waiting):
-        question.number = (asked or 0) + 1 + i
-    await session.flush()
+    await renumber(session, waiting, [(asked or 0) + 1 + i for i in range(len(waiting))])
 
 
 def _due(chat_session: ChatSession, offset: int | None) -> datetime | None:
@@ -269,15 +278,9 @@ async def edit_question(
     """Change a waiting question's text or offset (``offset_minutes=None`` makes it by hand).
     A question already asked cannot change: it is a post now."""
     async with db.write() as session:
-        question = await _question(session, question_id)
-        chat_session, chat = await locked_session(session, question.session_id)
-        await roles.require_in_session(session, chat_session, actor, "run")
-        await session.refresh(question)
-        if question.state != WAITING:
-            raise Invalid(
-                f"Q{question.number} was {question.state} already; it cannot be edited",
-                field="question_id",
-            )
+        question, chat_session, chat = await _waiting(
+            session, question_id, actor, doing="; it cannot be edited"
+        )
         if text is not None:
             question.text = check_question(text, chat)
         if offset_minutes is not ...:
@@ -323,12 +326,7 @@ async def reorder(
 async def skip(*, db: Database, actor: Account, question_id: object) -> Question:
     """Skip a waiting question: it stays in the script as skipped and is never posted."""
     async with db.write() as session:
-        question = await _question(session, question_id)
-        chat_session, chat = await locked_session(session, question.session_id)
-        await roles.require_in_session(session, chat_session, actor, "run")
-        await session.refresh(question)
-        if question.state != WAITING:
-            raise Invalid(f"Q{question.number} was {question.state} already", field="question_id")
+        question, chat_session, chat = await _waiting(session, question_id, actor)
         question.state = "skipped"
         await session.flush()
         await _renumber(session, chat_session.id)
@@ -369,12 +367,7 @@ async def _ask(
 async def post_now(*, db: Database, actor: Account, question_id: object) -> Question:
     """Ask a waiting question now, as the next Qn."""
     async with db.write() as session:
-        question = await _question(session, question_id)
-        chat_session, chat = await locked_session(session, question.session_id)
-        await roles.require_in_session(session, chat_session, actor, "run")
-        await session.refresh(question)
-        if question.state != WAITING:
-            raise Invalid(f"Q{question.number} was {question.state} already", field="question_id")
+        question, chat_session, chat = await _waiting(session, question_id, actor)
         await _ask(session, db, chat_session, chat, question)
     return question
 
