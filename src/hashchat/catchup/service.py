@@ -13,14 +13,14 @@ how many likes those got, then handle. The reader, and people they follow, are n
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import and_, func, select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from hashchat import urls
 from hashchat.accounts.models import Account, Follow
@@ -166,199 +166,188 @@ async def catch_up(
     return result
 
 
+@dataclass
+class _Tally:
+    """What one pass over the sessions' live posts collects, per session."""
+
+    # (session, question number) -> [(-(likes + reposts), post id)], one per answer
+    answers: dict[tuple[int, int], list[tuple[int, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    # session -> [(-reposts, -likes, post id)], for posts reposted at least once
+    reposted: dict[int, list[tuple[int, int, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    # session -> author -> [posts, likes]
+    authors: dict[int, dict[int, list[int]]] = field(default_factory=lambda: defaultdict(dict))
+    # session -> person -> the people they replied to or were replied to by
+    talked: dict[int, dict[int, set[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
+    # session -> [(post id, text)] for posts that carry a link
+    linked: dict[int, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+
+
+async def _tally(session: AsyncSession, ids: list[int]) -> _Tally:
+    """One query and one pass over the sessions' live posts feeds every part of the digest:
+    each post is read once, not once per part. Core execution, not the ORM's: plain tuples,
+    without its per-row loading work."""
+    connection = await session.connection()
+    result = await connection.execute(
+        select(
+            SessionPost.session_id,
+            SessionPost.kind,
+            SessionPost.number,
+            Post.id,
+            Post.account_id,
+            Post.in_reply_to_account_id,
+            Post.favourites_count,
+            Post.reblogs_count,
+            case((Post.content_html.like('%class="url"%'), Post.text), else_=None),
+        )
+        .join(Post, Post.id == SessionPost.post_id)
+        .where(SessionPost.session_id.in_(ids), Post.deleted_at.is_(None))
+    )
+    tally = _Tally()
+    for sid, kind, number, post_id, who, to, likes, reposts, text in result:
+        if kind == "answer" and number is not None:
+            tally.answers[(sid, number)].append((-(likes + reposts), post_id))
+        if reposts > 0:
+            tally.reposted[sid].append((-reposts, -likes, post_id))
+        counts = tally.authors[sid].get(who)
+        if counts is None:
+            tally.authors[sid][who] = [1, likes]
+        else:
+            counts[0] += 1
+            counts[1] += likes
+        if to is not None and to != who:
+            tally.talked[sid][who].add(to)
+            tally.talked[sid][to].add(who)
+        if text is not None:
+            tally.linked[sid].append((post_id, text))
+    return tally
+
+
 async def _fill(session: AsyncSession, reader: Account, digests: dict[int, SessionDigest]) -> None:
     ids = list(digests)
-    live = and_(SessionPost.session_id.in_(ids), Post.deleted_at.is_(None))
-    # Best answers: a window over each question's answers, most liked and reposted first.
-    score = Post.favourites_count + Post.reblogs_count
-    ranked = (
-        select(
-            SessionPost.session_id,
-            SessionPost.number,
-            Post.id.label("post_id"),
-            func.row_number()
-            .over(
-                partition_by=(SessionPost.session_id, SessionPost.number),
-                order_by=(score.desc(), Post.id),
-            )
-            .label("rank"),
-            func.count()
-            .over(partition_by=(SessionPost.session_id, SessionPost.number))
-            .label("answers"),
-        )
-        .join(Post, Post.id == SessionPost.post_id)
-        .where(live, SessionPost.kind == "answer")
-        .subquery()
-    )
-    best = list(
-        await session.execute(
-            select(ranked.c.session_id, ranked.c.number, ranked.c.post_id, ranked.c.answers)
-            .where(ranked.c.rank <= BEST_ANSWERS)
-            .order_by(ranked.c.session_id, ranked.c.number, ranked.c.rank)
-        )
-    )
-    reposted_rank = (
-        select(
-            SessionPost.session_id,
-            Post.id.label("post_id"),
-            func.row_number()
-            .over(
-                partition_by=SessionPost.session_id,
-                order_by=(Post.reblogs_count.desc(), Post.favourites_count.desc(), Post.id),
-            )
-            .label("rank"),
-        )
-        .join(Post, Post.id == SessionPost.post_id)
-        .where(live, Post.reblogs_count > 0)
-        .subquery()
-    )
-    reposted = list(
-        await session.execute(
-            select(reposted_rank.c.session_id, reposted_rank.c.post_id)
-            .where(reposted_rank.c.rank <= MOST_REPOSTED)
-            .order_by(reposted_rank.c.session_id, reposted_rank.c.rank)
-        )
-    )
+    tally = await _tally(session, ids)
+    # Best answers: each question's answers, most liked and reposted first.
+    best = {key: heapq.nsmallest(BEST_ANSWERS, group) for key, group in tally.answers.items()}
+    most = {
+        sid: [post_id for *_, post_id in heapq.nsmallest(MOST_REPOSTED, group)]
+        for sid, group in tally.reposted.items()
+    }
     asked = list(
-        await session.scalars(
-            select(Question)
+        await session.execute(
+            select(Question.session_id, Question.number, Question.text, Question.post_id)
             .where(Question.session_id.in_(ids), Question.state == "posted")
             .order_by(Question.session_id, Question.number)
         )
     )
-    wanted = {r.post_id for r in best} | {r.post_id for r in reposted}
+    wanted = {post_id for group in best.values() for _, post_id in group}
+    wanted |= {post_id for group in most.values() for post_id in group}
     wanted |= {q.post_id for q in asked if q.post_id is not None}
     briefs = await _briefs(session, wanted)
 
-    answers_count: dict[tuple[int, int], int] = {}
-    best_of: dict[tuple[int, int], list[PostBrief]] = defaultdict(list)
-    for session_id, number, post_id, count in best:
-        answers_count[(session_id, number)] = count
-        if post_id in briefs:
-            best_of[(session_id, number)].append(briefs[post_id])
-    for q in asked:
-        question_post = briefs.get(q.post_id) if q.post_id is not None else None
-        digests[q.session_id].questions.append(
+    for sid, number, text, post_id in asked:
+        question_post = briefs.get(post_id) if post_id is not None else None
+        digests[sid].questions.append(
             QuestionDigest(
-                number=q.number,
-                text=q.text,
+                number=number,
+                text=text,
                 url=question_post.url if question_post else None,
-                answers_count=answers_count.get((q.session_id, q.number), 0),
-                best=best_of[(q.session_id, q.number)],
+                answers_count=len(tally.answers.get((sid, number), ())),
+                best=[briefs[p] for _, p in best.get((sid, number), ()) if p in briefs],
             )
         )
-    for session_id, post_id in reposted:
-        if post_id in briefs:
-            digests[session_id].most_reposted.append(briefs[post_id])
+    for sid, group in most.items():
+        digests[sid].most_reposted = [briefs[p] for p in group if p in briefs]
+    for sid, people in tally.authors.items():
+        digests[sid].posts = sum(posts for posts, _ in people.values())
+        digests[sid].participants = len(people)
 
-    await _suggest(session, reader, digests, live)
-    await _links(session, digests, live)
+    await _suggest(session, reader, digests, tally)
+    _links(digests, tally)
 
 
 async def _briefs(session: AsyncSession, ids: set[int]) -> dict[int, PostBrief]:
     if not ids:
         return {}
     rows = await session.execute(
-        select(Post, Account.handle, Account.display_name)
+        select(
+            Post.id, Post.content_html, Post.favourites_count, Post.reblogs_count,
+            Post.created_at, Account.handle, Account.display_name,
+        )
         .join(Account, Account.id == Post.account_id)
         .where(Post.id.in_(ids), Post.deleted_at.is_(None))
-    )
+    )  # fmt: skip
     return {
-        post.id: PostBrief(
-            id=post.id,
-            url=urls.post(handle, post.id),
+        post_id: PostBrief(
+            id=post_id,
+            url=urls.post(handle, post_id),
             handle=handle,
             name=display or handle,
-            content=Markup(post.content_html),  # noqa: S704 -- rendered and escaped when written
-            likes=post.favourites_count,
-            reposts=post.reblogs_count,
-            created_at=post.created_at,
+            content=Markup(html),  # noqa: S704 -- rendered and escaped when written
+            likes=likes,
+            reposts=reposts,
+            created_at=created_at,
         )
-        for post, handle, display in rows
+        for post_id, html, likes, reposts, created_at, handle, display in rows
     }
 
 
 async def _suggest(
-    session: AsyncSession,
-    reader: Account,
-    digests: dict[int, SessionDigest],
-    live: ColumnElement[bool],
+    session: AsyncSession, reader: Account, digests: dict[int, SessionDigest], tally: _Tally
 ) -> None:
     follows = set(
         await session.scalars(select(Follow.followee_id).where(Follow.follower_id == reader.id))
     )
-    authors: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)  # session -> who -> n
-    for session_id, account_id, posts, likes in await session.execute(
-        select(
-            SessionPost.session_id,
-            Post.account_id,
-            func.count(),
-            func.coalesce(func.sum(Post.favourites_count), 0),
-        )
-        .join(Post, Post.id == SessionPost.post_id)
-        .where(live)
-        .group_by(SessionPost.session_id, Post.account_id)
-    ):
-        authors[session_id][account_id] = (posts, int(likes))
-        digests[session_id].posts += posts
-        digests[session_id].participants += 1
-    talked: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for session_id, a, b in await session.execute(
-        select(SessionPost.session_id, Post.account_id, Post.in_reply_to_account_id)
-        .join(Post, Post.id == SessionPost.post_id)
-        .where(
-            live,
-            Post.in_reply_to_account_id.is_not(None),
-            Post.in_reply_to_account_id != Post.account_id,
-        )
-        .distinct()
-    ):
-        if b is None:
-            continue
-        talked[session_id][a].add(b)
-        talked[session_id][b].add(a)
-    # Rank on ids and counts first; build the few suggestions shown, with names, after.
-    handles: dict[int, str] = {}
-    everyone = sorted({who for people in authors.values() for who in people})
-    for chunk in range(0, len(everyone), 5_000):
-        part = everyone[chunk : chunk + 5_000]
-        for account_id, handle in await session.execute(
-            select(Account.id, Account.handle).where(Account.id.in_(part))
-        ):
-            handles[account_id] = handle
-    chosen: dict[int, list[tuple[int, set[int]]]] = {}
-    for session_id, people in authors.items():
+    nobody: set[int] = set()
+    # Rank on counts first. Handles only break ties, so they are read only for the people who
+    # tie with or beat the last one shown: a handful, not every author of every session.
+    ranked: dict[int, list[tuple[tuple[int, int, int, int], int, set[int]]]] = {}
+    for sid, people in tally.authors.items():
+        talked = tally.talked[sid]
         keyed = []
         for who, (posts, likes) in people.items():
-            if who == reader.id or who in follows or who not in handles:
+            if who == reader.id or who in follows:
                 continue
-            partners = talked[session_id].get(who, set()) - {reader.id}
-            known_count = len(partners & follows)
-            key = (-known_count, -len(partners), -posts, -likes, handles[who].lower())
-            keyed.append((key, who, partners))
+            partners = talked.get(who, nobody) - {reader.id}
+            keyed.append(
+                ((-len(partners & follows), -len(partners), -posts, -likes), who, partners)
+            )
         keyed.sort(key=lambda k: k[0])
-        chosen[session_id] = [(who, partners) for _, who, partners in keyed[:SUGGESTIONS]]
-    wanted = {who for picks in chosen.values() for who, partners in picks} | {
-        p for picks in chosen.values() for _, partners in picks for p in partners
-    }
-    names = {
-        a.id: a for a in await session.scalars(select(Account).where(Account.id.in_(wanted)))
-    } if wanted else {}  # fmt: skip
-    for session_id, picks in chosen.items():
-        people = authors[session_id]
-        for who, partners in picks:
-            known = sorted((names[p].handle for p in partners if p in follows and p in names),
+        if len(keyed) > SUGGESTIONS:
+            last = keyed[SUGGESTIONS - 1][0]
+            keyed = [k for k in keyed if k[0] <= last]
+        ranked[sid] = keyed
+    wanted = {who for keyed in ranked.values() for _, who, _ in keyed}
+    wanted |= {p for keyed in ranked.values() for *_, partners in keyed for p in partners}
+    names: dict[int, tuple[str, str]] = {}
+    for chunk in range(0, len(wanted), 5_000):
+        part = sorted(wanted)[chunk : chunk + 5_000]
+        for account_id, handle, display in await session.execute(
+            select(Account.id, Account.handle, Account.display_name).where(Account.id.in_(part))
+        ):
+            names[account_id] = (handle, display or handle)
+    for sid, keyed in ranked.items():
+        people = tally.authors[sid]
+        picks = sorted(
+            (k for k in keyed if k[1] in names), key=lambda k: (k[0], names[k[1]][0].lower())
+        )[:SUGGESTIONS]
+        for _, who, partners in picks:
+            known = sorted((names[p][0] for p in partners if p in follows and p in names),
                            key=str.lower)  # fmt: skip
             others = sorted(
-                (names[p].handle for p in partners if p not in follows and p in names),
+                (names[p][0] for p in partners if p not in follows and p in names),
                 key=str.lower,
             )
-            account = names[who]
-            digests[session_id].suggestions.append(
+            handle, name = names[who]
+            digests[sid].suggestions.append(
                 Suggestion(
                     account_id=who,
-                    handle=account.handle,
-                    name=account.name,
+                    handle=handle,
+                    name=name,
                     posts=people[who][0],
                     likes=people[who][1],
                     talked_with=known + others,
@@ -373,21 +362,13 @@ def suggestion_rank(s: Suggestion) -> tuple[int, int, int, int, str]:
             s.handle.lower())  # fmt: skip
 
 
-async def _links(
-    session: AsyncSession, digests: dict[int, SessionDigest], live: ColumnElement[bool]
-) -> None:
+def _links(digests: dict[int, SessionDigest], tally: _Tally) -> None:
     """Links shared in the sessions' posts, most shared first (one count per post)."""
-    counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for session_id, text in await session.execute(
-        select(SessionPost.session_id, Post.text)
-        .join(Post, Post.id == SessionPost.post_id)
-        .where(live, Post.content_html.like('%class="url"%'))
-        .order_by(Post.id)
-    ):
-        found = {href for u in extract_urls(text) if (href := url_href(u))}
-        counts[session_id].update(found)
-    for session_id, counter in counts.items():
-        digests[session_id].links = [SharedLink(u, n) for u, n in counter.most_common(LINKS)]
+    for sid, posts in tally.linked.items():
+        counts: Counter[str] = Counter()
+        for _, text in sorted(posts):
+            counts.update({href for u in extract_urls(text) if (href := url_href(u))})
+        digests[sid].links = [SharedLink(u, n) for u, n in counts.most_common(LINKS)]
 
 
 # -- marking read, and the feed's secret ---------------------------------------------------------

@@ -124,7 +124,7 @@ class SessionPost(Base):
     __tablename__ = "session_posts"
     __table_args__ = (Index("ix_session_posts_session", "session_id", "post_id"),)
 
-    post_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    post_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("chat_sessions.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16), default="chat")  # question answer chat
     number: Mapped[int | None] = mapped_column(Integer)  # the question it is or answers

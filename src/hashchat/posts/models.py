@@ -34,7 +34,7 @@ class Post(Base):
 
     # Not auto-incremented: taken from the shared event counter (storage/sequence.py), so that a
     # post's id is also the position of its "update" event in every stream.
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text, default="")
     content_html: Mapped[str] = mapped_column(Text, default="")
@@ -59,7 +59,7 @@ class PostTag(Base):
 
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
     post_id: Mapped[int] = mapped_column(
-        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
     name: Mapped[str] = mapped_column(String(140))  # the spelling in this post
     reblog: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -69,7 +69,7 @@ class Mention(Base):
     __tablename__ = "mentions"
 
     post_id: Mapped[int] = mapped_column(
-        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
@@ -80,7 +80,7 @@ class Favourite(Base):
     __tablename__ = "favourites"
 
     post_id: Mapped[int] = mapped_column(
-        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True

@@ -19,7 +19,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-# SQLite only auto-increments INTEGER PRIMARY KEY; BIGINT is needed on PostgreSQL.
+# SQLite only auto-increments INTEGER PRIMARY KEY, and only an INTEGER PRIMARY KEY is the
+# table's rowid: any other key (BIGINT included) is a second b-tree that every lookup by id goes
+# through and every insert writes. BIGINT is needed on PostgreSQL.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
