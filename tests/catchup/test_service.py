@@ -96,3 +96,28 @@ async def test_chats_one_does_not_follow_stay_out(
     async with db.read() as session:
         found = await service.catch_up(session, stranger)
     assert (found.chats, found.sessions) == (0, [])
+
+
+async def test_what_the_moderators_hid_is_not_caught_up_on(db: Database, missed: Missed) -> None:
+    """A hidden post is not a best answer, not most reposted, not a shared link, and its reply
+    does not count as talking with someone."""
+    from hashchat.hosting import moderation
+
+    ids = missed.ids
+    await moderation.hide_post(
+        db=db, actor=missed.people["hostess"], tag="HostChat", status_id=ids["dan_a1"]
+    )
+    async with db.read() as session:
+        found = await service.catch_up(session, missed.reader)
+    d = found.sessions[0]
+    assert (d.posts, d.participants) == (6, 6)
+    [q1] = d.questions
+    assert q1.answers_count == 4
+    assert [a.id for a in q1.best] == [ids["ann_a1"], ids["bob_a1"], ids["dan_coffee"]]
+    assert [p.id for p in d.most_reposted] == [ids["ann_a1"]]
+    assert [(link.url, link.posts) for link in d.links] == [
+        ("https://example.org/guide", 1),
+        ("https://other.org/x", 1),
+    ]
+    dan = next(s for s in d.suggestions if s.handle == "dan")
+    assert (dan.talked_with, dan.posts) == (["hostess"], 1)

@@ -9,6 +9,9 @@ page, whatever the number of sessions.
 Suggestions are ranked by, in order: how many people the reader already follows they talked
 with (a reply either way), how many people they talked with at all, how many posts they wrote,
 how many likes those got, then handle. The reader, and people they follow, are never suggested.
+
+Deleted posts, and posts the chat's moderators hid, count nowhere: not as answers, not as
+links, not towards a suggestion.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import case, select
+from sqlalchemy import case, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat import urls
@@ -29,7 +32,7 @@ from hashchat.directory import links
 from hashchat.directory.follows import TOKEN_RE
 from hashchat.directory.models import Chat, ChatFollow
 from hashchat.errors import NotFound
-from hashchat.hosting.models import ChatSession, Question, SessionPost
+from hashchat.hosting.models import ChatSession, HiddenPost, Question, SessionPost
 from hashchat.posts.models import Post
 from hashchat.security import digest, new_token
 from hashchat.storage.base import utcnow
@@ -206,7 +209,15 @@ async def _tally(session: AsyncSession, ids: list[int]) -> _Tally:
             case((Post.content_html.like('%class="url"%'), Post.text), else_=None),
         )
         .join(Post, Post.id == SessionPost.post_id)
-        .where(SessionPost.session_id.in_(ids), Post.deleted_at.is_(None))
+        .join(ChatSession, ChatSession.id == SessionPost.session_id)
+        .where(
+            SessionPost.session_id.in_(ids),
+            Post.deleted_at.is_(None),
+            # What the chat's moderators hid stays out, as in the transcript.
+            ~exists().where(
+                HiddenPost.chat_id == ChatSession.chat_id, HiddenPost.post_id == Post.id
+            ),
+        )
     )
     tally = _Tally()
     for sid, kind, number, post_id, who, to, likes, reposts, text in result:
