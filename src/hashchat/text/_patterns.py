@@ -212,6 +212,8 @@ VALID_HASHTAG = re.compile(
     f"({HASHTAG_BOUNDARY})([{HASH_SIGNS}])(?![\ufe0f\u20e3])"
     f"({_HASHTAG_ALNUM}*{_HASHTAG_ALPHA}{_HASHTAG_ALNUM}*)"
 )
+#: Where a hashtag can start: each hash sign (VALID_HASHTAG is tried just before it).
+HASH_SIGN = re.compile(f"[{HASH_SIGNS}]")
 #: Used with ``.match(text, end)``: what must not follow a hashtag.
 END_HASHTAG_MATCH = re.compile(f"(?:[{HASH_SIGNS}]|://)")
 
