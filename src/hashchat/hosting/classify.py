@@ -23,6 +23,7 @@ from hashchat.hosting.models import ChatSession, Question, SessionPost
 from hashchat.hosting.numbering import answer_number, question_number, without_label
 from hashchat.realtime.events import Event, record_many, session_stream, tag_stream
 from hashchat.storage.base import table_of
+from hashchat.storage.bulk import insert_rows
 from hashchat.storage.sequence import take_ids
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ async def classify(session: AsyncSession, created: list[Created], now: datetime)
             payload = {"session_id": str(chat_session.id), "question": number,
                        "status_id": str(c.post.id), "late": late}  # fmt: skip
             payloads.append(("answer", orjson.dumps(payload).decode(), streams))
-    await session.execute(table_of(SessionPost).insert(), rows)
+    await insert_rows(session, table_of(SessionPost), rows)
     if payloads:
         first = await take_ids(session, len(payloads))
         await record_many(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.realtime.models import EventRow, EventStream
 from hashchat.storage.base import table_of, utcnow
+from hashchat.storage.bulk import insert_rows
 from hashchat.storage.sequence import take_ids
 
 PUBLIC = "public"
@@ -67,13 +68,15 @@ async def record_many(session: AsyncSession, events: list[Event]) -> None:
     if not events:
         return
     now = utcnow()
-    await session.execute(
-        table_of(EventRow).insert(),
+    await insert_rows(
+        session,
+        table_of(EventRow),
         [{"id": e.id, "kind": e.kind, "payload": e.payload, "streams": " ".join(e.streams),
           "created_at": now} for e in events],
     )  # fmt: skip
-    await session.execute(
-        table_of(EventStream).insert(),
+    await insert_rows(
+        session,
+        table_of(EventStream),
         [{"stream": s, "event_id": e.id} for e in events for s in e.streams],
     )
     session.info.setdefault("events", []).extend(events)
