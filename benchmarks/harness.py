@@ -58,6 +58,25 @@ def raise_nofile() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+BACKLOG = 16384  # hashchat's default HASHCHAT_BACKLOG
+
+
+def _sysctl(name: str) -> Path:
+    return Path("/proc/sys") / name.replace(".", "/")
+
+
+def raise_listen_backlog() -> None:
+    """The kernel caps every listen queue at net.core.somaxconn (often 4,096). 5,000 viewers
+    reconnecting at once overflow a shorter queue, and the ones dropped wait out TCP's 1 s, 3 s
+    and 7 s retries. As root, raise it (and the SYN queue) to the servers' backlog for the run;
+    as anyone else, leave it and let the machine's figures (machine_info) say what it was."""
+    for name in ("net.core.somaxconn", "net.ipv4.tcp_max_syn_backlog"):
+        path = _sysctl(name)
+        with contextlib.suppress(OSError, ValueError):
+            if int(path.read_text()) < BACKLOG:
+                path.write_text(str(BACKLOG))
+
+
 def machine() -> str:
     """One line: cores, CPU, memory, Python."""
     m = machine_info()
@@ -81,7 +100,15 @@ def machine_info() -> dict[str, str]:
         "python": platform.python_version(),
         "kernel": platform.release(),
         "nofile": str(resource.getrlimit(resource.RLIMIT_NOFILE)[1]),
+        "somaxconn": _read(_sysctl("net.core.somaxconn")),
     }
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return "?"
 
 
 def git_revision() -> str:

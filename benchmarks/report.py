@@ -294,7 +294,8 @@ def render(data: dict[str, Any]) -> str:
         f"- When: {run['when']}, commit {run['revision']}; the whole run took "
         f"{run['seconds'] / 60:.1f} minutes.",
         f"- Machine: {m['cores']} cores ({m['cpu']}), {m['memory']}, Python {m['python']}, "
-        f"Linux {m['kernel']}. Load average at the end: "
+        f"Linux {m['kernel']}, `net.core.somaxconn` {m.get('somaxconn', '?')} (the listen "
+        "queue's cap; the run raises it to 16,384 when it runs as root). Load average at the end: "
         f"{', '.join(f'{x:.1f}' for x in run.get('load', []))}.",
         "- The server runs pinned to core 0 (`taskset -c 0`, with its Redis for Channels), the "
         "load generator to core 1. The load generator is `benchmarks/loadgen/loadgen.c` "

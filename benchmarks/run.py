@@ -30,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import loadgen, profile, report, scenarios
-from benchmarks.harness import ROOT, git_revision, machine_info, pin_self, raise_nofile
+from benchmarks.harness import (
+    ROOT,
+    git_revision,
+    machine_info,
+    pin_self,
+    raise_listen_backlog,
+    raise_nofile,
+)
 from benchmarks.systems import HASHCHAT, PEERS, SERVERS, SYSTEMS, System
 
 RESULTS = ROOT / "build" / "bench" / "results.json"
@@ -258,6 +265,7 @@ def main() -> None:
         return
 
     raise_nofile()
+    raise_listen_backlog()
     pin_self(1)
     load_start = os.getloadavg()
     sizes = SMOKE if args.smoke else FULL

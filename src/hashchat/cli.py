@@ -51,6 +51,7 @@ def serve(
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
+        backlog=settings.backlog,
         workers=workers,
         log_level=settings.log_level,
         proxy_headers=True,

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     secret_key: str = Field("", description="Signs cookies; generated and kept when unset.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    backlog: int = Field(
+        16384, ge=64, le=1_000_000,
+        description="Connections the kernel may hold before they are accepted (capped by "
+        "net.core.somaxconn): a room's viewers all reconnect at once after a restart.",
+    )  # fmt: skip
     base_url: str = Field("", description="Public URL, e.g. https://chat.example.org")
     post_max_length: int = Field(280, ge=1, le=10_000)
     redis_url: str = Field("", description="redis://... to carry events between processes")
