@@ -14,6 +14,7 @@ from hashchat import __version__, logs
 from hashchat.config import Settings, get_settings
 from hashchat.posts import fastpath
 from hashchat.posts.fastpath import wants_fast_path
+from hashchat.realtime.api import public_stream, serve_public_stream
 from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
 from hashchat.web import errors
@@ -31,6 +32,10 @@ class App(FastAPI):
         if wants_fast_path(scope):
             # A post with a poll goes on to the full route (``super().__call__``).
             await fastpath.create_status(scope, receive, send, self.state.runtime, super().__call__)
+            return
+        stream = public_stream(scope)
+        if stream is not None:
+            await serve_public_stream(scope, receive, send, self.state.runtime, stream)
             return
         await super().__call__(scope, receive, send)
 

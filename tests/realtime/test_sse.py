@@ -111,3 +111,51 @@ async def test_the_fast_path_writes_to_the_socket(
         assert (await stream.until("update")).id == str(post.id)
         (viewer,) = viewers_of(app)
         assert (viewer.transport is not None) == (delivery == "direct")
+
+
+async def test_the_public_streams_skip_the_framework_and_answer_as_it_does(
+    app: Any, db: Database, make_account: MakeAccount
+) -> None:
+    """The hashtag and public streams are served straight from the ASGI server (the app's
+    ``__call__``), not through FastAPI's routing and middleware; their errors must read exactly
+    as the documented routes' do. The framework's middleware gives every response a CSRF
+    cookie; the direct path, which needs none, gives none: that is how to tell them apart."""
+    from fastapi import FastAPI
+
+    from hashchat.realtime.api import public_stream
+
+    author = await make_account("direct")
+    post = await service.create_post(db=db, author=author, text="x")
+
+    async def framework(scope: Any, receive: Any, send: Any) -> None:
+        await FastAPI.__call__(app, scope, receive, send)
+
+    cases = [
+        ("/api/v1/streaming/hashtag", {}),
+        ("/api/v1/streaming/hashtag/local?tag=", {}),
+        ("/api/v1/streaming/hashtag?tag=not%20a%20tag", {}),
+        ("/api/v1/streaming/hashtag?" + "&".join(f"tag=t{i}" for i in range(200)), {}),
+        ("/api/v1/streaming/hashtag?tags=a,b&since_id=abc", {}),
+        (f"/api/v1/streaming/hashtag?tag=ok&since_id={post.id + 50}", {}),
+        ("/api/v1/streaming/public/local", {"Last-Event-ID": "-3"}),
+    ]
+
+    def client(asgi: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://t")
+
+    for path, headers in cases:
+        scope = {"type": "http", "method": "GET", "path": path.split("?")[0]}
+        assert public_stream(scope) is not None, path
+        # A new client each time, with no cookie: the middleware then gives one every time.
+        async with client(app) as direct, client(framework) as routed:
+            fast, slow = (
+                await direct.get(path, headers=headers),
+                await routed.get(path, headers=headers),
+            )
+        assert (fast.status_code, fast.json()) == (slow.status_code, slow.json()), path
+        assert fast.status_code == 422 and fast.json()["field"], path
+        assert "set-cookie" in slow.headers and "set-cookie" not in fast.headers, path
+    # Everything else still goes through the framework.
+    for method, path in [("POST", "/api/v1/streaming/hashtag"), ("GET", "/api/v1/streaming/user"),
+                         ("HEAD", "/api/v1/streaming/public"), ("GET", "/api/v1/streaming")]:  # fmt: skip
+        assert public_stream({"type": "http", "method": method, "path": path}) is None

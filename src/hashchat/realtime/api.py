@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import orjson
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import PlainTextResponse, Response
+from starlette.datastructures import Headers, QueryParams
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
@@ -30,6 +31,7 @@ from hashchat.realtime.viewer import Outbox, Viewer
 from hashchat.realtime.wire import chunk, http_transport, text_frame, websocket_transport
 from hashchat.runtime import Runtime
 from hashchat.web.deps import SESSION_COOKIE, AuthDep, RuntimeDep, SessionDep
+from hashchat.web.errors import error_response
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["streaming"])
@@ -159,22 +161,64 @@ def _bytes(item: bytes | str) -> bytes:
     return item if isinstance(item, bytes) else item.encode()
 
 
-def _tags(request: Request) -> list[str]:
-    tags = list(request.query_params.getlist("tag")) + list(request.query_params.getlist("tag[]"))
-    for joined in request.query_params.getlist("tags"):
+def _tags(query: QueryParams) -> list[str]:
+    tags = list(query.getlist("tag")) + list(query.getlist("tag[]"))
+    for joined in query.getlist("tags"):
         tags += [t for t in joined.split(",") if t.strip()]
     return tags
 
 
 async def _open_sse(request: Request, rt: Runtime, subscription: Subscription) -> Response:
+    return await _open_stream(rt, subscription, request.headers, request.query_params)
+
+
+async def _open_stream(
+    rt: Runtime, subscription: Subscription, headers: Headers, query: QueryParams
+) -> Response:
     # A reconnecting EventSource sends Last-Event-ID and repeats its first URL: the header is
     # the newer of the two.
-    since = request.headers.get("last-event-id") or request.query_params.get("since_id")
+    since = headers.get("last-event-id") or query.get("since_id")
     since_id = await rt.hub.check_since(since)
     outbox = Outbox(rt.settings.stream_buffer)
     viewer = Viewer(outbox, subscription.streams, mode="sse")
     await rt.hub.attach(viewer, since_id=since_id)
     return EventStream(rt.hub, viewer, heartbeat=rt.settings.stream_heartbeat)
+
+
+# -- the public streams, straight from the ASGI server ------------------------------------------
+
+#: The streams that need no account: a hashtag (or several, the mixer) and the public timeline.
+PUBLIC_STREAMS = {
+    "/api/v1/streaming/hashtag": "hashtag",
+    "/api/v1/streaming/hashtag/local": "hashtag:local",
+    "/api/v1/streaming/public": "public",
+    "/api/v1/streaming/public/local": "public",
+}
+
+
+def public_stream(scope: Scope) -> str | None:
+    """The stream a ``GET`` of a public SSE stream asks for; None for anything else."""
+    if scope["type"] != "http" or scope["method"] != "GET":
+        return None
+    return PUBLIC_STREAMS.get(scope["path"])
+
+
+async def serve_public_stream(
+    scope: Scope, receive: Receive, send: Send, rt: Runtime, name: str
+) -> None:
+    """The routes below, without the framework in between. A room's whole audience holds one
+    of these open, and all of it reconnects at once after a restart: each request skips
+    FastAPI's routing, middleware and dependency solving (CPU in a resume storm), and each idle
+    stream holds none of their frames (memory per viewer; docs/benchmarks.md). Same checks,
+    same answers, same errors; the routes stay the documented ones in /openapi.json."""
+    query = QueryParams(scope["query_string"])
+    try:
+        tags = _tags(query) if name.startswith("hashtag") else []
+        subscription = public_subscription(name=name, tags=tags)
+        response = await _open_stream(rt, subscription, Headers(scope=scope), query)
+    except DomainError as exc:
+        response = error_response(exc.status, exc.message, field=exc.field)
+    await response(scope, receive, send)
 
 
 @router.get("/api/v1/streaming/health", response_class=PlainTextResponse)
@@ -190,7 +234,7 @@ async def sse_hashtag(request: Request, rt: RuntimeDep) -> Response:
     # No database session: the stream needs none, and a dependency's session would be held
     # open for as long as the stream lasts (memory per idle viewer).
     name = "hashtag:local" if request.url.path.endswith("/local") else "hashtag"
-    subscription = public_subscription(name=name, tags=_tags(request))
+    subscription = public_subscription(name=name, tags=_tags(request.query_params))
     return await _open_sse(request, rt, subscription)
 
 
