@@ -71,3 +71,34 @@ def test_demo_is_idempotent(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "cli.db") as conn:
         again = conn.execute(COUNTS).fetchone()
     assert again == counts
+
+
+def test_serve_hands_uvicorn_the_backlog_and_skips_access_lines_nobody_logs(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    """A long listen queue (a room reconnecting at once), and no access line formatted per
+    request when the log level drops it anyway."""
+    import pytest
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from hashchat.cli import app
+    from hashchat.config import get_settings
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setenv("HASHCHAT_DATA_DIR", str(tmp_path))
+    for level, backlog, logged in [("info", "16384", True), ("warning", "32768", False)]:
+        monkeypatch.setenv("HASHCHAT_LOG_LEVEL", level)
+        monkeypatch.setenv("HASHCHAT_BACKLOG", backlog)
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["serve", "--no-migrate"])
+        assert result.exit_code == 0, result.output
+        assert (calls[-1]["backlog"], calls[-1]["access_log"]) == (int(backlog), logged)
+    monkeypatch.setenv("HASHCHAT_BACKLOG", "10")
+    get_settings.cache_clear()
+    refused = CliRunner().invoke(app, ["serve", "--no-migrate"])
+    assert refused.exit_code != 0 and len(calls) == 2
+    assert "backlog" in str(refused.exception)
+    get_settings.cache_clear()

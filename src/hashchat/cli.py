@@ -54,6 +54,9 @@ def serve(
         backlog=settings.backlog,
         workers=workers,
         log_level=settings.log_level,
+        # uvicorn formats each request's access line before the logger drops it for being
+        # below the level: at "warning" and above, that is work for nothing on every request.
+        access_log=settings.log_level.lower() in ("trace", "debug", "info"),
         proxy_headers=True,
         ws_max_size=64 * 1024,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -33,6 +34,13 @@ class Subscription:
 def check_tag(tag: object) -> str:
     if not isinstance(tag, str) or not tag.strip():
         raise Invalid("a hashtag stream needs a tag", field="tag")
+    return _checked_tag(tag)
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_tag(tag: str) -> str:
+    """A room's whole audience asks for the same tag, all at once after a restart: the full
+    hashtag check (twitter-text's rules) runs once per tag, not once per viewer."""
     name = tag.strip().lstrip("#")
     if not is_valid_hashtag("#" + name):
         raise Invalid(f"#{name} is not a hashtag", field="tag")
