@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hashchat.analytics import exports, service
 from hashchat.hosting.sessions import get_session
 from hashchat.storage.engine import Database
@@ -17,7 +19,8 @@ async def test_every_figure_of_the_session(db: Database, story: Story) -> None:
     assert {i: n for i, n in enumerate(f.per_minute) if n} == PER_MINUTE
     assert f.outside_window == 1
     assert f.peak_minute == (0, 2)
-    assert f.minute_label(1) == f"{story.t0.hour:02d}:{(story.t0.minute + 1) % 60:02d}"
+    # The label of the session's second minute (an hour later when it starts at :59).
+    assert f.minute_label(1) == (story.t0 + timedelta(minutes=1)).strftime("%H:%M")
     assert [(q.number, q.text, q.answers) for q in f.per_question] == [
         (1, "What do you read? #HostChat", 3),
         (2, "Where do you read? #HostChat", 1),
