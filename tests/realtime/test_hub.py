@@ -186,3 +186,48 @@ async def test_payloads_are_mastodon_statuses(
     status = json.loads(frame["payload"])
     assert status["id"] == str(post.id) and status["account"]["username"] == "shape"
     hub.detach(viewer)
+
+
+async def test_a_resume_from_memory_starts_at_its_id_across_gaps(app: Any) -> None:
+    """Kept events are found from the resume point on without walking the ones before it;
+    ids a rollback gave back leave gaps, which the search steps over."""
+    from collections import deque
+
+    from hashchat.realtime.envelope import Envelope
+
+    hub = hub_of(app)
+    kept = [1, 2, 3, 7, 8, 9, 10, 20, 21, 22]
+    hub.recent = deque(Envelope(Event(i, "update", str(i), ("public",))) for i in kept)
+    for since in range(0, 25):
+        assert [e.id for e in hub._recent_after(since)] == [i for i in kept if i > since], since
+
+
+async def test_viewers_resuming_from_one_id_share_one_replay(
+    app: Any, db: Database, make_account: MakeAccount
+) -> None:
+    """A room reconnecting at once: the first viewer's replay is encoded once and handed to
+    the others as it is; a viewer of other streams, or from another id, gets its own."""
+    hub = hub_of(app)
+    author = await make_account("storm")
+    first = await service.create_post(db=db, author=author, text="seen #storm")
+    missed = [
+        (await service.create_post(db=db, author=author, text=f"{text} {i}")).id
+        for i, text in enumerate(["missed #storm", "elsewhere #calm", "missed #storm"])
+    ]
+    room = [viewer_of(tag_stream("storm")) for _ in range(3)]
+    other = viewer_of(tag_stream("calm"))
+    later = viewer_of(tag_stream("storm"))
+    for viewer in room:
+        await hub.attach(viewer, since_id=first.id)
+    await hub.attach(other, since_id=first.id)
+    await hub.attach(later, since_id=missed[0])
+    payloads = [viewer.outbox.items[0] for viewer in room]
+    assert payloads[0] is payloads[1] is payloads[2], "one encoding for the room"
+    assert [ids_in(v) for v in room] == [[missed[0], missed[2]]] * 3
+    assert ids_in(other) == [missed[1]]
+    assert ids_in(later) == [missed[2]]
+    live = await service.create_post(db=db, author=author, text="live #storm")
+    await asyncio.sleep(0.05)
+    assert [ids_in(v) for v in room] == [[live.id]] * 3, "live again, nothing twice"
+    for viewer in (*room, other, later):
+        hub.detach(viewer)

@@ -81,8 +81,11 @@ class EventStream(Response):
             if transport is not None:
                 # Fast path: from here on the hub writes to the socket itself. What queued up
                 # before (a replay) goes first, in the same step, so nothing can come between.
-                queued = b"".join(_bytes(i) for i in outbox.take())
-                transport.write(chunk(opening + queued))
+                # One chunk, written as its parts: a replay (shared by every viewer resuming
+                # from the same id) is not copied per viewer.
+                parts = [opening, *(_bytes(i) for i in outbox.take())]
+                size = sum(len(p) for p in parts)
+                transport.writelines([b"%x\r\n" % size, *parts, b"\r\n"])
                 self.viewer.go_direct(transport)
                 # Nothing is left to do here but notice the client leaving: no task, no timer
                 # task per viewer (an idle viewer costs its connection and little else); the

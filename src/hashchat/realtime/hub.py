@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections import deque
@@ -36,6 +37,8 @@ from hashchat.storage.sequence import Counter, last_id
 log = logging.getLogger(__name__)
 REPLAY_PAGE = 500
 RECENT_EVENTS = 10_000  # kept in memory so that a storm of reconnections reads no database
+REPLAYS_KEPT = 16  # encoded replays shared by viewers resuming from the same id ...
+REPLAY_SHARED_EVENTS = 500  # ... of up to this many events (so at most a few MB in all)
 PRUNED = "events_pruned_below"
 
 
@@ -64,6 +67,7 @@ class Hub:
         self._filling = asyncio.Lock()
         self.delivered = 0
         self.recent: deque[Envelope] = deque(maxlen=RECENT_EVENTS)
+        self._replays: dict[tuple[Any, ...], tuple[int, Any] | None] = {}
         self.pruned_below = 0
 
     async def start(self) -> None:
@@ -242,18 +246,37 @@ class Hub:
         finally:
             viewer.release()
 
+    def _recent_after(self, since_id: int) -> Iterable[Envelope]:
+        """The kept events after ``since_id``, without walking the ones before it: ids in
+        ``recent`` ascend with rare gaps (ids a rollback gave back), so the event after
+        ``since_id`` sits at most ``since_id + 1 - first`` places in; step back over gaps."""
+        recent = self.recent
+        start = min(max(since_id + 1 - recent[0].id, 0), len(recent))
+        while start > 0 and recent[start - 1].id > since_id:
+            start -= 1
+        return itertools.islice(recent, start, None)
+
     async def _replay(self, viewer: Viewer, since_id: int, upto: int) -> None:
         recent = self.recent
         if recent and recent[0].id <= since_id + 1:
-            # Everything missed is still in memory: no database read at all.
-            wanted = viewer.streams
-            missed = [
-                e for e in recent
-                if since_id < e.id <= upto and not wanted.isdisjoint(e.event.streams)
-            ]  # fmt: skip
-            if missed:
-                viewer.last_id = missed[-1].id
-                viewer.deliver(viewer.encode(missed))
+            # Everything missed is still in memory: no database read at all. A room reconnects
+            # at once, so its viewers mostly resume from the same id: the first one's replay,
+            # encoded, serves the rest.
+            key = (since_id, upto, viewer.streams, viewer.key)
+            replay = self._replays.get(key)
+            if replay is None:
+                missed = [
+                    e for e in self._recent_after(since_id)
+                    if e.id <= upto and not viewer.streams.isdisjoint(e.event.streams)
+                ]  # fmt: skip
+                replay = (missed[-1].id, viewer.encode(missed)) if missed else None
+                if len(missed) <= REPLAY_SHARED_EVENTS:  # a long one is rare: not kept
+                    self._replays[key] = replay
+                    if len(self._replays) > REPLAYS_KEPT:
+                        del self._replays[next(iter(self._replays))]
+            if replay is not None:
+                viewer.last_id = replay[0]
+                viewer.deliver(replay[1])
             viewer.last_id = max(viewer.last_id, upto)
             return
         cursor = since_id

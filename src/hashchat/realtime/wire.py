@@ -20,6 +20,7 @@ RAW_SEND = "hashchat.raw_send"
 
 class Transport(Protocol):
     def write(self, data: bytes) -> None: ...
+    def writelines(self, data: list[bytes]) -> None: ...
     def is_closing(self) -> bool: ...
     def get_write_buffer_size(self) -> int: ...
 
@@ -29,7 +30,7 @@ def _owner(scope: MutableMapping[str, Any]) -> Any:
 
 
 def _usable(transport: Any) -> Transport | None:
-    needed = ("write", "is_closing", "get_write_buffer_size")
+    needed = ("write", "writelines", "is_closing", "get_write_buffer_size")
     if transport is None or not all(hasattr(transport, n) for n in needed):
         return None
     return transport  # type: ignore[no-any-return]
