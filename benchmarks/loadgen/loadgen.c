@@ -335,8 +335,9 @@ static void record(conn_t *c, long long seq, long long t) {
     }
 }
 
-/* Every "seq=<n>" in one message (an SSE event, a WebSocket message) counts once. */
-static void scan_seqs(conn_t *c, const char *p, size_t n, long long t) {
+/* Every "seq=<n>" in one message (a WebSocket message, which may carry several posts) counts
+ * once; with first_only (an SSE event, which is one post) the scan stops at the first. */
+static void scan_seqs_in(conn_t *c, const char *p, size_t n, long long t, int first_only) {
     long long seen[16];
     int nseen = 0;
     const char *end = p + n;
@@ -358,7 +359,12 @@ static void scan_seqs(conn_t *c, const char *p, size_t n, long long t) {
         if (dup) continue;
         if (nseen < 16) seen[nseen++] = v;
         record(c, v, t);
+        if (first_only) break;
     }
+}
+
+static void scan_seqs(conn_t *c, const char *p, size_t n, long long t) {
+    scan_seqs_in(c, p, n, t, 0);
 }
 
 /* -- viewers: handshake ----------------------------------------------------------------------- */
@@ -465,9 +471,16 @@ static void sse_events(conn_t *c, long long t) {
         if (!e) break;
         char *s = c->body.p + start;
         size_t n = e - s;
-        if (n >= 3 && !memcmp(s, "id:", 3)) c->last_id = atoll(s + 3);
-        if (memmem(s, n, "event: resume", 13)) resumes++;
-        scan_seqs(c, s, n, t);
+        /* The event's name is on its first or second line (after "id: ..."): look only
+         * there, not through the whole payload, which is most of the bytes read. */
+        const char *name = s;
+        if (n >= 3 && !memcmp(s, "id:", 3)) {
+            c->last_id = atoll(s + 3);
+            const char *nl = memchr(s, '\n', n);
+            name = nl ? nl + 1 : e;
+        }
+        if ((size_t)(e - name) >= 13 && !memcmp(name, "event: resume", 13)) resumes++;
+        scan_seqs_in(c, s, n, t, 1);
         start = (e - c->body.p) + 2;
     }
     buf_consume(&c->body, start);

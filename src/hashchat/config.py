@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         2000, ge=10, le=100_000, description="Messages a slow viewer may fall behind."
     )
     stream_heartbeat: float = Field(15.0, gt=0, le=30, description="Seconds between heartbeats.")
+    stream_coalesce_ms: float = Field(
+        50.0, ge=0, le=1000,
+        description="At most one write to each viewer per this many ms: posts arriving "
+        "closer together go out in one write (0: each batch at once).",
+    )  # fmt: skip
 
     @field_validator("base_url")
     @classmethod

@@ -41,7 +41,7 @@ class Runtime:
             settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
         limiter = RateLimiter(enabled=settings.rate_limits, redis_url=settings.redis_url)
-        hub = Hub(db)
+        hub = Hub(db, coalesce=settings.stream_coalesce_ms / 1000)
         return cls(
             settings, db, limiter, settings.resolved_secret_key(), make_broker(settings), hub
         )

@@ -157,6 +157,7 @@ async def test_a_slow_viewer_overflows_alone(
     app: Any, db: Database, make_account: MakeAccount
 ) -> None:
     hub = hub_of(app)
+    hub.coalesce = 0  # one message per post, so that five of them fill the slow one's outbox
     author = await make_account("flood")
     slow = viewer_of(tag_stream("flood"), limit=5)
     fast = viewer_of(tag_stream("flood"))
@@ -231,3 +232,29 @@ async def test_viewers_resuming_from_one_id_share_one_replay(
     assert [ids_in(v) for v in room] == [[live.id]] * 3, "live again, nothing twice"
     for viewer in (*room, other, later):
         hub.detach(viewer)
+
+
+async def test_posts_close_together_reach_a_viewer_in_one_write(
+    app: Any, db: Database, make_account: MakeAccount
+) -> None:
+    """Coalescing: the first post after a quiet spell goes out at once; those that follow within
+    the window wait for it and go out together, in order, each once."""
+    hub = hub_of(app)
+    author = await make_account("burst")
+    viewer = viewer_of(tag_stream("burst"))
+    await hub.attach(viewer)
+    hub.coalesce = 1.0  # long, so that even a slow machine makes the four posts within it
+    await asyncio.sleep(1.05)  # a quiet spell
+    first = await service.create_post(db=db, author=author, text="first #burst")
+    assert ids_in(viewer) == [first.id], "the first goes out at once"
+    rest = [(await service.create_post(db=db, author=author, text=f"{i} #burst")).id
+            for i in range(4)]  # fmt: skip
+    assert viewer.outbox.items == [], "the rest wait for the window"
+    await asyncio.sleep(1.05)
+    assert len(viewer.outbox.items) == 1, "and go out as one message"
+    assert ids_in(viewer) == rest
+    hub.coalesce = 0
+    one, two = [(await service.create_post(db=db, author=author, text=f"#burst {i}")).id
+                for i in range(2)]  # fmt: skip
+    assert len(viewer.outbox.items) == 2 and ids_in(viewer) == [one, two], "0: each at once"
+    hub.detach(viewer)

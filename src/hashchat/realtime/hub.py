@@ -52,9 +52,21 @@ def event_from_row(row: EventRow) -> Event:
 
 class Hub:
     def __init__(
-        self, db: Database, *, gap_timeout: float = 0.5, watchdog_interval: float = 1.0
+        self,
+        db: Database,
+        *,
+        gap_timeout: float = 0.5,
+        watchdog_interval: float = 1.0,
+        coalesce: float = 0.0,
     ) -> None:
         self.db = db
+        # At most one fan-out per ``coalesce`` seconds: events that arrive within it wait for
+        # the next one, so a viewer gets them in one write (and its client in one read). The
+        # first event after a quiet spell goes out at once.
+        self.coalesce = coalesce
+        self._waiting: list[Envelope] = []
+        self._flush_at: asyncio.TimerHandle | None = None
+        self._last_flush = -1e9
         self.gap_timeout = gap_timeout
         self.watchdog_interval = watchdog_interval
         self.last_id = 0
@@ -78,6 +90,9 @@ class Hub:
         self._watchdog = asyncio.create_task(self._watch(), name="hub-watchdog")
 
     async def stop(self) -> None:
+        if self._flush_at is not None:
+            self._flush_at.cancel()
+            self._flush()
         for task in (self._gap_task, self._watchdog):
             if task is not None:
                 task.cancel()
@@ -105,9 +120,23 @@ class Hub:
             ready.append(Envelope(event))
         if ready:
             self.recent.extend(ready)
-            self._fan_out(ready)
+            self._waiting.extend(ready)
+            if self._flush_at is None:
+                loop = asyncio.get_running_loop()
+                wait = self._last_flush + self.coalesce - loop.time()
+                if wait <= 0:
+                    self._flush()
+                else:
+                    self._flush_at = loop.call_later(wait, self._flush)
         if pending and (self._gap_task is None or self._gap_task.done()):
             self._gap_task = asyncio.create_task(self._fill_gap(), name="hub-gap")
+
+    def _flush(self) -> None:
+        self._flush_at = None
+        self._last_flush = asyncio.get_running_loop().time()
+        waiting, self._waiting = self._waiting, []
+        if waiting:
+            self._fan_out(waiting)
 
     def _fan_out(self, envelopes: list[Envelope]) -> None:
         """Hand a batch to every viewer of its streams. Viewers of one stream share each
