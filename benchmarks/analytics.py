@@ -12,17 +12,13 @@ Prints a Markdown table.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import os
 import random
-import statistics
-import tempfile
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
+
+from benchmarks import timing
+from benchmarks.timing import Results, timed
 
 PEOPLE = 4_000
 SMALL = 1_000  # posts in each of the catch-up's sessions
@@ -165,27 +161,7 @@ async def build(url: str, posts: int) -> None:
         await db.dispose()
 
 
-async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> dict[str, float]:
-    """Wall-clock times, and the CPU time the process spent (all its threads: SQLite runs in
-    aiosqlite's), which a machine shared with other work inflates far less."""
-    for _ in range(2):
-        await call()
-    times, cpu = [], []
-    for _ in range(runs):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        await call()
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-    times.sort()
-    return {
-        "p50": statistics.median(times),
-        "p95": times[max(0, int(len(times) * 0.95) - 1)],
-        "max": times[-1],
-        "cpu": statistics.median(cpu),
-    }
-
-
-async def measure(url: str, runs: int) -> list[tuple[str, dict[str, float]]]:
+async def measure(url: str, runs: int) -> Results:
     import httpx
     import time_machine
     from sqlalchemy import func, select
@@ -205,7 +181,7 @@ async def measure(url: str, runs: int) -> list[tuple[str, dict[str, float]]]:
     )
     get_settings.cache_clear()
     db = Database(url)
-    results: list[tuple[str, dict[str, float]]] = []
+    results: Results = []
     with time_machine.travel(NOW, tick=True):
         async with db.read() as session:
             big_id, size = (
@@ -225,13 +201,13 @@ async def measure(url: str, runs: int) -> list[tuple[str, dict[str, float]]]:
 
             f = await figures()
             results.append((f"session figures, {size:,} posts ({f.participants:,} participants, "
-                            f"{f.reposts:,} reposts, reach {f.reach:,})", await timed(runs, figures)))  # fmt: skip
+                            f"{f.reposts:,} reposts, reach {f.reach:,})", await timed(runs, figures, warmups=2)))  # fmt: skip
 
             async def over_time() -> Any:
                 return await analytics.chat_figures(session, chat)
 
             results.append(("the chat's dashboard figures (4 sessions, 106,000 posts)",
-                             await timed(runs, over_time)))  # fmt: skip
+                             await timed(runs, over_time, warmups=2)))  # fmt: skip
 
             async def catching_up() -> Any:
                 return await catchup.catch_up(session, reader)
@@ -239,7 +215,7 @@ async def measure(url: str, runs: int) -> list[tuple[str, dict[str, float]]]:
             missed = await catching_up()
             assert len(missed.sessions) == CHATS, len(missed.sessions)
             results.append((f"catch-up across {CHATS} followed chats ({CHATS} sessions of "
-                            f"{SMALL:,} posts)", await timed(runs, catching_up)))  # fmt: skip
+                            f"{SMALL:,} posts)", await timed(runs, catching_up, warmups=2)))  # fmt: skip
             ended = await session.scalar(select(func.count()).select_from(ChatSession))
             assert ended
         cookie = await accounts.start_web_session(db=db, account_id=1)
@@ -262,36 +238,14 @@ async def measure(url: str, runs: int) -> list[tuple[str, dict[str, float]]]:
                         assert response.status_code == 200, response.text[:300]
                         return response
 
-                    results.append((name, await timed(runs, run_http)))
+                    results.append((name, await timed(runs, run_http, warmups=2)))
     await db.dispose()
     return results
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--posts", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--database", type=Path, default=None)
-    args = parser.parse_args()
-    from hashchat.storage.migrate import upgrade
-
-    path = args.database or Path(tempfile.gettempdir()) / f"hashchat-analytics-{args.posts}.db"
-    url = f"sqlite+aiosqlite:///{path}"
-    if not path.exists():
-        print(f"making a session of {args.posts:,} posts in {path} ...")
-        upgrade(url)
-        started = time.perf_counter()
-        asyncio.run(build(url, args.posts))
-        print(f"  made in {time.perf_counter() - started:.0f} s")
-    from benchmarks.harness import machine
-
-    results = asyncio.run(measure(url, args.runs))
-    print(f"\nSQLite, {args.runs} runs each; {machine()}\n")
-    print("| what | p50 | p95 | max | CPU p50 |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, figures in results:
-        print(f"| {name} | {figures['p50']:.0f} ms | {figures['p95']:.0f} ms "
-              f"| {figures['max']:.0f} ms | {figures['cpu']:.0f} ms |")  # fmt: skip
+    timing.run("analytics", __doc__, runs=20, build=build, measure=measure,
+               columns=[("p50", "p50"), ("p95", "p95"), ("max", "max"), ("CPU p50", "cpu")])  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -11,17 +11,13 @@ Prints a Markdown table: CPU time (this process and its SQLite thread) and wall 
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import os
 import random
-import statistics
-import tempfile
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
+
+from benchmarks import timing
+from benchmarks.timing import Results, timed
 
 PEOPLE = 2_000
 QUESTIONS = 12
@@ -123,20 +119,7 @@ async def build(url: str, posts: int) -> None:
         await db.dispose()
 
 
-async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> dict[str, float]:
-    """Wall time, and the process's CPU time (SQLite runs in a thread of this process, so it
-    is counted): on a busy machine the wall time includes waiting for a core, CPU time not."""
-    await call()
-    walls, cpus = [], []
-    for _ in range(runs):
-        start, cpu = time.perf_counter(), time.process_time()
-        await call()
-        walls.append((time.perf_counter() - start) * 1000)
-        cpus.append((time.process_time() - cpu) * 1000)
-    return {"p50": statistics.median(walls), "max": max(walls), "cpu": statistics.median(cpus)}
-
-
-async def measure(url: str, runs: int) -> list[tuple[str, dict[str, float]]]:
+async def measure(url: str, runs: int) -> Results:
     import httpx
     from sqlalchemy import func, select
 
@@ -152,7 +135,7 @@ async def measure(url: str, runs: int) -> list[tuple[str, dict[str, float]]]:
     )
     get_settings.cache_clear()
     db = Database(url)
-    results: list[tuple[str, dict[str, float]]] = []
+    results: Results = []
     async with db.read() as session:
         sid, size = (
             await session.execute(
@@ -203,30 +186,8 @@ async def measure(url: str, runs: int) -> list[tuple[str, dict[str, float]]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--posts", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--database", type=Path, default=None)
-    args = parser.parse_args()
-    from hashchat.storage.migrate import upgrade
-
-    path = args.database or Path(tempfile.gettempdir()) / f"hashchat-transcript-{args.posts}.db"
-    url = f"sqlite+aiosqlite:///{path}"
-    if not path.exists():
-        print(f"making a session of {args.posts:,} posts in {path} ...")
-        upgrade(url)
-        started = time.perf_counter()
-        asyncio.run(build(url, args.posts))
-        print(f"  made in {time.perf_counter() - started:.0f} s")
-    from benchmarks.harness import machine
-
-    results = asyncio.run(measure(url, args.runs))
-    print(f"\nSQLite, {args.runs} runs each; {machine()}\n")
-    print("| what | CPU p50 | wall p50 | wall max |")
-    print("| --- | --- | --- | --- |")
-    for name, figures in results:
-        print(f"| {name} | {figures['cpu']:.0f} ms | {figures['p50']:.0f} ms "
-              f"| {figures['max']:.0f} ms |")  # fmt: skip
+    timing.run("transcript", __doc__, runs=10, build=build, measure=measure,
+               columns=[("CPU p50", "cpu"), ("wall p50", "p50"), ("wall max", "max")])  # fmt: skip
 
 
 if __name__ == "__main__":
