@@ -29,9 +29,8 @@ from hashchat import urls
 from hashchat.accounts.models import Account, Follow
 from hashchat.catchup.models import CatchupMark
 from hashchat.directory import links
-from hashchat.directory.follows import TOKEN_RE
+from hashchat.directory.follows import account_for_secret
 from hashchat.directory.models import Chat, ChatFollow
-from hashchat.errors import NotFound
 from hashchat.hosting.models import ChatSession, HiddenPost, Question, SessionPost
 from hashchat.posts.models import Post
 from hashchat.security import digest, new_token
@@ -416,18 +415,10 @@ async def feed_made(session: AsyncSession, account_id: int) -> datetime | None:
 
 
 async def account_for_feed(session: AsyncSession, token: str) -> Account:
-    """The owner of a feed token; NotFound (one message for malformed and unknown tokens
-    alike, saying what to do) otherwise."""
-    message = (
+    """The owner of a catch-up feed token (see :func:`follows.account_for_secret`)."""
+    return await account_for_secret(
+        session, token, CatchupMark.account_id, CatchupMark.feed_token_hash,
         "there is no catch-up feed at this address: the link is mistyped or was replaced by a "
-        "new one (get the current link on your catch-up page)"
-    )
-    if not TOKEN_RE.match(token):
-        raise NotFound(message, field="token")
-    account_id = await session.scalar(
-        select(CatchupMark.account_id).where(CatchupMark.feed_token_hash == digest(token))
-    )
-    account = await session.get(Account, account_id) if account_id else None
-    if account is None:
-        raise NotFound(message, field="token")
-    return account
+        "new one (get the current link on your catch-up page)",
+        field="token",
+    )  # fmt: skip

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from hashchat.accounts.models import Account
 from hashchat.directory import reminders
@@ -120,18 +121,30 @@ async def calendar_token_made(session: AsyncSession, account_id: int) -> datetim
 
 
 async def account_for_calendar(session: AsyncSession, token: str) -> Account:
-    """The owner of a feed token; NotFound (one message for malformed and unknown tokens
-    alike, saying what to do) otherwise."""
-    message = (
+    """The owner of a calendar feed token (see :func:`account_for_secret`)."""
+    return await account_for_secret(
+        session, token, CalendarToken.account_id, CalendarToken.token_hash,
         "there is no calendar at this address: the link is mistyped or was replaced by a new "
-        "one (get the current link on your chats page)"
-    )
+        "one (get the current link on your chats page)",
+    )  # fmt: skip
+
+
+async def account_for_secret(
+    session: AsyncSession,
+    token: str,
+    account_id: InstrumentedAttribute[int],
+    token_hash: InstrumentedAttribute[str | None],
+    message: str,
+    *,
+    field: str | None = None,
+) -> Account:
+    """The owner of a secret feed URL's token, found by its SHA-256 in ``token_hash``; NotFound
+    with ``message`` (one message for malformed and unknown tokens alike, saying what to do)
+    otherwise."""
     if not TOKEN_RE.match(token):
-        raise NotFound(message)
-    account_id = await session.scalar(
-        select(CalendarToken.account_id).where(CalendarToken.token_hash == digest(token))
-    )
-    account = await session.get(Account, account_id) if account_id else None
+        raise NotFound(message, field=field)
+    owner = await session.scalar(select(account_id).where(token_hash == digest(token)))
+    account = await session.get(Account, owner) if owner else None
     if account is None:
-        raise NotFound(message)
+        raise NotFound(message, field=field)
     return account

@@ -292,8 +292,9 @@ class Hub:
             # at once, so its viewers mostly resume from the same id: the first one's replay,
             # encoded, serves the rest.
             key = (since_id, upto, viewer.streams, viewer.key)
-            replay = self._replays.get(key)
-            if replay is None:
+            if key in self._replays:  # None: nothing to replay, known already
+                replay = self._replays[key]
+            else:
                 missed = [
                     e for e in self._recent_after(since_id)
                     if e.id <= upto and not viewer.streams.isdisjoint(e.event.streams)
