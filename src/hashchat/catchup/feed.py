@@ -5,19 +5,14 @@ so every piece of user text is escaped as XML too."""
 from __future__ import annotations
 
 from datetime import datetime
-from xml.etree import ElementTree as ET
 
 from markupsafe import Markup
 
 from hashchat import urls
 from hashchat.accounts.models import Account
 from hashchat.catchup.service import Catchup, SessionDigest
-
-ATOM = "http://www.w3.org/2005/Atom"
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+from hashchat.web.atom import add, iso, to_bytes
+from hashchat.web.atom import feed as atom_feed
 
 
 def entry_html(d: SessionDigest) -> str:
@@ -51,34 +46,25 @@ def entry_html(d: SessionDigest) -> str:
 
 
 def atom(catchup: Catchup, account: Account, *, self_url: str, now: datetime) -> bytes:
-    ET.register_namespace("", ATOM)
-    root = ET.Element(f"{{{ATOM}}}feed")
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        if text is not None:
-            element.text = text
-        return element
-
+    root = atom_feed()
     base = urls.base()
-    sub(root, "id", f"{base}/catchup#{account.id}")
-    sub(root, "title", f"hashchat: what @{account.handle} missed")
-    sub(root, "subtitle", "Sessions of the chats you follow, with their best answers")
+    add(root, "id", f"{base}/catchup#{account.id}")
+    add(root, "title", f"hashchat: what @{account.handle} missed")
+    add(root, "subtitle", "Sessions of the chats you follow, with their best answers")
     newest = max((d.ends_at for d in catchup.sessions), default=now)
-    sub(root, "updated", _iso(newest))
-    sub(root, "link", rel="self", href=self_url, type="application/atom+xml")
-    sub(root, "link", rel="alternate", href=f"{base}/catchup", type="text/html")
-    author = sub(root, "author")
-    sub(author, "name", "hashchat")
+    add(root, "updated", iso(newest))
+    add(root, "link", rel="self", href=self_url, type="application/atom+xml")
+    add(root, "link", rel="alternate", href=f"{base}/catchup", type="text/html")
+    author = add(root, "author")
+    add(author, "name", "hashchat")
     for d in catchup.sessions:
-        entry = sub(root, "entry")
-        sub(entry, "id", f"{base}{d.path}")
+        entry = add(root, "entry")
+        add(entry, "id", f"{base}{d.path}")
         title = f"#{d.hashtag} · {d.local_date}" + (f": {d.topic}" if d.topic else "")
-        sub(entry, "title", title)
-        sub(entry, "updated", _iso(d.ends_at))
-        sub(entry, "published", _iso(d.starts_at))
-        sub(entry, "link", rel="alternate", href=f"{base}{d.path}", type="text/html")
-        sub(entry, "summary", f"{d.posts} posts by {d.participants} people in {d.title}")
-        sub(entry, "content", entry_html(d), type="html")
-    body: bytes = ET.tostring(root, encoding="utf-8")
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
+        add(entry, "title", title)
+        add(entry, "updated", iso(d.ends_at))
+        add(entry, "published", iso(d.starts_at))
+        add(entry, "link", rel="alternate", href=f"{base}{d.path}", type="text/html")
+        add(entry, "summary", f"{d.posts} posts by {d.participants} people in {d.title}")
+        add(entry, "content", entry_html(d), type="html")
+    return to_bytes(root)

@@ -12,9 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime
 from typing import Any
-from xml.etree import ElementTree as ET
 
 import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -25,6 +23,7 @@ from hashchat.directory.models import Chat
 from hashchat.hosting.classify import question_entity
 from hashchat.hosting.models import ChatSession
 from hashchat.transcripts.service import Entry, QuestionThread, Transcript
+from hashchat.web import atom
 from hashchat.web.templating import TEMPLATES
 
 FORMATS = {
@@ -247,61 +246,48 @@ def to_html(transcript: Transcript) -> str:
 
 # -- Atom ----------------------------------------------------------------------------------------
 
-ATOM = "http://www.w3.org/2005/Atom"
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
-
 
 def to_atom(chat: Chat, ended: list[tuple[ChatSession, list[QuestionThread], int]]) -> bytes:
     """A feed of the chat's transcripts, latest first: each entry names the session's questions
     with how many answered them."""
     from hashchat.directory.links import chat as chat_url
 
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-
-    def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        if text is not None:
-            element.text = text
-        return element
-
+    feed = atom.feed()
     base = chat_url(chat.hashtag)
-    add(feed, "id", f"{base}/transcripts.atom")
-    add(feed, "title", f"#{chat.hashtag} transcripts")
-    add(feed, "subtitle", chat.title)
-    add(feed, "link", href=f"{base}/transcripts.atom", rel="self", type="application/atom+xml")
-    add(feed, "link", href=base, rel="alternate", type="text/html")
+    atom.add(feed, "id", f"{base}/transcripts.atom")
+    atom.add(feed, "title", f"#{chat.hashtag} transcripts")
+    atom.add(feed, "subtitle", chat.title)
+    atom.add(feed, "link", href=f"{base}/transcripts.atom", rel="self", type="application/atom+xml")
+    atom.add(feed, "link", href=base, rel="alternate", type="text/html")
     newest = max((s.ended_at or s.ends_at for s, _, _ in ended), default=chat.created_at)
-    add(feed, "updated", _iso(newest))
-    add(add(feed, "author"), "name", f"#{chat.hashtag}")
-    add(feed, "generator", "hashchat")
+    atom.add(feed, "updated", atom.iso(newest))
+    atom.add(atom.add(feed, "author"), "name", f"#{chat.hashtag}")
+    atom.add(feed, "generator", "hashchat")
     for chat_session, threads, posts_count in ended:
         url = transcript_url(chat.hashtag, chat_session.id)
-        entry = add(feed, "entry")
-        add(entry, "id", url)
+        entry = atom.add(feed, "entry")
+        atom.add(entry, "id", url)
         topic = f": {chat_session.topic}" if chat_session.topic else ""
-        add(entry, "title", f"#{chat.hashtag} {chat_session.local_date.isoformat()}{topic}")
-        add(entry, "link", href=url, rel="alternate", type="text/html")
-        add(entry, "published", _iso(chat_session.started_at or chat_session.starts_at))
-        add(entry, "updated", _iso(chat_session.ended_at or chat_session.ends_at))
+        atom.add(entry, "title", f"#{chat.hashtag} {chat_session.local_date.isoformat()}{topic}")
+        atom.add(entry, "link", href=url, rel="alternate", type="text/html")
+        atom.add(entry, "published", atom.iso(chat_session.started_at or chat_session.starts_at))
+        atom.add(entry, "updated", atom.iso(chat_session.ended_at or chat_session.ends_at))
         asked = "; ".join(
             f"Q{t.question.number}: {t.question.text} ({t.answers_count} answers)" for t in threads
         )
-        add(entry, "summary", f"{posts_count} posts. {asked}" if asked else f"{posts_count} posts.")
+        atom.add(
+            entry, "summary", f"{posts_count} posts. {asked}" if asked else f"{posts_count} posts."
+        )
         items = "".join(
             f"<li>Q{t.question.number}: {Markup.escape(t.question.text)} "
             f"({t.answers_count} answers)</li>"
             for t in threads
         )
-        add(
+        atom.add(
             entry,
             "content",
             f'<p><a href="{Markup.escape(url)}">The transcript</a>: {posts_count} posts.</p>'
             + (f"<ol>{items}</ol>" if items else ""),
             type="html",
         )
-    body = ET.tostring(feed, encoding="unicode")
-    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode()
+    return atom.to_bytes(feed)
