@@ -188,6 +188,11 @@ async def _open_stream(
     return EventStream(rt.hub, viewer, heartbeat=rt.settings.stream_heartbeat)
 
 
+async def _open_public(rt: Runtime, name: str, headers: Headers, query: QueryParams) -> Response:
+    tags = _tags(query) if name.startswith("hashtag") else []
+    return await _open_stream(rt, public_subscription(name=name, tags=tags), headers, query)
+
+
 # -- the public streams, straight from the ASGI server ------------------------------------------
 
 #: The streams that need no account: a hashtag (or several, the mixer) and the public timeline.
@@ -214,11 +219,10 @@ async def serve_public_stream(
     FastAPI's routing, middleware and dependency solving (CPU in a resume storm), and each idle
     stream holds none of their frames (memory per viewer; docs/benchmarks.md). Same checks,
     same answers, same errors; the routes stay the documented ones in /openapi.json."""
-    query = QueryParams(scope["query_string"])
     try:
-        tags = _tags(query) if name.startswith("hashtag") else []
-        subscription = public_subscription(name=name, tags=tags)
-        response = await _open_stream(rt, subscription, Headers(scope=scope), query)
+        response = await _open_public(
+            rt, name, Headers(scope=scope), QueryParams(scope["query_string"])
+        )
     except DomainError as exc:
         response = error_response(exc.status, exc.message, field=exc.field)
     await response(scope, receive, send)
@@ -237,15 +241,13 @@ async def sse_hashtag(request: Request, rt: RuntimeDep) -> Response:
     # No database session: the stream needs none, and a dependency's session would be held
     # open for as long as the stream lasts (memory per idle viewer).
     name = "hashtag:local" if request.url.path.endswith("/local") else "hashtag"
-    subscription = public_subscription(name=name, tags=_tags(request.query_params))
-    return await _open_sse(request, rt, subscription)
+    return await _open_public(rt, name, request.headers, request.query_params)
 
 
 @router.get("/api/v1/streaming/public")
 @router.get("/api/v1/streaming/public/local")
 async def sse_public(request: Request, rt: RuntimeDep) -> Response:
-    subscription = public_subscription(name="public", tags=[])
-    return await _open_sse(request, rt, subscription)
+    return await _open_public(rt, "public", request.headers, request.query_params)
 
 
 @router.get("/api/v1/streaming/user")
