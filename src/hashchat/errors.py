@@ -43,3 +43,20 @@ class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """Something the request needs (the database, the disk) cannot be used now: nothing was
+    written; the same request may succeed after ``retry_after`` seconds."""
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StorageFull(Unavailable):
+    """The disk under the database is full: nothing was written."""
+
+    status = 507

@@ -49,6 +49,8 @@ class Runtime:
     async def start(self) -> None:
         await self.hub.start()
         await self.broker.start(self.hub.receive)
+        broker = self.broker
+        self.hub.link_up = lambda: broker.live
         self.db.after_commit = self.broker.publish
         await writer_for(self.db).start()
         self.started = True

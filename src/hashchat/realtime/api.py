@@ -24,11 +24,17 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from hashchat.accounts import oauth
 from hashchat.accounts.models import Account
 from hashchat.accounts.service import account_for_web_session
-from hashchat.errors import DomainError, Unauthorized
+from hashchat.errors import DomainError, Unauthorized, Unavailable
 from hashchat.realtime.hub import Hub
 from hashchat.realtime.subscriptions import Subscription, public_subscription, resolve
 from hashchat.realtime.viewer import Outbox, Viewer
-from hashchat.realtime.wire import chunk, http_transport, text_frame, websocket_transport
+from hashchat.realtime.wire import (
+    chunk,
+    close_frame,
+    http_transport,
+    text_frame,
+    websocket_transport,
+)
 from hashchat.runtime import Runtime
 from hashchat.web.deps import SESSION_COOKIE, AuthDep, RuntimeDep, SessionDep
 from hashchat.web.errors import error_response
@@ -37,22 +43,28 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["streaming"])
 
 MAX_SUBSCRIPTIONS = 50
-SLOW_GRACE_SECONDS = 5.0
+# A dropped viewer's last words wait behind what its socket still holds; a client that has not
+# read them within this long is cut off (its memory is bounded by the buffer meanwhile).
+SLOW_GRACE_SECONDS = 20.0
 RESUME = b'{"event":"resume","payload":"slow consumer"}'
 SLOW_REASON = b"slow consumer: reconnect with since_id"
+SLOW_CLOSE_CODE = 4000
 MAX_MESSAGE = 4096
+SSE_OPENING = b"retry: 1000\n:)\n\n"
+SSE_RESUME = b'event: resume\ndata: {"reason":"slow consumer","resume":true}\n\n'
+Resume = tuple[int, int]  # (since_id, the last id the hub had passed on when the viewer joined)
 
 
 class EventStream(Response):
     """An SSE response fed by an outbox: what is waiting goes out in one write (coalesced),
-    a comment every ``heartbeat`` seconds keeps proxies and clients sure we are here."""
+    a comment every ``heartbeat`` seconds keeps proxies and clients sure we are here. With
+    ``resume``, the missed events are replayed first, page by page as the client reads them."""
 
     media_type = "text/event-stream"
 
-    def _drop(self, resume: bytes) -> None:
-        drop_slow(self.hub, self.viewer, chunk(resume))
-
-    def __init__(self, hub: Hub, viewer: Viewer, *, heartbeat: float) -> None:
+    def __init__(
+        self, hub: Hub, viewer: Viewer, *, heartbeat: float, resume: Resume | None = None
+    ) -> None:
         super().__init__(
             headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
         )
@@ -61,44 +73,68 @@ class EventStream(Response):
         self.hub = hub
         self.viewer = viewer
         self.heartbeat = heartbeat
+        self.resume = resume
+
+    def _drop(self) -> None:
+        """The viewer overflowed: the client gets ``event: resume`` after what it was sent,
+        and the response ends, so that EventSource reconnects with Last-Event-ID."""
+        drop_slow(self.hub, self.viewer, chunk(SSE_RESUME) + b"0\r\n\r\n")
+
+    async def _replay(self) -> None:
+        assert self.resume is not None
+        since_id, upto = self.resume
+        try:
+            await self.hub.replay(self.viewer, since_id, upto)
+        except Exception:
+            # The log could not be read (the database is down): end the stream the way an
+            # overflow does, so the client comes back with its last id when it can.
+            log.warning("stream: a replay failed; telling the client to resume", exc_info=True)
+            self.viewer.outbox.overflow()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        outbox = self.viewer.outbox
+        viewer = self.viewer
+        outbox = viewer.outbox
 
         async def watch_disconnect() -> None:
             while (await receive())["type"] != "http.disconnect":
                 pass
             outbox.close()
 
-        opening = b"retry: 1000\n:)\n\n"
-        resume = b'event: resume\ndata: {"reason":"slow consumer","resume":true}\n\n'
-        outbox.on_overflow = lambda: self._drop(resume)
+        outbox.on_overflow = self._drop
         watcher: asyncio.Task[None] | None = None
+        replaying: asyncio.Task[None] | None = None
         try:
             await send({"type": "http.response.start", "status": 200,
                         "headers": self.raw_headers})  # fmt: skip
             transport = http_transport(scope)
             if transport is not None:
                 # Fast path: from here on the hub writes to the socket itself. What queued up
-                # before (a replay) goes first, in the same step, so nothing can come between.
-                # One chunk, written as its parts: a replay (shared by every viewer resuming
-                # from the same id) is not copied per viewer.
-                parts = [opening, *(_bytes(i) for i in outbox.take())]
+                # before goes first, in the same step, so nothing can come between. One
+                # chunk, written as its parts.
+                parts = [SSE_OPENING, *(_bytes(i) for i in outbox.take())]
                 size = sum(len(p) for p in parts)
                 transport.writelines([b"%x\r\n" % size, *parts, b"\r\n"])
-                self.viewer.go_direct(transport)
-                # Nothing is left to do here but notice the client leaving: no task, no timer
-                # task per viewer (an idle viewer costs its connection and little else); the
-                # heartbeat is one timer handle. A slow viewer is closed by drop_slow, which
-                # ends this wait too.
+                viewer.go_direct(transport)
+                watcher = asyncio.create_task(watch_disconnect())
+                if outbox.overflowed:  # before the response began (events held for a replay)
+                    self._drop()
+                elif self.resume is not None:
+                    await self._replay()
+                # Nothing is left to do here but notice the client leaving: no timer task per
+                # viewer (an idle viewer costs its connection and little else); the heartbeat
+                # is one timer handle. A slow viewer is closed by drop_slow, which ends this
+                # wait too.
                 beat = _Heartbeat(transport, self.heartbeat)
                 try:
-                    await watch_disconnect()
+                    await watcher
                 finally:
                     beat.cancel()
                 return
             watcher = asyncio.create_task(watch_disconnect())
-            await send({"type": "http.response.body", "body": opening, "more_body": True})
+            outbox.written = True
+            await send({"type": "http.response.body", "body": SSE_OPENING, "more_body": True})
+            if self.resume is not None:
+                replaying = asyncio.create_task(self._replay())
             while not outbox.closed:
                 try:
                     await asyncio.wait_for(outbox.wakeup.wait(), self.heartbeat)
@@ -108,10 +144,7 @@ class EventStream(Response):
                     continue
                 items = outbox.take()
                 if outbox.overflowed:
-                    if self.viewer.transport is None:
-                        await send({"type": "http.response.body", "body": resume})
-                        return
-                    await watcher  # the fast path told the client; wait for the socket to go
+                    await send({"type": "http.response.body", "body": SSE_RESUME})
                     return
                 if items:
                     body = b"".join(_bytes(i) for i in items)
@@ -120,9 +153,10 @@ class EventStream(Response):
         except OSError:
             pass  # the client went away mid-write
         finally:
-            if watcher is not None:
-                watcher.cancel()
-            self.hub.detach(self.viewer)
+            for task in (watcher, replaying):
+                if task is not None:
+                    task.cancel()
+            self.hub.detach(viewer)
 
 
 class _Heartbeat:
@@ -145,18 +179,27 @@ class _Heartbeat:
         self.handle.cancel()
 
 
-def drop_slow(hub: Hub, viewer: Viewer, message: bytes) -> None:
-    """A viewer fell too far behind: stop delivering to it now (its memory goes), tell it to
-    resume, and on the fast path close the socket if the client has not read that in time."""
+def drop_slow(hub: Hub, viewer: Viewer, farewell: bytes) -> None:
+    """A viewer fell too far behind: stop delivering to it now (nothing more is queued for it),
+    and on the fast path say ``farewell`` and close (the portable path's writer does both)."""
     hub.detach(viewer)
-    transport = viewer.transport
-    if transport is not None and not transport.is_closing():
-        transport.write(message)
-        asyncio.get_running_loop().call_later(SLOW_GRACE_SECONDS, _abort, transport)
+    if viewer.transport is not None:
+        say_farewell(viewer.transport, farewell)
+
+
+def say_farewell(transport: Any, message: bytes) -> None:
+    """Write ``message`` behind what the socket still holds and close once all of it is out,
+    so a client that reads on gets every event it was sent, then the message, then the end.
+    A client that reads nothing is cut off after SLOW_GRACE_SECONDS."""
+    if transport.is_closing():
+        return
+    transport.write(message)
+    transport.close()  # asyncio closes once the buffer is written
+    asyncio.get_running_loop().call_later(SLOW_GRACE_SECONDS, _abort, transport)
 
 
 def _abort(transport: Any) -> None:
-    if not transport.is_closing() or transport.get_write_buffer_size():
+    if transport.get_write_buffer_size():
         transport.abort()
 
 
@@ -184,8 +227,14 @@ async def _open_stream(
     since_id = await rt.hub.check_since(since)
     outbox = Outbox(rt.settings.stream_buffer)
     viewer = Viewer(outbox, subscription.streams, mode="sse")
-    await rt.hub.attach(viewer, since_id=since_id)
-    return EventStream(rt.hub, viewer, heartbeat=rt.settings.stream_heartbeat)
+    # Registered before the response starts: a client that has its 200 misses nothing after.
+    # The replay itself runs in the response, as the client reads.
+    resume = None
+    if since_id is None:
+        await rt.hub.attach(viewer)
+    else:
+        resume = (since_id, rt.hub.hold(viewer))
+    return EventStream(rt.hub, viewer, heartbeat=rt.settings.stream_heartbeat, resume=resume)
 
 
 async def _open_public(rt: Runtime, name: str, headers: Headers, query: QueryParams) -> Response:
@@ -360,26 +409,35 @@ class Connection:
         if self.transport is not None:
             viewer.go_direct(self.transport)
         self.viewers[subscription.key] = viewer
-        await self.rt.hub.attach(viewer, since_id=since_id)
+        try:
+            await self.rt.hub.attach(viewer, since_id=since_id)
+        except Exception:
+            # The log could not be read for the replay: this subscription did not happen.
+            log.warning("stream: a replay failed; the subscription is refused", exc_info=True)
+            self.viewers.pop(subscription.key, None)
+            self.rt.hub.detach(viewer)
+            raise Unavailable("the event log cannot be read now; subscribe again") from None
 
     def _drop(self) -> None:
+        """The connection overflowed: every subscription stops, the client is sent the resume
+        message and closed with code 4000 (Mastodon clients reconnect on close)."""
         for viewer in list(self.viewers.values()):
             self.rt.hub.detach(viewer)
         if self.transport is not None:
-            close = (
-                b"\x88" + bytes((2 + len(SLOW_REASON),)) + (4000).to_bytes(2, "big") + SLOW_REASON
+            say_farewell(
+                self.transport, text_frame(RESUME) + close_frame(SLOW_CLOSE_CODE, SLOW_REASON)
             )
-            drop_slow(self.rt.hub, next(iter(self.viewers.values())), text_frame(RESUME) + close)
 
     async def write(self) -> None:
         outbox = self.outbox
+        outbox.written = True
         while not outbox.closed:
             await outbox.wakeup.wait()
             items = outbox.take()
             if outbox.overflowed:
                 if self.transport is None:
                     await self.websocket.send_text(RESUME.decode())
-                    await self.websocket.close(4000, SLOW_REASON.decode())
+                    await self.websocket.close(SLOW_CLOSE_CODE, SLOW_REASON.decode())
                 return
             for item in items:
                 await self.websocket.send_text(item if isinstance(item, str) else item.decode())

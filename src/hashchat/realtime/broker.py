@@ -26,6 +26,12 @@ class Broker(ABC):
     async def stop(self) -> None:
         self.receiver = None
 
+    @property
+    def live(self) -> bool:
+        """Whether other processes' events reach this one through the broker right now. While
+        they do not, the hub reads them from the event log on a timer."""
+        return True
+
     @abstractmethod
     async def publish(self, events: Sequence[Event]) -> None:
         """Deliver committed events to every process's hub (this one's at once)."""

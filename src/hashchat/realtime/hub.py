@@ -1,53 +1,54 @@
 """The hub: this process's fan-out of events to its viewers, in id order, with no gap.
 
-Events reach the hub from the broker, possibly out of order (two processes publish at once) and,
-rarely, not at all (a process died between its commit and its publish, or Redis dropped a
-message). Ids are gap-free in commit order (storage/sequence.py), so the hub knows exactly what
-it is waiting for: it passes events on strictly in id order, holds later ones back, and when the
-next id has not arrived within ``gap_timeout`` it reads it from the event log. A watchdog also
-compares the last id with the database now and then, so a lost event at the tail of a quiet
-stream is found too.
+Events reach the hub from the broker, possibly out of order (two processes publish at once),
+twice, or not at all (a process died between its commit and its publish, Redis dropped a
+message or was down). Committed ids are gap-free in commit order (storage/sequence.py), so the
+hub knows exactly what it waits for: it passes events on strictly in id order and holds later
+ones back. When ids are still missing after ``gap_timeout`` it reads the log through the highest
+id it holds, and again, until none is missing. Only an id *below one the same read returned*
+and absent from it is skipped: it was never committed (a transaction took it and rolled back).
+A watchdog reads the newest committed id every ``watchdog_interval`` and reads the log when the
+hub has stayed behind it for a whole interval (a lost event at the tail of a quiet stream), and
+every ``fallback_interval`` while the broker's link is down (Redis stopped): the log, not the
+broker, is what the promise rests on; the broker only makes it fast.
 
 Resuming: :meth:`attach` registers the viewer first and notes the last id passed on, then
-replays from the database everything after the client's ``since_id`` up to that id, while live
-events queue behind the replay. Hence exactly the events missed, in order, then the live stream.
+replays from memory or the log everything after the client's ``since_id`` up to that id, page by
+page (realtime/replay.py), while live events queue behind the replay. Hence exactly the events
+missed, in order, then the live stream.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
-import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 
 from hashchat.errors import DomainError, Invalid
+from hashchat.realtime import replay
 from hashchat.realtime.envelope import Envelope
 from hashchat.realtime.events import Event
-from hashchat.realtime.models import EventRow, EventStream
+from hashchat.realtime.models import EventRow
+from hashchat.realtime.replay import event_from_row
 from hashchat.realtime.viewer import Viewer
 from hashchat.storage.engine import Database
 from hashchat.storage.sequence import Counter, last_id
 
 log = logging.getLogger(__name__)
-REPLAY_PAGE = 500
+CATCH_UP_PAGE = 2000  # events read from the log at once when filling gaps
 RECENT_EVENTS = 10_000  # kept in memory so that a storm of reconnections reads no database
-REPLAYS_KEPT = 16  # encoded replays shared by viewers resuming from the same id ...
-REPLAY_SHARED_EVENTS = 500  # ... of up to this many events (so at most a few MB in all)
 PRUNED = "events_pruned_below"
+
+__all__ = ["Hub", "TooOld", "event_from_row", "streams_of"]
 
 
 class TooOld(DomainError):
     status = 410
-
-
-def event_from_row(row: EventRow) -> Event:
-    return Event(row.id, row.kind, row.payload, tuple(row.streams.split()))
 
 
 class Hub:
@@ -57,6 +58,7 @@ class Hub:
         *,
         gap_timeout: float = 0.5,
         watchdog_interval: float = 1.0,
+        fallback_interval: float = 0.5,
         coalesce: float = 0.0,
     ) -> None:
         self.db = db
@@ -69,17 +71,22 @@ class Hub:
         self._last_flush = -1e9
         self.gap_timeout = gap_timeout
         self.watchdog_interval = watchdog_interval
+        self.fallback_interval = fallback_interval
+        # Whether the broker carries events between processes right now (Redis up); set by
+        # the runtime. While it does not, the watchdog reads the log every fallback_interval.
+        self.link_up: Callable[[], bool] = lambda: True
         self.last_id = 0
         self.pending: dict[int, Event] = {}
         self.subscribers: dict[str, set[Viewer]] = {}
         self.viewer_count = 0
         self._gap_task: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
-        self._last_seen = time.monotonic()
         self._filling = asyncio.Lock()
         self.delivered = 0
+        self.skipped = 0  # ids found never committed
+        self.read_from_log = 0  # events the hub had to read from the log itself
         self.recent: deque[Envelope] = deque(maxlen=RECENT_EVENTS)
-        self._replays: dict[tuple[Any, ...], tuple[int, Any] | None] = {}
+        self.replays = replay.Replays()
         self.pruned_below = 0
 
     async def start(self) -> None:
@@ -87,6 +94,7 @@ class Hub:
             self.last_id = await last_id(session)
         await self.refresh_horizon()
         self.recent.clear()
+        self.replays.clear()
         self._watchdog = asyncio.create_task(self._watch(), name="hub-watchdog")
 
     async def stop(self) -> None:
@@ -103,7 +111,6 @@ class Hub:
 
     def receive(self, events: Iterable[Event]) -> None:
         """Take events from the broker in any order; pass on every one that is next in line."""
-        self._last_seen = time.monotonic()
         for event in events:
             if event.id > self.last_id:
                 self.pending[event.id] = event
@@ -129,7 +136,7 @@ class Hub:
                 else:
                     self._flush_at = loop.call_later(wait, self._flush)
         if pending and (self._gap_task is None or self._gap_task.done()):
-            self._gap_task = asyncio.create_task(self._fill_gap(), name="hub-gap")
+            self._gap_task = asyncio.create_task(self._fill_gaps(), name="hub-gap")
 
     def _flush(self) -> None:
         self._flush_at = None
@@ -161,32 +168,67 @@ class Hub:
             mine = [e for e in envelopes if not viewer.streams.isdisjoint(e.event.streams)]
             viewer.offer_batch(mine, {})
 
-    async def _fill_gap(self) -> None:
-        await asyncio.sleep(self.gap_timeout)
-        if self.pending:
-            await self.catch_up(up_to=min(self.pending) - 1)
+    async def _fill_gaps(self) -> None:
+        """While ids are missing: give them ``gap_timeout`` to arrive, then read the log
+        through the highest id held. Runs until no id is missing, whatever fails meanwhile."""
+        failing = False
+        while self.pending:
+            await asyncio.sleep(self.gap_timeout)
+            if not self.pending:
+                return
+            try:
+                await self.catch_up(through=max(self.pending))
+                failing = False
+            except Exception:
+                if not failing:  # once per failure, not every half second
+                    log.warning("hub: cannot read missing events from the log", exc_info=True)
+                failing = True
 
-    async def catch_up(self, *, up_to: int | None = None) -> None:
-        """Read committed events after ``last_id`` from the database (up to ``up_to``)."""
+    async def catch_up(self, *, through: int | None = None) -> None:
+        """Read committed events after ``last_id`` from the log, through ``through`` (default:
+        the newest committed id), and pass them on in order."""
         async with self._filling:
-            async with self.db.read() as session:
-                ceiling = await last_id(session) if up_to is None else up_to
-                if ceiling <= self.last_id:
+            while True:
+                start = self.last_id
+                async with self.db.read() as session:
+                    ceiling = await last_id(session) if through is None else through
+                    if ceiling <= start:
+                        return
+                    rows = list(
+                        await session.scalars(
+                            select(EventRow)
+                            .where(EventRow.id > start, EventRow.id <= ceiling)
+                            .order_by(EventRow.id)
+                            .limit(CATCH_UP_PAGE)
+                        )
+                    )
+                # One statement saw every committed id through ``seen``: ids through the
+                # ceiling were committed before it began (the broker hands over only after
+                # commit, and the counter is read first), and a full page ends at its last row.
+                full = len(rows) == CATCH_UP_PAGE
+                seen = rows[-1].id if full else ceiling
+                self._take_from_log([event_from_row(r) for r in rows], seen)
+                if not full or self.last_id >= ceiling:
                     return
-                rows = await session.scalars(
-                    select(EventRow)
-                    .where(EventRow.id > self.last_id, EventRow.id <= ceiling)
-                    .order_by(EventRow.id)
-                )
-                events = [event_from_row(r) for r in rows]
-            if events:
-                log.info("hub: read %d missed events from the log", len(events))
-                self.receive(events)
-            if self.pending and min(self.pending) > self.last_id + 1 and up_to is not None:
-                # The missing ids are not in the log: they were given back by a rollback and
-                # then not yet reused; nothing was committed under them. Skip ahead.
-                self.last_id = min(self.pending) - 1
-                self._drain()
+
+    def _take_from_log(self, events: list[Event], seen: int) -> None:
+        """Pass on events read from the log; skip ids through ``seen`` that it did not hold."""
+        fresh = [e for e in events if e.id > self.last_id and e.id not in self.pending]
+        if fresh:
+            self.read_from_log += len(fresh)
+            log.info("hub: read %d missed events from the log", len(fresh))
+        self.receive(events)
+        while self.last_id < seen:
+            # The next id is neither held nor in the log, though a later one is: it was never
+            # committed. Skip to just before the next id there is.
+            after = [i for i in self.pending if i > self.last_id]
+            upto = min(min(after, default=seen + 1) - 1, seen)
+            if upto <= self.last_id:
+                break
+            log.warning("hub: ids %d..%d were never committed; skipping", self.last_id + 1, upto)
+            self.skipped += upto - self.last_id
+            self.last_id = upto
+            self._drain()
 
     async def refresh_horizon(self) -> None:
         """Re-read how far back the event log is kept (pruning moves it)."""
@@ -195,20 +237,35 @@ class Hub:
         self.pruned_below = int(value or 0)
 
     async def _watch(self) -> None:
+        behind = 0  # the newest committed id at the previous look
+        was_up = True
+        failing = False
         rounds = 0
         while True:
-            await asyncio.sleep(self.watchdog_interval)
+            up = self.link_up()
+            await asyncio.sleep(self.watchdog_interval if up and was_up else self.fallback_interval)
             rounds += 1
             try:
-                if (
-                    time.monotonic() - self._last_seen >= self.watchdog_interval
-                    and not self.pending
-                ):
-                    await self.catch_up()
+                async with self.db.read() as session:
+                    newest = await last_id(session)
+                up = self.link_up()
+                if newest > self.last_id and (not up or not was_up or behind > self.last_id):
+                    await self.catch_up(through=newest)
+                if up and not was_up:
+                    log.warning("hub: the broker is back; events flow between processes again")
+                elif was_up and not up:
+                    log.warning(
+                        "hub: the broker is down; reading other processes' events from the "
+                        "log every %.1f s",
+                        self.fallback_interval,
+                    )
+                behind, was_up, failing = newest, up, False
                 if rounds % 30 == 0:
                     await self.refresh_horizon()
             except Exception:
-                log.warning("hub: watchdog could not read the event log", exc_info=True)
+                if not failing:
+                    log.warning("hub: watchdog cannot read the event log", exc_info=True)
+                failing = True
 
     # -- viewers -----------------------------------------------------------------------------
 
@@ -260,84 +317,37 @@ class Hub:
             )
         return value
 
+    def hold(self, viewer: Viewer) -> int:
+        """Register ``viewer`` with live events held back (for a replay to go first); return
+        the last id passed on, up to which the replay must go."""
+        viewer.hold = []
+        self._register(viewer)
+        return self.last_id
+
     async def attach(self, viewer: Viewer, *, since_id: int | None = None) -> None:
         """Start delivering to ``viewer``; with ``since_id``, first everything after it."""
         if since_id is None:
             viewer.last_id = self.last_id
             self._register(viewer)
             return
-        viewer.hold = []
-        self._register(viewer)  # live events from here on queue behind the replay
-        upto = self.last_id
+        upto = self.hold(viewer)  # live events from here on queue behind the replay
+        await self.replay(viewer, since_id, upto)
+
+    async def replay(self, viewer: Viewer, since_id: int, upto: int) -> None:
+        """Deliver the events after ``since_id`` through ``upto`` to a held viewer, page by
+        page, then what was held meanwhile."""
         viewer.last_id = since_id
         try:
-            await self._replay(viewer, since_id, upto)
+            recent = self.recent
+            if recent and recent[0].id <= since_id + 1:
+                # Everything missed is still in memory: no database read at all.
+                for last, payload in self.replays.from_memory(recent, viewer, since_id, upto):
+                    await replay.write_encoded(viewer, last, payload)
+            else:
+                await replay.from_log(self.db, viewer, since_id, upto)
+            viewer.last_id = max(viewer.last_id, upto)
         finally:
             viewer.release()
-
-    def _recent_after(self, since_id: int) -> Iterable[Envelope]:
-        """The kept events after ``since_id``, without walking the ones before it: ids in
-        ``recent`` ascend with rare gaps (ids a rollback gave back), so the event after
-        ``since_id`` sits at most ``since_id + 1 - first`` places in; step back over gaps."""
-        recent = self.recent
-        start = min(max(since_id + 1 - recent[0].id, 0), len(recent))
-        while start > 0 and recent[start - 1].id > since_id:
-            start -= 1
-        return itertools.islice(recent, start, None)
-
-    async def _replay(self, viewer: Viewer, since_id: int, upto: int) -> None:
-        recent = self.recent
-        if recent and recent[0].id <= since_id + 1:
-            # Everything missed is still in memory: no database read at all. A room reconnects
-            # at once, so its viewers mostly resume from the same id: the first one's replay,
-            # encoded, serves the rest.
-            key = (since_id, upto, viewer.streams, viewer.key)
-            if key in self._replays:  # None: nothing to replay, known already
-                replay = self._replays[key]
-            else:
-                missed = [
-                    e for e in self._recent_after(since_id)
-                    if e.id <= upto and not viewer.streams.isdisjoint(e.event.streams)
-                ]  # fmt: skip
-                replay = (missed[-1].id, viewer.encode(missed)) if missed else None
-                if len(missed) <= REPLAY_SHARED_EVENTS:  # a long one is rare: not kept
-                    self._replays[key] = replay
-                    if len(self._replays) > REPLAYS_KEPT:
-                        del self._replays[next(iter(self._replays))]
-            if replay is not None:
-                viewer.last_id = replay[0]
-                viewer.deliver(replay[1])
-            viewer.last_id = max(viewer.last_id, upto)
-            return
-        cursor = since_id
-        streams = sorted(viewer.streams)
-        while cursor < upto and not viewer.outbox.overflowed:
-            async with self.db.read() as session:
-                ids = (
-                    select(EventStream.event_id)
-                    .where(
-                        EventStream.stream.in_(streams),
-                        EventStream.event_id > cursor,
-                        EventStream.event_id <= upto,
-                    )
-                    .distinct()
-                    .order_by(EventStream.event_id)
-                    .limit(REPLAY_PAGE)
-                )
-                rows = list(
-                    await session.scalars(
-                        select(EventRow).where(EventRow.id.in_(ids)).order_by(EventRow.id)
-                    )
-                )
-            if not rows:
-                break
-            page = [Envelope(event_from_row(row)) for row in rows]
-            viewer.last_id = page[-1].id
-            viewer.deliver(viewer.encode(page))
-            cursor = rows[-1].id
-            if len(rows) < REPLAY_PAGE:
-                break
-        viewer.last_id = max(viewer.last_id, upto)
 
 
 def streams_of(events: Sequence[Event]) -> set[str]:

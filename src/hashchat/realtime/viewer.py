@@ -11,6 +11,10 @@ viewer of it. **Portable**: messages go into the connection's :class:`Outbox` an
 them through ASGI. Either way the buffer is bounded: when a slow client lets the transport's
 buffer (direct) or the outbox (portable) pass its limit, the outbox is marked overflowed, the
 connection tells the client to resume from its last id and closes, and no one else waits.
+
+A replay (a resume from the log) is written page by page, each page only once the previous one has
+left this process (:meth:`Viewer.drained`): a client that reads nothing costs its socket buffer and
+one page, not the history it asked for.
 """
 
 from __future__ import annotations
@@ -24,12 +28,13 @@ from hashchat.realtime.wire import Transport, chunk
 
 DEFAULT_LIMIT = 2000
 BYTES_PER_MESSAGE = 1024  # for turning the message limit into a byte limit on a transport
+LOW_WATER = 64 * 1024  # a replay's next page is written once the transport holds less than this
 
 
 class Outbox:
     """A connection's queue of encoded messages (portable path) and its control flags."""
 
-    __slots__ = ("closed", "items", "limit", "on_overflow", "overflowed", "wakeup")
+    __slots__ = ("closed", "items", "limit", "on_overflow", "overflowed", "wakeup", "written")
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self.items: list[bytes | str] = []
@@ -38,6 +43,9 @@ class Outbox:
         self.closed = False
         self.wakeup = asyncio.Event()
         self.on_overflow: Callable[[], None] | None = None
+        # True once a task writes what is put here to a connection (and so empties it); a
+        # replay into an outbox nobody writes out (a test's) does not wait for it.
+        self.written = False
 
     def put(self, item: bytes | str) -> None:
         self.put_many((item,))
@@ -112,7 +120,17 @@ class Viewer:
             return b"".join(e.ws_frame(self.label) for e in envelopes)
         return [e.ws(self.label) for e in envelopes]
 
-    def deliver(self, payload: Any) -> None:
+    @property
+    def gone(self) -> bool:
+        """Nothing more can reach this client (it overflowed, left, or its socket closes)."""
+        outbox = self.outbox
+        if outbox.overflowed or outbox.closed or self.detached:
+            return True
+        return self.transport is not None and self.transport.is_closing()
+
+    def deliver(self, payload: Any, *, bounded: bool = False) -> None:
+        """Write an encoded batch. ``bounded``: the caller waits for :meth:`drained` between
+        writes (a replay's pages), so the buffer's limit does not apply to it."""
         transport = self.transport
         if transport is None:
             self.outbox.put_many(payload)
@@ -120,8 +138,23 @@ class Viewer:
         if transport.is_closing() or self.outbox.overflowed:
             return
         transport.write(payload)
-        if transport.get_write_buffer_size() > self.limit_bytes:
+        if not bounded and transport.get_write_buffer_size() > self.limit_bytes:
             self.outbox.overflow()
+
+    async def drained(self) -> None:
+        """Return once what was delivered has left this process (the transport's buffer is
+        below its low-water mark, or the writer task has taken the outbox), or the viewer is
+        gone. Polls: only replays wait here, and they are rare."""
+        delay = 0.002
+        while not self.gone:
+            transport = self.transport
+            if transport is not None:
+                if transport.get_write_buffer_size() <= LOW_WATER:
+                    return
+            elif not self.outbox.items or not self.outbox.written:
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
     def offer_batch(self, envelopes: Sequence[Envelope], cache: dict[Any, Any]) -> None:
         """Pass on a batch (ids ascending); ``cache`` shares encodings between the viewers of
@@ -150,5 +183,5 @@ class Viewer:
     def release(self) -> None:
         """End of replay: pass on the live events that came in meanwhile."""
         held, self.hold = self.hold or [], None
-        if held:
+        if held and not self.gone:
             self.offer_batch(held, {})

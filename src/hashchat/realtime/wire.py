@@ -69,3 +69,9 @@ def text_frame(payload: bytes) -> bytes:
     if size < 65536:
         return b"\x81\x7e" + struct.pack("!H", size) + payload
     return b"\x81\x7f" + struct.pack("!Q", size) + payload
+
+
+def close_frame(code: int, reason: bytes) -> bytes:
+    """An unmasked WebSocket close frame with a status code and a short reason (RFC 6455 5.5.1)."""
+    payload = code.to_bytes(2, "big") + reason[:123]
+    return bytes((0x88, len(payload))) + payload
