@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hashchat.directory.entities import schedule_text
 from hashchat.directory.schedule import (
     MAX_EXPANSION,
     Schedule,
@@ -358,3 +359,19 @@ def test_next_after_is_bounded_for_a_rule_that_ended() -> None:
     )
     assert ended.next_after(utc(2030, 1, 1)) is None
     assert ended.next_after(utc(2026, 1, 5, 12)).starts_at == utc(2026, 1, 5, 20)
+
+
+def test_an_until_date_is_shown_as_that_date_in_the_chats_zone() -> None:
+    """UNTIL=20270401 ends at 23:59:59 on 1 April in New York (2 April in UTC): the words say
+    1 April, in every zone west or east of UTC."""
+    for zone in ("America/New_York", "Pacific/Honolulu", "Asia/Tokyo", "UTC"):
+        chat = check_schedule(
+            starts_on="2026-03-01",
+            start_time="20:00",
+            time_zone=zone,
+            duration_minutes=60,
+            rrule="FREQ=WEEKLY;BYDAY=WE;UNTIL=20270401",
+        )
+        words = describe_rule(chat.rrule, chat.starts_on, chat.zone)
+        assert words == "Every Wednesday, until 1 April 2027", zone
+        assert schedule_text(chat).startswith("Every Wednesday, until 1 April 2027, 20:00")

@@ -412,7 +412,7 @@ def _row(chat: Chat, schedule: Schedule, hosts: list[str]) -> dict[str, str]:
         "duration": str(schedule.duration_minutes),
         "start date": schedule.starts_on.isoformat(),
         "status": chat.status,
-        "schedule": describe_rule(schedule.rrule, schedule.starts_on),
+        "schedule": describe_rule(schedule.rrule, schedule.starts_on, schedule.zone),
     }
 
 

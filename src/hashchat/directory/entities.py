@@ -45,7 +45,7 @@ def schedule_text(schedule: Schedule) -> str:
     start = schedule.dtstart
     end = start + schedule.duration
     return (
-        f"{describe_rule(schedule.rrule, schedule.starts_on)}, {start:%H:%M}–{end:%H:%M} "
+        f"{describe_rule(schedule.rrule, schedule.starts_on, schedule.zone)}, {start:%H:%M}–{end:%H:%M} "
         f"{schedule.time_zone} ({describe_duration(schedule.duration_minutes)})"
     )
 

@@ -516,8 +516,10 @@ def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def describe_rule(rule: str, starts_on: date) -> str:
-    """The recurrence in words: "Every Wednesday", "Monthly on the last Friday"."""
+def describe_rule(rule: str, starts_on: date, zone: ZoneInfo | None = None) -> str:
+    """The recurrence in words: "Every Wednesday", "Monthly on the last Friday". UNTIL is kept
+    in UTC (canonical_rule); it is shown as the date it is in the chat's ``zone``: a rule
+    written ``UNTIL=20270401`` ends at 23:59:59 on 1 April there, which is 2 April in UTC."""
     if not rule:
         return f"Once, on {starts_on:%A} {starts_on.day} {starts_on:%B %Y}"
     parts = dict(p.split("=", 1) for p in rule.split(";"))
@@ -527,7 +529,8 @@ def describe_rule(rule: str, starts_on: date) -> str:
     if "COUNT" in parts:
         tail = f", {parts['COUNT']} times"
     elif "UNTIL" in parts:
-        until = datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%SZ")
+        until = datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        until = until.astimezone(zone or UTC)
         tail = f", until {until.day} {until:%B %Y}"
     days = parts.get("BYDAY", WEEKDAYS[starts_on.weekday()]).split(",")
     if simple and freq == "WEEKLY" and all(d in WEEKDAYS for d in days):
