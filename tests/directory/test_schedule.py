@@ -3,10 +3,15 @@ start times that do not exist or happen twice, and which recurrence rules are re
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.rrule import rrule as DateRule
+from dateutil.rrule import rrulestr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hashchat.directory.entities import schedule_text
 from hashchat.directory.schedule import (
@@ -19,6 +24,7 @@ from hashchat.directory.schedule import (
     picked,
     picker_rule,
     rule_from,
+    rule_near,
 )
 from hashchat.errors import Invalid
 
@@ -375,3 +381,53 @@ def test_an_until_date_is_shown_as_that_date_in_the_chats_zone() -> None:
         words = describe_rule(chat.rrule, chat.starts_on, chat.zone)
         assert words == "Every Wednesday, until 1 April 2027", zone
         assert schedule_text(chat).startswith("Every Wednesday, until 1 April 2027, 20:00")
+
+
+RULES = st.one_of(
+    st.builds(
+        lambda freq, interval, extra: f"FREQ={freq};INTERVAL={interval}{extra}",
+        st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]),
+        st.integers(1, 5),
+        st.sampled_from(
+            [
+                "",
+                ";BYDAY=MO,WE",
+                ";BYDAY=SU;WKST=SU",
+                ";BYDAY=TU,FR;WKST=WE",
+                ";BYMONTH=2,7",
+                ";UNTIL=20410101T000000",
+            ]
+        ),
+    ),
+    st.sampled_from(
+        [
+            "FREQ=MONTHLY;BYDAY=-1FR",
+            "FREQ=MONTHLY;INTERVAL=2;BYDAY=2TU",
+            "FREQ=MONTHLY;BYMONTHDAY=31",
+            "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+            "FREQ=YEARLY;INTERVAL=3;BYDAY=20MO",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;BYSETPOS=2",
+            "FREQ=DAILY;INTERVAL=3;BYMONTH=3",
+        ]
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rule=RULES,
+    dtstart=st.datetimes(min_value=datetime(2015, 1, 1), max_value=datetime(2030, 12, 31)),
+    ahead=st.integers(0, 40 * 366),
+)
+def test_a_rule_moved_near_a_far_date_gives_the_same_occurrences(
+    rule: str, dtstart: datetime, ahead: int
+) -> None:
+    """Far windows are expanded from a DTSTART moved forward by whole periods (so the agenda
+    years ahead is cheap): the occurrences from there on are exactly the rule's own."""
+    dtstart = dtstart.replace(second=0, microsecond=0)
+    made = rrulestr(rule, dtstart=dtstart)
+    assert isinstance(made, DateRule)
+    first = dtstart + timedelta(days=ahead, hours=5)
+    expected = list(islice(made.xafter(first, count=12, inc=True), 12))
+    assert list(rule_near(made, first).xafter(first, count=12, inc=True)) == expected

@@ -25,6 +25,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import DAILY as DAILY_FREQ
+from dateutil.rrule import MONTHLY as MONTHLY_FREQ
+from dateutil.rrule import WEEKLY as WEEKLY_FREQ
+from dateutil.rrule import YEARLY as YEARLY_FREQ
 from dateutil.rrule import rrule as DateRule
 from dateutil.rrule import rrulestr
 
@@ -262,6 +266,53 @@ def _never_happens(rule: str, dtstart: datetime) -> bool:
     return probe.after(probe_start, inc=True) is None
 
 
+def _months(start: datetime, end: datetime) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def rule_near(rule: DateRule, first: datetime) -> DateRule:
+    """``rule`` with its DTSTART moved forward by whole periods (days, weeks, months or years
+    times INTERVAL) to the start of a period shortly before ``first``: the same occurrences
+    from ``first`` on. dateutil walks every period from DTSTART, so a weekly chat asked about
+    ten years ahead costs 520 steps (28 ms); moved, it costs two. The parts dateutil would take
+    from DTSTART (the weekday, the day of the month, the month) are given explicitly. It stops a
+    whole period short of ``first``: days of that period before the new DTSTART (dateutil
+    leaves them out) are before ``first`` anyway. A rule with COUNT is not moved: its count
+    runs from the real DTSTART (and stops within MAX_EXPANSION occurrences)."""
+    start: datetime = rule._dtstart  # type: ignore[attr-defined]
+    if rule._count is not None or first <= start:  # type: ignore[attr-defined]
+        return rule
+    interval: int = rule._interval  # type: ignore[attr-defined]
+    freq: int = rule._freq  # type: ignore[attr-defined]
+    given: dict[str, object] = rule._original_rule  # type: ignore[attr-defined]
+    explicit: dict[str, object] = {}
+    if not any(given.get(k) for k in ("bymonthday", "byweekday", "byyearday", "byweekno")):
+        if freq == DAILY_FREQ:
+            pass
+        elif freq == WEEKLY_FREQ:
+            explicit["byweekday"] = (start.weekday(),)
+        else:
+            explicit["bymonthday"] = (start.day,)
+            if freq == YEARLY_FREQ and not given.get("bymonth"):
+                explicit["bymonth"] = (start.month,)
+    if freq == DAILY_FREQ:
+        periods = (first - start).days // interval - 1
+        moved = start + timedelta(days=periods * interval)
+    elif freq == WEEKLY_FREQ:
+        periods = (first - start).days // (7 * interval) - 1
+        moved = start + timedelta(weeks=periods * interval)
+    elif freq == MONTHLY_FREQ:
+        periods = _months(start, first) // interval - 1
+        month = start.month - 1 + periods * interval
+        moved = start.replace(year=start.year + month // 12, month=month % 12 + 1, day=1)
+    else:
+        periods = (first.year - start.year) // interval - 1
+        moved = start.replace(year=start.year + periods * interval, month=1, day=1)
+    if periods <= 0:
+        return rule
+    return rule.replace(dtstart=moved, **explicit)
+
+
 # -- schedules -----------------------------------------------------------------------------------
 
 
@@ -302,7 +353,7 @@ class Schedule:
             if first <= self.dtstart <= last:
                 yield self.dtstart
             return
-        for start in self.rule.xafter(first, count=MAX_EXPANSION, inc=True):
+        for start in rule_near(self.rule, first).xafter(first, count=MAX_EXPANSION, inc=True):
             if start > last:
                 return
             yield start
