@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY as DAILY_FREQ
@@ -285,7 +286,7 @@ def rule_near(rule: DateRule, first: datetime) -> DateRule:
     interval: int = rule._interval  # type: ignore[attr-defined]
     freq: int = rule._freq  # type: ignore[attr-defined]
     given: dict[str, object] = rule._original_rule  # type: ignore[attr-defined]
-    explicit: dict[str, object] = {}
+    explicit: dict[str, Any] = {}
     if not any(given.get(k) for k in ("bymonthday", "byweekday", "byyearday", "byweekno")):
         if freq == DAILY_FREQ:
             pass
