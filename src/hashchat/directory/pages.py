@@ -21,7 +21,17 @@ from sqlalchemy import func, select
 
 from hashchat.accounts.models import Account
 from hashchat.accounts.validation import time_zones
-from hashchat.directory import calendar, csvio, follows, health, links, listing, search, service
+from hashchat.directory import (
+    calendar,
+    csvio,
+    follows,
+    health,
+    links,
+    listing,
+    plain,
+    search,
+    service,
+)
 from hashchat.directory.models import Chat, ChatHost, ChatTopic
 from hashchat.directory.schedule import DAY_NAMES, WEEKDAYS, picked
 from hashchat.directory.zones import zone_for
@@ -580,7 +590,14 @@ async def import_form(request: Request, viewer: ViewerDep) -> Response:
     return render(
         request,
         "directory/import.html",
-        {"report": None, "failed": None, "columns": csvio.COLUMNS, "optional": csvio.OPTIONAL},
+        {
+            "report": None,
+            "failed": None,
+            "columns": csvio.COLUMNS,
+            "optional": csvio.OPTIONAL,
+            "understood": plain.UNDERSTOOD,
+            "asked": plain.ASKED,
+        },
     )
 
 
@@ -611,6 +628,8 @@ async def import_upload(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> 
         "failed": None,
         "columns": csvio.COLUMNS,
         "optional": csvio.OPTIONAL,
+        "understood": plain.UNDERSTOOD,
+        "asked": plain.ASKED,
         "partial": partial,
     }
     if raw is None:
