@@ -113,7 +113,8 @@ async def test_contradicting_cells_are_refused_with_a_question(db: Database) -> 
         + "c,C,Wednesday,8-9pm,UTC,,90\n"
         + "d,D,Wednesday,8pm ET,Europe/London,,\n"
         + "e,E,2026-03-12,19:00,UTC,every Wednesday,\n"
-        + "f,F,2nd Tuesday,19:00,UTC,monthly last,\n",
+        + "f,F,2nd Tuesday,19:00,UTC,monthly last,\n"
+        + "g,G,Monday,19:00,UTC,daily,\n",
     )
     assert errors == [
         (
@@ -148,6 +149,7 @@ async def test_contradicting_cells_are_refused_with_a_question(db: Database) -> 
             "the day says monthly on the 2nd Tuesday but the recurrence says monthly on the "
             "last: which is it?",
         ),
+        (8, "recurrence", "the day says Monday but the recurrence says every day: which is it?"),
     ]
 
 

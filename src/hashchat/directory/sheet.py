@@ -89,6 +89,11 @@ def _agree(day: Pattern, recurrence: Pattern, problems: Problems) -> None:
         problems.add(
             f"{said} but the recurrence says {recurrence.words()}: which is it?", "recurrence"
         )
+    elif recurrence.kind == "daily" and day.weekdays and day.date is None:
+        problems.add(
+            f"the day says {_days(day.weekdays)} but the recurrence says every day: which is it?",
+            "recurrence",
+        )
     elif (day.kind and recurrence.kind and day.kind != recurrence.kind) or (
         day.weeks and recurrence.weeks and day.weeks != recurrence.weeks
     ):
