@@ -431,3 +431,37 @@ def test_a_rule_moved_near_a_far_date_gives_the_same_occurrences(
     first = dtstart + timedelta(days=ahead, hours=5)
     expected = list(islice(made.xafter(first, count=12, inc=True), 12))
     assert list(rule_near(made, first).xafter(first, count=12, inc=True)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    days=st.sets(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), min_size=1),
+    interval=st.integers(1, 4),
+    until=st.one_of(st.none(), st.integers(0, 3 * 366)),
+    starts_on=st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31)),
+    at=st.times(),
+    ahead=st.integers(-30, 30 * 366),
+    span=st.integers(0, 60),
+)
+def test_weekly_rules_are_expanded_as_dateutil_does(
+    days: set[str],
+    interval: int,
+    until: int | None,
+    starts_on: date,
+    at: time,
+    ahead: int,
+    span: int,
+) -> None:
+    """The arithmetic expansion of simple weekly rules gives dateutil's occurrences."""
+    rule = f"FREQ=WEEKLY;INTERVAL={interval};BYDAY={','.join(sorted(days))}"
+    if interval == 1:
+        rule = rule.replace(";INTERVAL=1", "")
+    if until is not None:
+        end = datetime.combine(starts_on + timedelta(days=until), time(12), UTC)
+        rule += f";UNTIL={end:%Y%m%dT%H%M%SZ}"
+    schedule = Schedule(starts_on, at.replace(second=0, microsecond=0), "UTC", 60, rule)
+    assert schedule.weekly is not None and schedule.rule is not None
+    first = schedule.dtstart + timedelta(days=ahead, hours=7)
+    last = first + timedelta(days=span)
+    expected = [s for s in schedule.rule.xafter(first, count=400, inc=True) if s <= last]
+    assert list(schedule.local_starts(first, last)) == expected

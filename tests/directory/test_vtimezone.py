@@ -120,3 +120,39 @@ def test_regular_zones_end_in_a_yearly_rule_and_irregular_ones_are_written_out()
     assert b"BYDAY=FR;BYMONTHDAY=23,24,25,26,27,28,29;BYMONTH=3" in jerusalem
     casablanca = vtimezone("Africa/Casablanca", first=date(2025, 1, 1), now=NOW).to_ical()
     assert b"RRULE" not in casablanca and b"20270207T030000" in casablanca
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Europe/Dublin",  # a negative saving: winter is the exception
+        "Africa/Casablanca",  # the same, and Ramadan
+        "America/New_York",
+        "Australia/Lord_Howe",  # half an hour
+        "America/Nuuk",  # changes at -1:00, the Saturday before
+        "Asia/Jerusalem",  # the Friday before the last Sunday
+        "America/Santiago",
+        "Pacific/Chatham",
+        "Africa/Windhoek",
+    ],
+)
+def test_the_hour_around_every_change_reads_as_zoneinfo(zone: str) -> None:
+    """Readers decide the ambiguous hour after a change from DAYLIGHT and STANDARD and from
+    the offset before it: Ireland's winter (the tz database's negative saving) written as
+    DAYLIGHT, and the first change after an observance that began on the feed's first date,
+    were read an hour off (icalendar's own generator has the second fault too)."""
+    first = date(2012, 1, 1)
+    tz = vtimezone(zone, first=first, now=NOW).to_tz(lookup_tzid=False)
+    real = ZoneInfo(zone)
+    changes = transitions(real, datetime(2012, 1, 2, tzinfo=UTC), datetime(2060, 1, 1, tzinfo=UTC))
+    for before, change in zip([None, *changes], changes, strict=False):
+        if before is not None and not before.daylight and not change.daylight:
+            # A change of standard time (Nuuk, March 2023): dateutil converts from UTC with
+            # Python's default fromutc, which assumes one standard offset, so it cannot be
+            # the judge of that hour; the hypothesis test above still checks the rest.
+            continue
+        for seconds in (-3600, -1, 0, 1, 1800, 3600):
+            instant = change.at + timedelta(seconds=seconds)
+            assert instant.astimezone(tz).utcoffset() == instant.astimezone(real).utcoffset(), (
+                instant
+            )

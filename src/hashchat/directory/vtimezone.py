@@ -33,6 +33,7 @@ EXPLICIT_YEARS = 2  # transitions written one by one up to this many years from 
 CYCLE_YEARS = 28  # weekdays and leap years repeat: a pattern that holds this long holds
 LAST_YEAR = 2100  # how far an irregular zone is written out
 STEP = timedelta(days=1)  # no zone changes its offset twice within a day
+LOOK_BACK = timedelta(days=400)  # for the change before the first date
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 Kind = tuple[timedelta, timedelta, str, bool]  # offset from, offset to, name, daylight
@@ -56,15 +57,29 @@ class Transition:
         return (self.at + self.offset_from).replace(tzinfo=None)
 
 
-def _state(zone: ZoneInfo, instant: datetime) -> tuple[timedelta, str, bool]:
+State = tuple[timedelta, str, timedelta]  # offset, name, the tz database's daylight saving
+
+
+def _state(zone: ZoneInfo, instant: datetime) -> State:
     local = instant.astimezone(zone)
-    offset = local.utcoffset() or timedelta(0)
-    return offset, local.tzname() or "", bool(local.dst())
+    return local.utcoffset() or timedelta(0), local.tzname() or "", local.dst() or timedelta(0)
+
+
+def _daylight(state: State, neighbours: list[State]) -> bool:
+    """Whether an observance is DAYLIGHT. The tz database gives Ireland (and Morocco) a
+    negative saving: winter is the exception, an hour below "standard" summer time. Readers
+    (dateutil among them) take DAYLIGHT to be the higher offset and misread the hour around
+    each change otherwise, so the higher of the two is written as DAYLIGHT, as the database's
+    own "rearguard" form does."""
+    offset, _name, save = state
+    if save:
+        return save > timedelta(0)
+    return any(s[2] < timedelta(0) and s[0] < offset for s in neighbours)
 
 
 def transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[Transition]:
-    """Every change of offset, name or daylight flag in [start, end) (UTC instants)."""
-    found: list[Transition] = []
+    """Every change of offset, name or daylight saving in [start, end) (UTC instants)."""
+    found: list[tuple[datetime, State, State]] = []
     at = start
     state = _state(zone, at)
     while at < end:
@@ -80,12 +95,22 @@ def transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[Transiti
                 else:
                     high = middle
             new = _state(zone, high)
-            found.append(Transition(high, state[0], new[0], new[1], new[2]))
+            found.append((high, state, new))
             state = new
             at = high
             continue
         at = ahead
-    return found
+    # states[0] is the one at ``start``, states[n] the one after the nth change
+    states = [state if not found else found[0][1]] + [new for _at, _old, new in found]
+
+    def daylight(n: int) -> bool:
+        return _daylight(states[n], states[max(0, n - 1) : n + 2])
+
+    return [
+        Transition(at, old[0], new[0], new[1], daylight(n))
+        for n, (at, old, new) in enumerate(found, start=1)
+        if (old[0], old[1]) != (new[0], new[1]) or daylight(n - 1) != daylight(n)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +165,16 @@ def _pattern(found: list[Transition], years: range) -> list[Yearly] | None:
 @lru_cache(maxsize=256)
 def _plan(
     name: str, first: date, explicit_until: int
-) -> tuple[tuple[timedelta, str, bool], list[Transition], list[Yearly]]:
+) -> tuple[Kind | None, list[Transition], list[Yearly]]:
+    """(an observance from ``first`` when no change precedes it within a year, the transitions
+    written one by one, the yearly rules). The last change before ``first`` is written as it
+    happened rather than as an observance starting at ``first``: a reader needs the offset
+    before it to place the next change's ambiguous hour (dateutil misreads it otherwise)."""
     zone = ZoneInfo(name)
     start = datetime.combine(first, datetime.min.time(), UTC)
     switch = datetime(explicit_until, 1, 1, tzinfo=UTC)
-    explicit = transitions(zone, start, switch) if start < switch else []
+    earlier = transitions(zone, start - LOOK_BACK, start)
+    explicit = earlier[-1:] + (transitions(zone, start, switch) if start < switch else [])
     years = range(max(explicit_until, first.year), max(explicit_until, first.year) + CYCLE_YEARS)
     sample_start = datetime(years.start, 1, 1, tzinfo=UTC)
     sample = transitions(zone, max(start, sample_start), datetime(years.stop, 1, 1, tzinfo=UTC))
@@ -153,17 +183,22 @@ def _plan(
         later = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)
         explicit += sample + transitions(zone, datetime(years.stop, 1, 1, tzinfo=UTC), later)
         yearly = []
-    return _state(zone, start), explicit, yearly
+    opening = None
+    if not earlier:
+        initial = _state(zone, start)
+        after = [_state(zone, explicit[0].at)] if explicit else []
+        opening = (initial[0], initial[0], initial[1], _daylight(initial, after))
+    return opening, explicit, yearly
 
 
 def vtimezone(name: str, *, first: date, now: datetime) -> Timezone:
     """The VTIMEZONE for zone ``name``, right for every instant from ``first`` on."""
-    initial, explicit, yearly = _plan(name, first, now.year + EXPLICIT_YEARS)
+    opening, explicit, yearly = _plan(name, first, now.year + EXPLICIT_YEARS)
     component = Timezone()
     component.add("tzid", name)
     groups: dict[Kind, list[datetime]] = defaultdict(list)
-    opening: Kind = (initial[0], initial[0], initial[1], initial[2])
-    groups[opening].append(datetime.combine(first, datetime.min.time()))
+    if opening is not None:
+        groups[opening].append(datetime.combine(first, datetime.min.time()))
     for transition in explicit:
         groups[transition.kind].append(transition.local)
     for kind, starts in groups.items():
