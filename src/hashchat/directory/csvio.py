@@ -75,22 +75,10 @@ ALIASES = {
     "minutes": "duration",
     "length": "duration",
     "hashtag chat": "hashtag",
-    "time (et)": "time",
     "start date (yyyy-mm-dd)": "start date",
 }
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
-ORDINAL_WORDS = {
-    "first": 1,
-    "1st": 1,
-    "second": 2,
-    "2nd": 2,
-    "third": 3,
-    "3rd": 3,
-    "fourth": 4,
-    "4th": 4,
-    "last": -1,
-}
 
 
 @dataclass(frozen=True, slots=True)
