@@ -214,15 +214,21 @@ async def measure(url: str, runs: int, now: datetime) -> list[tuple[str, str, di
                 results.append(("search", name, await timed(runs, run_search)))
                 total = (await search.search_chats(session, filters, now=now)).total
                 results[-1][2]["found"] = float(total)
-            for name, params, limit in [
-                ("the week ahead (first 200, as the page shows)", {}, 200),
-                ("the week ahead, filtered by topic", {"topic": "gardening"}, 200),
-                ("the week ahead, up to 1,000", {}, 1000),
+            a_year_on = (now + timedelta(days=365)).date()
+            for name, params, limit, start in [
+                ("the week ahead (first 200, as the page shows)", {}, 200, None),
+                ("the week ahead, filtered by topic", {"topic": "gardening"}, 200, None),
+                ("the week ahead, up to 1,000", {}, 1000, None),
+                # past the stored occurrences: expanded from every chat's schedule
+                ("a week a year ahead (first 200)", {}, 200, a_year_on),
+                ("a week a year ahead, filtered by topic", {"topic": "gardening"}, 200, a_year_on),
             ]:
                 filters = search.parse_filters(params, zone=london)
 
-                async def run_agenda(filters: search.Filters = filters, limit: int = limit) -> Any:
-                    return await search.agenda(session, filters, start=None, now=now, limit=limit)
+                async def run_agenda(
+                    filters: search.Filters = filters, limit: int = limit, start: Any = start
+                ) -> Any:
+                    return await search.agenda(session, filters, start=start, now=now, limit=limit)
 
                 results.append(("agenda", name, await timed(runs, run_agenda)))
                 results[-1][2]["found"] = float((await run_agenda()).total)

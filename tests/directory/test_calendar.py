@@ -207,3 +207,39 @@ async def test_add_to_google_calendar_link(
     assert params["dates"] == ["20260225T200000/20260225T210000"]
     assert params["recur"] == ["RRULE:FREQ=WEEKLY;BYDAY=WE"]
     assert params["text"] == ["#nychat: NY & friends"]
+
+
+def _rfc_end(start: datetime, duration: str) -> datetime:
+    """The end RFC 5545 gives an event (section 3.3.6): days and weeks are nominal (the same
+    wall-clock time on a later date), hours and minutes exact."""
+    days = int(duration.split("D")[0].lstrip("P")) if "D" in duration else 0
+    time_part = duration.split("T")[1] if "T" in duration else ""
+    hours = int(time_part.split("H")[0]) if "H" in time_part else 0
+    minutes = int(time_part.split("H")[-1].rstrip("M") or 0) if "M" in time_part else 0
+    nominal = (start + timedelta(days=days)).astimezone(UTC)  # Python adds wall-clock days
+    return nominal + timedelta(hours=hours, minutes=minutes)
+
+
+async def test_a_24_hour_chat_lasts_24_hours_across_a_clock_change(
+    client: httpx.AsyncClient, make_account: MakeAccount, make_chat: MakeChat, clock: None
+) -> None:
+    """``DURATION:P1D`` is a calendar day: 23 hours on the day New York's clocks go forward.
+    The feed says PT24H, and every occurrence ends when hashchat says it does."""
+    host = await make_account("host")
+    chat = await make_chat(
+        host, hashtag="allday", weekday="SA", start_time="12:00", duration_minutes=1440
+    )
+    response = await client.get("/chats/allday.ics")
+    assert b"DURATION:PT24H\r\n" in response.content
+    assert b"P1D" not in response.content
+    event = icalendar.Calendar.from_ical(response.content).walk("VEVENT")[0]
+    duration = event["DURATION"].to_ical().decode()
+    api = await client.get(
+        f"/api/v1/chats/{chat.hashtag}/occurrences?from=2026-03-01&to=2026-03-20"
+    )
+    spanning = [o for o in api.json() if o["date"] == "2026-03-07"]  # the night of 8 March
+    assert len(spanning) == 1
+    start = datetime.fromisoformat(spanning[0]["local_start"])
+    ends_at = datetime.fromisoformat(spanning[0]["ends_at"].replace("Z", "+00:00"))
+    assert ends_at - start.astimezone(UTC) == timedelta(hours=24)
+    assert _rfc_end(start, duration) == ends_at

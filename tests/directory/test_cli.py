@@ -29,7 +29,7 @@ def test_import_export_and_errors_from_the_command_line(tmp_path: Path) -> None:
     partial = server.run_cli("chats", "import", str(sheet), "--partial")
     assert partial.returncode == 0, partial.stderr
     assert "imported 2 chats: #writechat, #pythonchat" in partial.stdout
-    assert "left out 1 rows" in partial.stderr and "line 4 (day)" in partial.stderr
+    assert "left out 1 row:" in partial.stderr and "line 4 (day)" in partial.stderr
     again = server.run_cli("chats", "import", "-", input=GOOD)
     assert again.returncode == 1 and "#writechat is already listed" in again.stderr
     exported = server.run_cli("chats", "export", "--format", "json")

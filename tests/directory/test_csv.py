@@ -117,13 +117,14 @@ async def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(
         (12, "day"),
     ]
     messages = dict(((line, msg) for line, _, msg in errors))
-    assert "'Europe/Londres' is not an IANA time zone" in messages[3]
+    assert "'Europe/Londres' is not a time zone hashchat knows" in messages[3]
     assert "February never has day 30" in messages[7]
     assert messages[8] == "#goodchat is already on line 2"
     assert messages[9] == "#EdChat is already listed: http://testserver/chats/edchat"
     assert messages[10] == "nobody here is called @ghost"
     assert str(caught.value.errors[0]) == (
-        "line 3 (time zone): 'Europe/Londres' is not an IANA time zone (for example Europe/London)"
+        "line 3 (time zone): 'Europe/Londres' is not a time zone hashchat knows: write its IANA "
+        "name (for example America/New_York or Europe/London) or a city in it"
     )
     assert caught.value.message == "9 rows cannot be imported, so nothing was"
     assert set(await chats(db)) == {"edchat"}
@@ -136,12 +137,12 @@ async def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(
 @pytest.mark.parametrize(
     ("raw", "words", "line"),
     [
-        (b"hashtag,title,day\nx,y,Monday\n", "missing columns: time, time zone", 1),
+        (b"hashtag,title,day\nx,y,Monday\n", "missing column: time (the columns are", 1),
         (b"", "the file is empty", 1),
         (HEADER.encode(), "a header but no chats", 2),
         (
             (HEADER + "cafechat,Caf\xe9,Monday,19:00,UTC,weekly,,,\n").encode("latin-1"),
-            "not UTF-8 (byte 0xE9 cannot be read); save it as CSV UTF-8",
+            "this is not UTF-8 text (line 2: byte 0xE9 cannot be read); save it as CSV UTF-8",
             2,
         ),
         ((HEADER + "a,b,Monday,19:00,UTC,weekly,,,\n").encode("utf-16"), "UTF-16", 1),

@@ -3,11 +3,17 @@ start times that do not exist or happen twice, and which recurrence rules are re
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.rrule import rrule as DateRule
+from dateutil.rrule import rrulestr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from hashchat.directory.entities import schedule_text
 from hashchat.directory.schedule import (
     MAX_EXPANSION,
     Schedule,
@@ -18,6 +24,7 @@ from hashchat.directory.schedule import (
     picked,
     picker_rule,
     rule_from,
+    rule_near,
 )
 from hashchat.errors import Invalid
 
@@ -358,3 +365,103 @@ def test_next_after_is_bounded_for_a_rule_that_ended() -> None:
     )
     assert ended.next_after(utc(2030, 1, 1)) is None
     assert ended.next_after(utc(2026, 1, 5, 12)).starts_at == utc(2026, 1, 5, 20)
+
+
+def test_an_until_date_is_shown_as_that_date_in_the_chats_zone() -> None:
+    """UNTIL=20270401 ends at 23:59:59 on 1 April in New York (2 April in UTC): the words say
+    1 April, in every zone west or east of UTC."""
+    for zone in ("America/New_York", "Pacific/Honolulu", "Asia/Tokyo", "UTC"):
+        chat = check_schedule(
+            starts_on="2026-03-01",
+            start_time="20:00",
+            time_zone=zone,
+            duration_minutes=60,
+            rrule="FREQ=WEEKLY;BYDAY=WE;UNTIL=20270401",
+        )
+        words = describe_rule(chat.rrule, chat.starts_on, chat.zone)
+        assert words == "Every Wednesday, until 1 April 2027", zone
+        assert schedule_text(chat).startswith("Every Wednesday, until 1 April 2027, 20:00")
+
+
+RULES = st.one_of(
+    st.builds(
+        lambda freq, interval, extra: f"FREQ={freq};INTERVAL={interval}{extra}",
+        st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]),
+        st.integers(1, 5),
+        st.sampled_from(
+            [
+                "",
+                ";BYDAY=MO,WE",
+                ";BYDAY=SU;WKST=SU",
+                ";BYDAY=TU,FR;WKST=WE",
+                ";BYMONTH=2,7",
+                ";UNTIL=20410101T000000",
+            ]
+        ),
+    ),
+    st.sampled_from(
+        [
+            "FREQ=MONTHLY;BYDAY=-1FR",
+            "FREQ=MONTHLY;INTERVAL=2;BYDAY=2TU",
+            "FREQ=MONTHLY;BYMONTHDAY=31",
+            "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+            "FREQ=YEARLY;INTERVAL=3;BYDAY=20MO",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;BYSETPOS=2",
+            "FREQ=DAILY;INTERVAL=3;BYMONTH=3",
+        ]
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rule=RULES,
+    dtstart=st.datetimes(min_value=datetime(2015, 1, 1), max_value=datetime(2030, 12, 31)),
+    ahead=st.integers(0, 40 * 366),
+)
+def test_a_rule_moved_near_a_far_date_gives_the_same_occurrences(
+    rule: str, dtstart: datetime, ahead: int
+) -> None:
+    """Far windows are expanded from a DTSTART moved forward by whole periods (so the agenda
+    years ahead is cheap): the occurrences from there on are exactly the rule's own."""
+    dtstart = dtstart.replace(second=0, microsecond=0)
+    made = rrulestr(rule, dtstart=dtstart)
+    assert isinstance(made, DateRule)
+    first = dtstart + timedelta(days=ahead, hours=5)
+    expected = list(islice(made.xafter(first, count=12, inc=True), 12))
+    assert list(rule_near(made, first).xafter(first, count=12, inc=True)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    days=st.sets(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), min_size=1),
+    interval=st.integers(1, 4),
+    until=st.one_of(st.none(), st.integers(0, 3 * 366)),
+    starts_on=st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31)),
+    at=st.times(),
+    ahead=st.integers(-30, 30 * 366),
+    span=st.integers(0, 60),
+)
+def test_weekly_rules_are_expanded_as_dateutil_does(
+    days: set[str],
+    interval: int,
+    until: int | None,
+    starts_on: date,
+    at: time,
+    ahead: int,
+    span: int,
+) -> None:
+    """The arithmetic expansion of simple weekly rules gives dateutil's occurrences."""
+    rule = f"FREQ=WEEKLY;INTERVAL={interval};BYDAY={','.join(sorted(days))}"
+    if interval == 1:
+        rule = rule.replace(";INTERVAL=1", "")
+    if until is not None:
+        end = datetime.combine(starts_on + timedelta(days=until), time(12), UTC)
+        rule += f";UNTIL={end:%Y%m%dT%H%M%SZ}"
+    schedule = Schedule(starts_on, at.replace(second=0, microsecond=0), "UTC", 60, rule)
+    assert schedule.weekly is not None and schedule.rule is not None
+    first = schedule.dtstart + timedelta(days=ahead, hours=7)
+    last = first + timedelta(days=span)
+    expected = [s for s in schedule.rule.xafter(first, count=400, inc=True) if s <= last]
+    assert list(schedule.local_starts(first, last)) == expected

@@ -176,7 +176,8 @@ async def _all(session: Any, filters: search.Filters) -> list[Chat]:
 @router.post("/api/v1/chats/import")
 async def import_chats(request: Request, rt: RuntimeDep, viewer: WriteUser) -> JSONResponse:
     """Import a CSV (admins): the raw file as the body (text/csv) or a form's ``file``;
-    ``partial=true`` imports the good rows and reports the others. 422 lists every bad row."""
+    ``partial=true`` imports the good rows and reports the others. 422 lists every problem of
+    every bad row (``rows``), or says the file itself cannot be read (``whole_file``)."""
     if not viewer.is_admin:
         raise Forbidden("only admins import chats")
     partial = request.query_params.get("partial", "").lower() in ("1", "true", "yes")
@@ -194,7 +195,13 @@ async def import_chats(request: Request, rt: RuntimeDep, viewer: WriteUser) -> J
         report = await csvio.import_chats(db=rt.db, actor=viewer, raw=raw, partial=partial)
     except csvio.ImportFailed as exc:
         return JSONResponse(
-            {"error": exc.message, "field": "file", "rows": _rows(exc.errors)}, status_code=422
+            {
+                "error": exc.message,
+                "field": "file",
+                "whole_file": exc.whole_file,
+                "rows": _rows(exc.errors),
+            },
+            status_code=422,
         )
     return JSONResponse(
         {"imported": report.created, "rows": report.rows, "skipped": _rows(report.errors)},

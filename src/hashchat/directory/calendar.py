@@ -5,6 +5,12 @@ its RRULE as written, EXDATEs for skipped occurrences and an extra VEVENT with R
 for each moved one, so a calendar application expands exactly the occurrences hashchat lists,
 daylight-saving changes included. A paused or retired chat's rule ends (UNTIL) when it stopped:
 its past stays in people's calendars, its future goes. Every event has a reminder alarm.
+
+Two things are written so that they mean what hashchat means:
+
+* the length as an exact DURATION in hours and minutes: RFC 5545 reads ``P1D`` as a calendar
+  day, which is 23 or 25 hours on the day the clocks change, while a 24-hour chat lasts 24;
+* each zone's VTIMEZONE from its own transitions (directory/vtimezone.py), all of them.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from hashchat import urls
 from hashchat.directory import links
 from hashchat.directory.models import Chat
 from hashchat.directory.schedule import Schedule
+from hashchat.directory.vtimezone import vtimezone
 
 PRODID = "-//hashchat//chat directory//EN"
 DEFAULT_ALARM = 15  # minutes before, when the person has not chosen
@@ -29,6 +36,16 @@ class Entry:
     chat: Chat
     schedule: Schedule
     alarm_minutes: int | None  # None: no alarm
+
+
+class ExactDuration(vDuration):
+    """A DURATION in hours and minutes only (PT24H, never P1D: see the module's docstring)."""
+
+    def to_ical(self) -> bytes:
+        minutes = int(self.td.total_seconds()) // 60
+        hours, rest = divmod(minutes, 60)
+        text = "PT" + (f"{hours}H" if hours else "") + (f"{rest}M" if rest or not hours else "")
+        return text.encode()
 
 
 def _uid(chat: Chat) -> str:
@@ -61,7 +78,7 @@ def _event(entry: Entry, start: datetime, *, stamp: datetime) -> Event:
     event.add("dtstamp", stamp)
     event.add("last-modified", stamp)
     event.add("dtstart", start)
-    event.add("duration", timedelta(minutes=entry.schedule.duration_minutes))
+    event.add("duration", ExactDuration(timedelta(minutes=entry.schedule.duration_minutes)))
     event.add("summary", f"#{chat.hashtag}: {chat.title}")
     page = links.chat(chat.hashtag)
     details = f"{chat.description}\n\n{page}" if chat.description else page
@@ -130,5 +147,8 @@ def feed(entries: list[Entry], *, name: str, description: str, now: datetime) ->
             calendar.add_component(event)
     first = min((e.schedule.starts_on for e in entries), default=now.date())
     first = min(first, now.date()) - timedelta(days=366)
-    calendar.add_missing_timezones(first_date=first, last_date=date(now.year + 6, 1, 1))
+    first = date(first.year, 1, 1)  # one VTIMEZONE per zone and year: they are cached
+    # Before the events that use them, as calendar applications prefer.
+    zones = [vtimezone(name, first=first, now=now) for name in sorted(calendar.get_missing_tzids())]
+    calendar.subcomponents[:0] = zones
     return bytes(calendar.to_ical())

@@ -11,8 +11,10 @@ import typer
 from rich.console import Console
 
 chats_app = typer.Typer(help="The chat directory: import and export.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
+# soft_wrap: a report piped to a file or another program keeps each problem on one line (Rich
+# would otherwise wrap at 80 columns when the output is not a terminal).
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 @chats_app.command("import")
@@ -63,7 +65,7 @@ def import_chats(
         f"imported {len(report.created)} chats{': ' + names if names else ''}", markup=False
     )
     if report.errors:
-        err.print(f"left out {len(report.errors)} rows:")
+        err.print(f"left out {report.left_out} row{'s' if report.left_out != 1 else ''}:")
         for row in report.errors:
             err.print(f"  {row}", markup=False, highlight=False)
 

@@ -2,16 +2,17 @@
 
     hashtag, title, day, time, time zone, recurrence, description, hosts, link
 
-plus, when present, ``topics``, ``language``, ``duration`` (minutes, 60 when absent) and
-``start date`` (the first occurrence; today when absent, in the chat's zone). ``day`` is a
-weekday (Wednesday, Wed) or, for a one-off, a date (2026-03-12). ``recurrence`` is "weekly",
-"fortnightly" (or "every two weeks", "biweekly"), "monthly" with the week ("monthly, 2nd",
-"last Friday monthly"), "once", or an RFC 5545 RRULE.
+plus, when present, ``topics``, ``language``, ``duration`` (60 minutes when absent) and
+``start date`` (the first occurrence; today when absent, in the chat's zone). The cells are read
+as people write them ("Tuesdays", "8-9 PM ET", "every other Wednesday", "1 hour", "Sydney":
+directory/plain.py, the table in docs/directory.md); a cell with two readings ("EST") or two
+cells that contradict each other are refused with a question (directory/sheet.py).
 
 Files must be UTF-8 (a byte-order mark is fine: Excel's "CSV UTF-8" writes one); commas,
 semicolons and tabs are recognised as separators. Every row is checked before anything is
-written; a bad row is reported with its line number and reason, and nothing is imported
-unless every row is good, or the caller asked for the good rows only (``partial``).
+written; each problem of a bad row is reported with its line number, column and reason, and
+nothing is imported unless every row is good, or the caller asked for the good rows only
+(``partial``). A problem of the whole file (not UTF-8, no header row) is reported as such.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -34,9 +34,9 @@ from hashchat.accounts.validation import handle_key
 from hashchat.directory import links
 from hashchat.directory.models import Chat
 from hashchat.directory.schedule import DAY_NAMES, WEEKDAYS, Schedule, describe_rule, picked
-from hashchat.directory.search import DAY_WORDS
-from hashchat.directory.service import ChatFields, add_chat, check_fields, hosts_of
-from hashchat.errors import DomainError, Invalid
+from hashchat.directory.service import ChatFields, add_chat, hosts_of
+from hashchat.directory.sheet import read_row
+from hashchat.errors import Invalid
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
 
@@ -52,7 +52,7 @@ COLUMNS = (
     "link",
 )
 OPTIONAL = ("topics", "language", "duration", "start date")
-REQUIRED = ("hashtag", "title", "day", "time", "time zone")
+REQUIRED = ("hashtag", "title", "day", "time")  # the zone may follow the time (8pm ET)
 ALIASES = {
     "tag": "hashtag",
     "chat": "hashtag",
@@ -73,20 +73,12 @@ ALIASES = {
     "first date": "start date",
     "duration (minutes)": "duration",
     "minutes": "duration",
+    "length": "duration",
+    "hashtag chat": "hashtag",
+    "start date (yyyy-mm-dd)": "start date",
 }
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
-ORDINAL_WORDS = {
-    "first": 1,
-    "1st": 1,
-    "second": 2,
-    "2nd": 2,
-    "third": 3,
-    "3rd": 3,
-    "fourth": 4,
-    "4th": 4,
-    "last": -1,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,32 +93,44 @@ class RowError:
 
 
 class ImportFailed(Invalid):
-    """Nothing was imported; ``errors`` says what is wrong, row by row."""
+    """Nothing was imported; ``errors`` says what is wrong, problem by problem (several may
+    be on one line). ``whole_file`` says the file itself cannot be read as a spreadsheet of
+    chats (not UTF-8, no header row, empty): then the message says so, not "1 row". A problem
+    on no line (line 0: no file was sent) is one of the whole file too."""
 
-    def __init__(self, errors: list[RowError]) -> None:
-        count = len(errors)
-        summary = f"{count} row{'s' if count != 1 else ''} cannot be imported, so nothing was"
-        if errors and errors[0].line <= 1 and count == 1:
+    def __init__(self, errors: list[RowError], *, whole_file: bool = False) -> None:
+        whole_file = whole_file or (len(errors) == 1 and errors[0].line == 0)
+        lines = len({e.line for e in errors})
+        summary = f"{lines} row{'s' if lines != 1 else ''} cannot be imported, so nothing was"
+        if whole_file and errors:
             summary = f"the file cannot be imported: {errors[0].message}"
         super().__init__(summary, field="file")
         self.errors = errors
+        self.whole_file = whole_file
+
+
+def file_problem(line: int, message: str) -> ImportFailed:
+    return ImportFailed([RowError(line, message)], whole_file=True)
 
 
 @dataclass
 class ImportReport:
     created: list[str] = field(default_factory=list)  # hashtags
-    errors: list[RowError] = field(default_factory=list)  # rows left out (partial imports)
+    errors: list[RowError] = field(default_factory=list)  # problems of rows left out (partial)
     rows: int = 0
+
+    @property
+    def left_out(self) -> int:
+        """How many rows were left out (a row may have several problems)."""
+        return len({e.line for e in self.errors})
 
 
 def decode(raw: bytes) -> str:
     """The file's text; ImportFailed naming the line when it is not UTF-8."""
     if len(raw) > MAX_BYTES:
-        raise ImportFailed([RowError(1, f"the file is larger than {MAX_BYTES // 1024 // 1024} MB")])
+        raise file_problem(1, f"the file is larger than {MAX_BYTES // 1024 // 1024} MB")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportFailed(
-            [RowError(1, 'the file is UTF-16; save it as CSV UTF-8 (Excel: "CSV UTF-8")')]
-        )
+        raise file_problem(1, 'the file is UTF-16; save it as CSV UTF-8 (Excel: "CSV UTF-8")')
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
     try:
@@ -134,20 +138,57 @@ def decode(raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         byte = raw[exc.start : exc.start + 1].hex().upper()
-        raise ImportFailed(
-            [
-                RowError(
-                    line,
-                    f"the file is not UTF-8 (byte 0x{byte} cannot be read); save it as "
-                    "CSV UTF-8 and try again",
-                )
-            ]
+        raise file_problem(
+            line,
+            f"this is not UTF-8 text (line {line}: byte 0x{byte} cannot be read); save it as "
+            "CSV UTF-8 and try again",
         ) from None
 
 
 def _column(name: str) -> str:
     key = " ".join(name.strip().lower().replace("_", " ").split())
     return ALIASES.get(key, key)
+
+
+def _header(reader: Any) -> tuple[int, list[str]]:
+    """The first line that is not blank: (its line number, its cells)."""
+    try:
+        for values in reader:
+            if any(v.strip() for v in values):
+                return reader.line_num, values
+    except csv.Error as exc:
+        raise file_problem(reader.line_num, f"the header cannot be read: {exc}") from None
+    raise file_problem(1, "the file is empty")
+
+
+def _check_header(line: int, raw: list[str]) -> list[str]:
+    """The canonical column names; a whole-file problem when the header is not one."""
+    names = [_column(v) for v in raw]
+    known = [n for n in names if n in COLUMNS or n in OPTIONAL]
+    if not known:
+        shown = ", ".join(v for v in raw if v)[:80]
+        raise file_problem(
+            line,
+            f"there is no header row: line {line} should name the columns "
+            f"({', '.join(COLUMNS)}) but reads {shown!r}",
+        )
+    for name in known:
+        where = [str(i + 1) for i, n in enumerate(names) if n == name]
+        if len(where) > 1:
+            raise file_problem(
+                line, f"the column {name!r} appears twice (columns {' and '.join(where)})"
+            )
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise file_problem(
+            line,
+            "missing column"
+            + ("s" if len(missing) > 1 else "")
+            + ": "
+            + ", ".join(missing)
+            + f" (the columns are: {', '.join(COLUMNS)})",
+        )
+    return names
 
 
 def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
@@ -158,151 +199,41 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFailed([RowError(1, "the file is empty")]) from None
-    except csv.Error as exc:
-        raise ImportFailed([RowError(1, f"the header cannot be read: {exc}")]) from None
-    names = [_column(h) for h in header]
-    missing = [c for c in REQUIRED if c not in names]
-    if missing:
-        raise ImportFailed(
-            [
-                RowError(
-                    1,
-                    "missing column"
-                    + ("s" if len(missing) > 1 else "")
-                    + ": "
-                    + ", ".join(missing)
-                    + f" (the columns are: {', '.join(COLUMNS)})",
-                )
-            ]
-        )
+    header_line, header = _header(reader)
+    names = _check_header(header_line, header)
     rows: list[tuple[int, dict[str, str]]] = []
     line = reader.line_num + 1
     try:
         for values in reader:
             if any(v.strip() for v in values):
                 if len(rows) >= MAX_ROWS:
-                    raise ImportFailed([RowError(line, f"more than {MAX_ROWS} rows")])
+                    raise file_problem(line, f"the file has more than {MAX_ROWS} rows")
                 padded = values + [""] * (len(names) - len(values))
                 rows.append((line, {n: v.strip() for n, v in zip(names, padded, strict=False)}))
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise ImportFailed([RowError(line, f"this line cannot be read as CSV: {exc}")]) from None
+        raise file_problem(line, f"line {line} cannot be read as CSV: {exc}") from None
+    if not rows:
+        raise file_problem(header_line + 1, "the file has a header but no chats")
     return rows
-
-
-def _recurrence(text: str, weekday: str, first: date | None) -> dict[str, Any]:
-    words = text.strip()
-    low = words.lower()
-    if low.startswith(("freq=", "rrule:")):
-        return {"repeat": "custom", "rrule": words}
-    if low in ("", "weekly", "every week", "each week"):
-        return {"repeat": "weekly", "weekday": weekday}
-    if low in (
-        "fortnightly",
-        "biweekly",
-        "bi-weekly",
-        "every two weeks",
-        "every 2 weeks",
-        "every other week",
-    ):
-        return {"repeat": "fortnightly", "weekday": weekday}
-    if low in ("once", "one-off", "one off", "single", "none"):
-        return {"repeat": "once"}
-    if "month" in low:
-        found = [n for w, n in ORDINAL_WORDS.items() if re.search(rf"\b{re.escape(w)}\b", low)]
-        if found:
-            return {"repeat": "monthly", "weekday": weekday, "nth": found[0]}
-        if first is not None and first.day <= 28:
-            return {"repeat": "monthly", "weekday": weekday, "nth": (first.day - 1) // 7 + 1}
-        raise Invalid(
-            'say which week of the month, such as "monthly, 2nd" or "last Friday monthly"',
-            field="recurrence",
-        )
-    raise Invalid(
-        f"{words!r} is not a recurrence: weekly, fortnightly, monthly (with the week), once, "
-        "or an RRULE",
-        field="recurrence",
-    )
-
-
-def row_data(row: dict[str, str], *, today: date) -> dict[str, Any]:
-    """A spreadsheet row as the fields a listing takes."""
-    day_text = row.get("day", "")
-    first: date | None = None
-    weekday = ""
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day_text):
-        try:
-            first = date.fromisoformat(day_text)
-        except ValueError:
-            raise Invalid(f"{day_text!r} is not a date", field="day") from None
-        weekday = WEEKDAYS[first.weekday()]
-    elif day_text.lower() in DAY_WORDS:
-        weekday = WEEKDAYS[DAY_WORDS[day_text.lower()]]
-    else:
-        raise Invalid(
-            f"{day_text!r} is not a day of the week (Wednesday) or a date (2026-03-12)",
-            field="day",
-        )
-    if row.get("start date"):
-        try:
-            first = date.fromisoformat(row["start date"])
-        except ValueError:
-            raise Invalid(
-                f"{row['start date']!r} is not a date (YYYY-MM-DD)", field="start date"
-            ) from None
-    recurrence = _recurrence(row.get("recurrence", ""), weekday, first)
-    if recurrence["repeat"] == "once" and first is None:
-        raise Invalid("a one-off chat needs its date in the day or start date column", field="day")
-    return {
-        "hashtag": row.get("hashtag", ""),
-        "title": row.get("title", ""),
-        "description": row.get("description", ""),
-        "topics": row.get("topics", ""),
-        "language": row.get("language", ""),
-        "link": row.get("link", ""),
-        "hosts": row.get("hosts", ""),
-        "starts_on": (first or today).isoformat(),
-        "start_time": row.get("time", ""),
-        "time_zone": row.get("time zone", ""),
-        "duration_minutes": row.get("duration") or "60",
-        **recurrence,
-    }
-
-
-# The service's field names, as the spreadsheet calls them.
-_FIELD_NAMES = {
-    "starts_on": "start date",
-    "start_time": "time",
-    "time_zone": "time zone",
-    "duration_minutes": "duration",
-    "rrule": "recurrence",
-    "repeat": "recurrence",
-    "weekday": "day",
-    "nth": "recurrence",
-}
 
 
 async def check_rows(
     session: AsyncSession, rows: list[tuple[int, dict[str, str]]], *, now: datetime
 ) -> tuple[list[tuple[int, ChatFields]], list[RowError]]:
+    """Each row read (sheet.read_row: every problem of a row), then checked against the rows
+    before it and the directory (a hashtag listed twice, hosts who are not here)."""
+
+    def today(zone: str) -> date:
+        return now.astimezone(ZoneInfo(zone)).date()
+
     good: list[tuple[int, ChatFields]] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for line, row in rows:
-        try:
-            zone_name = row.get("time zone", "")
-            try:
-                today = now.astimezone(ZoneInfo(zone_name)).date() if zone_name else now.date()
-            except (KeyError, ValueError):
-                today = now.date()
-            fields = check_fields(row_data(row, today=today))
-        except DomainError as exc:
-            name = _FIELD_NAMES.get(exc.field or "", exc.field)
-            errors.append(RowError(line, exc.message, name))
+        fields, problems = read_row(row, today=today)
+        errors += [RowError(line, p.message, p.field) for p in problems]
+        if fields is None:
             continue
         if fields.tag_key in seen:
             errors.append(
@@ -326,17 +257,20 @@ async def check_rows(
         )
         still: list[tuple[int, ChatFields]] = []
         for line, fields in good:
+            bad = False
             if fields.tag_key in listed:
                 url = links.chat(listed[fields.tag_key])
                 errors.append(
                     RowError(line, f"#{fields.hashtag} is already listed: {url}", "hashtag")
                 )
-            elif unknown := [h for h in fields.hosts if handle_key(h) not in known]:
-                errors.append(RowError(line, f"nobody here is called @{unknown[0]}", "hosts"))
-            else:
+                bad = True
+            for handle in [h for h in fields.hosts if handle_key(h) not in known]:
+                errors.append(RowError(line, f"nobody here is called @{handle}", "hosts"))
+                bad = True
+            if not bad:
                 still.append((line, fields))
         good = still
-    errors.sort(key=lambda e: e.line)
+    errors.sort(key=lambda e: e.line)  # stable: a line's problems stay in column order
     return good, errors
 
 
@@ -356,8 +290,6 @@ async def import_chats(
         raise Forbidden("only admins import chats")
     now = now or utcnow()
     rows = read_rows(decode(raw))
-    if not rows:
-        raise ImportFailed([RowError(2, "the file has a header but no chats")])
     async with db.read() as session:
         good, errors = await check_rows(session, rows, now=now)
     if errors and not partial:
@@ -412,7 +344,7 @@ def _row(chat: Chat, schedule: Schedule, hosts: list[str]) -> dict[str, str]:
         "duration": str(schedule.duration_minutes),
         "start date": schedule.starts_on.isoformat(),
         "status": chat.status,
-        "schedule": describe_rule(schedule.rrule, schedule.starts_on),
+        "schedule": describe_rule(schedule.rrule, schedule.starts_on, schedule.zone),
     }
 
 

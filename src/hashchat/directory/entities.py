@@ -44,8 +44,9 @@ def schedule_text(schedule: Schedule) -> str:
     """ "Every Wednesday, 20:00–21:00 America/New_York"."""
     start = schedule.dtstart
     end = start + schedule.duration
+    words = describe_rule(schedule.rrule, schedule.starts_on, schedule.zone)
     return (
-        f"{describe_rule(schedule.rrule, schedule.starts_on)}, {start:%H:%M}–{end:%H:%M} "
+        f"{words}, {start:%H:%M}–{end:%H:%M} "
         f"{schedule.time_zone} ({describe_duration(schedule.duration_minutes)})"
     )
 

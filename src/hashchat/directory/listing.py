@@ -11,20 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.accounts.models import Account
 from hashchat.directory import health, occurrences, search
 from hashchat.directory.entities import chat_entity
-from hashchat.directory.models import Chat, ChatException, ChatFollow
-from hashchat.directory.schedule import Schedule, clock_notes
+from hashchat.directory.models import Chat, ChatFollow
+from hashchat.directory.schedule import clock_notes
 from hashchat.directory.service import hosts_of
 
-
-async def schedules_of(session: AsyncSession, chats: list[Chat]) -> dict[int, Schedule]:
-    found: dict[int, list[ChatException]] = {c.id: [] for c in chats}
-    if chats:
-        rows = await session.scalars(
-            select(ChatException).where(ChatException.chat_id.in_(list(found)))
-        )
-        for row in rows:
-            found[row.chat_id].append(row)
-    return {c.id: occurrences.schedule_of(c, found[c.id]) for c in chats}
+schedules_of = occurrences.schedules_of
 
 
 async def follows_of(

@@ -33,6 +33,18 @@ def schedule_of(chat: Chat, exceptions: list[ChatException]) -> Schedule:
     )
 
 
+async def schedules_of(session: AsyncSession, chats: list[Chat]) -> dict[int, Schedule]:
+    """Each chat's schedule with its skipped and moved occurrences, in one query."""
+    found: dict[int, list[ChatException]] = {c.id: [] for c in chats}
+    if chats:
+        rows = await session.scalars(
+            select(ChatException).where(ChatException.chat_id.in_(list(found)))
+        )
+        for row in rows:
+            found[row.chat_id].append(row)
+    return {c.id: schedule_of(c, found[c.id]) for c in chats}
+
+
 async def load_schedule(session: AsyncSession, chat: Chat) -> Schedule:
     rows = await session.scalars(select(ChatException).where(ChatException.chat_id == chat.id))
     return schedule_of(chat, list(rows))
@@ -44,8 +56,9 @@ def is_expanded(chat: Chat) -> bool:
 
 
 async def refresh(session: AsyncSession, chat: Chat, schedule: Schedule, *, now: datetime) -> None:
-    """Rewrite the chat's occurrences that have not started, up to the horizon, and its
-    next occurrence. Call it in the transaction that changes the schedule or the status."""
+    """Rewrite the chat's occurrences that have not started, up to the horizon, add the one
+    under way if it is missing, and point the chat at its next occurrence. Call it in the
+    transaction that changes the schedule or the status."""
     await session.execute(
         delete(ChatOccurrence).where(
             ChatOccurrence.chat_id == chat.id, ChatOccurrence.starts_at > now
@@ -54,7 +67,11 @@ async def refresh(session: AsyncSession, chat: Chat, schedule: Schedule, *, now:
     if not is_expanded(chat):
         chat.next_start = chat.next_end = chat.expanded_until = None
         return
-    await _insert(session, chat, schedule, now, now + HORIZON)
+    # From the occurrence under way, if one is: a chat listed (or reactivated, or rescheduled)
+    # at 20:30 for 20:00 to 21:00 is live now, and on today's agenda.
+    await _insert(
+        session, chat, schedule, now - schedule.duration + timedelta(seconds=1), now + HORIZON
+    )
     chat.expanded_until = now + HORIZON
     set_next(chat, schedule, now=now)
 

@@ -21,7 +21,17 @@ from sqlalchemy import func, select
 
 from hashchat.accounts.models import Account
 from hashchat.accounts.validation import time_zones
-from hashchat.directory import calendar, csvio, follows, health, links, listing, search, service
+from hashchat.directory import (
+    calendar,
+    csvio,
+    follows,
+    health,
+    links,
+    listing,
+    plain,
+    search,
+    service,
+)
 from hashchat.directory.models import Chat, ChatHost, ChatTopic
 from hashchat.directory.schedule import DAY_NAMES, WEEKDAYS, picked
 from hashchat.directory.zones import zone_for
@@ -288,19 +298,19 @@ def _grid(found: search.Agenda, now: datetime) -> dict[str, Any]:
     """Where each occurrence sits in the week's picture: hours run down, days across; clashing
     occurrences share their day's width side by side."""
     zone = ZoneInfo(found.zone)
-    minutes = [
-        (s.local_start.hour * 60 + s.local_start.minute) for day in found.days for s in day.slots
-    ]
-    ends = [
-        min(
-            24 * 60,
-            s.local_start.hour * 60
-            + s.local_start.minute
-            + int((s.ends_at - s.starts_at).total_seconds() // 60),
+
+    def span_of(slot: search.Slot) -> tuple[int, int]:
+        """Minutes from the day's midnight; one continuing from the day before starts at 0."""
+        if slot.continued:
+            return 0, slot.local_end.hour * 60 + slot.local_end.minute
+        start = slot.local_start.hour * 60 + slot.local_start.minute
+        return start, min(
+            24 * 60, start + int((slot.ends_at - slot.starts_at).total_seconds() // 60)
         )
-        for day in found.days
-        for s in day.slots
-    ]
+
+    spans = [span_of(s) for day in found.days for s in day.slots]
+    minutes = [a for a, _ in spans]
+    ends = [b for _, b in spans]
     first = max(0, (min(minutes, default=18 * 60) // 60) - 1)
     last = min(24, -(-max(ends, default=22 * 60) // 60) + 1)
     if last - first < 8:
@@ -312,9 +322,8 @@ def _grid(found: search.Agenda, now: datetime) -> dict[str, Any]:
         lanes: list[int] = []  # end minute of the last block in each lane
         placed = []
         for slot in day.slots:
-            start = slot.local_start.hour * 60 + slot.local_start.minute
-            length = max(20, int((slot.ends_at - slot.starts_at).total_seconds() // 60))
-            end = min(24 * 60, start + length)
+            start, end = span_of(slot)
+            end = min(24 * 60, max(end, start + 20))
             lane = next((i for i, busy in enumerate(lanes) if busy <= start), None)
             if lane is None:
                 lanes.append(end)
@@ -331,7 +340,11 @@ def _grid(found: search.Agenda, now: datetime) -> dict[str, Any]:
                 "height": round(100 * (end - start) / span, 3),
                 "left": round(100 * lane / count, 3),
                 "width": round(100 / count, 3),
-                "time": f"{slot.local_start:%H:%M}",
+                "time": (
+                    f"{slot.local_start:%a %H:%M}"
+                    if slot.continued
+                    else f"{slot.local_start:%H:%M}"
+                ),
                 "end": f"{slot.local_end:%H:%M}",
                 "inactive": slot.chat.inactive_since is not None,
             }
@@ -577,7 +590,14 @@ async def import_form(request: Request, viewer: ViewerDep) -> Response:
     return render(
         request,
         "directory/import.html",
-        {"report": None, "failed": None, "columns": csvio.COLUMNS, "optional": csvio.OPTIONAL},
+        {
+            "report": None,
+            "failed": None,
+            "columns": csvio.COLUMNS,
+            "optional": csvio.OPTIONAL,
+            "understood": plain.UNDERSTOOD,
+            "asked": plain.ASKED,
+        },
     )
 
 
@@ -608,6 +628,8 @@ async def import_upload(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> 
         "failed": None,
         "columns": csvio.COLUMNS,
         "optional": csvio.OPTIONAL,
+        "understood": plain.UNDERSTOOD,
+        "asked": plain.ASKED,
         "partial": partial,
     }
     if raw is None:
