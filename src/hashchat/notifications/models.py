@@ -31,6 +31,29 @@ class Notification(Base):
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     text: Mapped[str] = mapped_column(Text, default="")  # one plain sentence, shown as text
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The post it is about (a mention, a reply, a repost, a like, an edit, a poll that ended).
+    status_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+
+
+class PushSubscription(Base):
+    """Where to send Web Push messages for one access token (Mastodon keeps one per token):
+    the browser's or app's endpoint and keys, and which notification types it wants."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    endpoint: Mapped[str] = mapped_column(Text)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    alerts: Mapped[str] = mapped_column(Text, default="{}")  # JSON: type -> bool
+    policy: Mapped[str] = mapped_column(String(16), default="all")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Marker(Base):
