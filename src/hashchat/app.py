@@ -17,7 +17,7 @@ from hashchat.posts.fastpath import wants_fast_path
 from hashchat.realtime.api import public_stream, serve_public_stream
 from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
-from hashchat.web import errors
+from hashchat.web import cors, errors
 from hashchat.web.csrf import CSRFCookieMiddleware
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -28,7 +28,11 @@ class App(FastAPI):
     the socket through it (realtime/wire.py)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[RAW_SEND] = send
+        scope[RAW_SEND] = send  # the server's own: the streams reach the socket through it
+        crossing = await cors.handle(scope, receive, send)
+        if crossing is None:  # a preflight, answered
+            return
+        send = crossing
         if wants_fast_path(scope):
             # A post with a poll goes on to the full route (``super().__call__``).
             await fastpath.create_status(scope, receive, send, self.state.runtime, super().__call__)
