@@ -16,7 +16,10 @@ def install() -> None:
     """Register every feature's write steps and Status parts (safe to call again)."""
     if steps.installed:
         return
+    from hashchat.accounts.steps import account_steps
     from hashchat.hosting import posting
+    from hashchat.notifications import posting as notifying
 
     posting.register(steps)
+    notifying.register(steps, account_steps)  # after hosting's: its events follow the post's
     steps.installed = True

@@ -21,7 +21,8 @@ async def list_notifications(
     request: Request, session: SessionDep, viewer: ReadUser
 ) -> JSONResponse:
     """Newest first; ``max_id``/``since_id``/``min_id``/``limit`` and ``types[]`` /
-    ``exclude_types[]`` as in Mastodon, with a ``Link`` header."""
+    ``exclude_types[]`` as in Mastodon, with a ``Link`` header. Mastodon's types unless
+    ``types[]`` names hashchat's own (``chat.reminder`` ..., or ``chat.*`` for all of them)."""
     params = await read_params(request, body=False)
     page = service.parse_page(
         max_id=params.get("max_id"),
@@ -33,8 +34,7 @@ async def list_notifications(
         session,
         account_id=viewer.id,
         page=page,
-        types=service.check_types(params.get("types"), field="types"),
-        exclude_types=service.check_types(params.get("exclude_types"), field="exclude_types"),
+        types=_types(params),
     )
     headers = {}
     rows = listed.notifications
@@ -50,10 +50,19 @@ async def list_notifications(
     return JSONResponse(listed.entities(viewer), headers=headers)
 
 
+def _types(params: dict[str, Any]) -> list[str]:
+    return service.mastodon_types(
+        service.check_types(params.get("types"), field="types"),
+        service.check_types(params.get("exclude_types"), field="exclude_types"),
+    )
+
+
 @router.get("/api/v1/notifications/unread_count")
-async def unread_count(session: SessionDep, viewer: ReadUser) -> dict[str, int]:
-    """Notifications newer than the ``notifications`` read marker."""
-    return {"count": await service.unread_count(session, account_id=viewer.id)}
+async def unread_count(request: Request, session: SessionDep, viewer: ReadUser) -> dict[str, int]:
+    """Notifications newer than the ``notifications`` read marker (types as in the list)."""
+    params = await read_params(request, body=False)
+    count = await service.unread_count(session, account_id=viewer.id, types=_types(params))
+    return {"count": count}
 
 
 @router.post("/api/v1/notifications/clear")

@@ -13,7 +13,9 @@ post: the write path is a group commit, and its cost per post must stay flat):
 - ``after`` once the posts' rows and ``update`` events are written (placing them in sessions,
   ...); every step's follow-up and ``after`` run in the order the steps were registered, so
   the events they record follow the posts' own;
-- ``check_repost`` the same for a repost, before it is written (raise to refuse it).
+- ``check_repost`` the same for a repost, before it is written (raise to refuse it);
+- ``after_like`` once a like is written, ``after_edit`` once an edit is (posts/editing.py),
+  in the same transaction (notifications: the author hears of a like, reposters of an edit).
 
 A :class:`StatusPart` is a field of the Status entity that another feature keeps (Mastodon's
 ``poll``): written with its post, loaded for a page of posts in one query.
@@ -66,6 +68,32 @@ class Repost:
     tag_keys: list[str]
     now: datetime
     id: int = 0  # set once written, before the follow-ups run
+    original_id: int = 0  # the post reposted, and its author
+    original_account_id: int = 0
+
+
+@dataclass(slots=True)
+class Like:
+    """A like just written: who liked which post, whose post it is, and its Status entity
+    (without viewer-specific fields)."""
+
+    session: AsyncSession
+    account_id: int
+    post_id: int
+    post_account_id: int
+    status: dict[str, Any]
+    now: datetime
+
+
+@dataclass(slots=True)
+class Edit:
+    """An edit just written: the post's id, its author, and its Status entity as edited."""
+
+    session: AsyncSession
+    post_id: int
+    account_id: int
+    status: dict[str, Any]
+    now: datetime
 
 
 Then = Callable[[Batch], Awaitable[None]]
@@ -78,6 +106,8 @@ class WriteStep:
     check: Callable[[Batch], Awaitable[Then | None]] | None = None
     after: Then | None = None
     check_repost: Callable[[Repost], Awaitable[RepostThen | None]] | None = None
+    after_like: Callable[[Like], Awaitable[None]] | None = None
+    after_edit: Callable[[Edit], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
