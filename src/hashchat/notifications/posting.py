@@ -103,7 +103,8 @@ async def notify_like(like: Like) -> None:
 
 
 async def notify_edit(edit: Edit) -> None:
-    """Everyone who reposted the post hears that it changed (Mastodon's ``update``)."""
+    """Everyone who reposted the post hears that it changed (Mastodon's ``update``); people
+    it mentions now and did not before get their ``mention``."""
     session = edit.session
     reposters = set(
         await session.scalars(
@@ -113,9 +114,15 @@ async def notify_edit(edit: Edit) -> None:
         )
     )
     reposters.discard(edit.account_id)
-    if not reposters:
+    newly = set(edit.newly_mentioned) - {edit.account_id}
+    if not reposters and not newly:
         return
-    accounts = await _accounts(session, reposters | {edit.account_id})
+    accounts = await _accounts(session, reposters | newly | {edit.account_id})
+    for recipient_id in sorted(newly):
+        await notify(
+            session, recipient=accounts[recipient_id], type="mention",
+            from_account=accounts[edit.account_id], status=edit.status, now=edit.now,
+        )  # fmt: skip
     for recipient_id in sorted(reposters):
         await notify(
             session, recipient=accounts[recipient_id], type="update",

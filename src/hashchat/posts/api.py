@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account
 from hashchat.errors import Invalid, NotFound
-from hashchat.posts import service, timelines
+from hashchat.posts import editing, service, timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Favourite, Post
 from hashchat.posts.polls import check_poll, poll_params
@@ -103,6 +103,36 @@ async def delete_status(
     entity = await _one(session, post_id, viewer)  # rendered before: it carries the text to redraft
     await service.delete_post(db=rt.db, actor=viewer, post_id=post_id)
     return entity
+
+
+@router.put("/api/v1/statuses/{post_id}")
+async def edit_status(
+    post_id: str, request: Request, rt: RuntimeDep, viewer: WriteUser
+) -> dict[str, Any]:
+    """Edit one's own post: ``status`` and ``language`` (Mastodon's edit); the post keeps its
+    history (``/history``) and ``edited_at``, and its viewers get ``status.update``."""
+    params = await read_params(request)
+    if params.get("media_ids"):
+        raise Invalid("hashchat does not take media attachments", field="media_ids")
+    checked = editing.check_edit(
+        text=params.get("status"), language=params.get("language"), poll=poll_params(params)
+    )
+    await editing.edit_post(db=rt.db, editor=viewer, post_id=post_id, edit=checked)
+    return await _after(rt, int(post_id), viewer)
+
+
+@router.get("/api/v1/statuses/{post_id}/source")
+async def status_source(post_id: str, session: SessionDep, viewer: ReadUser) -> dict[str, Any]:
+    post = await _get(session, post_id)
+    if post.account_id != viewer.id:
+        raise NotFound("Record not found", field="id")
+    return editing.source(post)
+
+
+@router.get("/api/v1/statuses/{post_id}/history")
+async def status_history(post_id: str, session: SessionDep) -> list[dict[str, Any]]:
+    """Every version of the post, oldest first (Mastodon's StatusEdit)."""
+    return await editing.history(session, await _get(session, post_id))
 
 
 @router.get("/api/v1/statuses/{post_id}/context")

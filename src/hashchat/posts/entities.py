@@ -73,7 +73,7 @@ def status_entity(post: PostLike, related: Related) -> dict[str, Any]:
         "uri": urls.post(author.handle, post.id),
         "url": urls.post(author.handle, post.id),
         "created_at": _iso(post.created_at),
-        "edited_at": None,
+        "edited_at": _iso(edited) if (edited := getattr(post, "edited_at", None)) else None,
         "account": account,
         "content": post.content_html,
         "text": post.text,

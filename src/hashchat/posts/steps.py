@@ -87,13 +87,15 @@ class Like:
 
 @dataclass(slots=True)
 class Edit:
-    """An edit just written: the post's id, its author, and its Status entity as edited."""
+    """An edit just written: the post's id, its author, its Status entity as edited, and the
+    people it mentions now and did not before."""
 
     session: AsyncSession
     post_id: int
     account_id: int
     status: dict[str, Any]
     now: datetime
+    newly_mentioned: tuple[int, ...] = ()
 
 
 Then = Callable[[Batch], Awaitable[None]]
