@@ -50,7 +50,9 @@ RESUME = b'{"event":"resume","payload":"slow consumer"}'
 SLOW_REASON = b"slow consumer: reconnect with since_id"
 SLOW_CLOSE_CODE = 4000
 MAX_MESSAGE = 4096
-SSE_OPENING = b"retry: 1000\n:)\n\n"
+# Mastodon's own greeting, a comment: a block with any field but ``event`` (a ``retry:``) makes
+# Mastodon.py's stream give up at once. Browsers reconnect after their own delay (Chromium's 3 s).
+SSE_OPENING = b":)\n\n"
 SSE_RESUME = b'event: resume\ndata: {"reason":"slow consumer","resume":true}\n\n'
 Resume = tuple[int, int]  # (since_id, the last id the hub had passed on when the viewer joined)
 
