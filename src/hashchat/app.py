@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hashchat.accounts import api as accounts_api
     from hashchat.accounts import pages as accounts_pages
     from hashchat.apps import api as apps_api
+    from hashchat.apps import nodeinfo
     from hashchat.directory import api as directory_api
     from hashchat.directory import pages as directory_pages
     from hashchat.hosting import api as hosting_api
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         meta.router,
         apps_api.router,  # before the accounts': /api/v1/accounts/search is no account id
+        nodeinfo.router,
         accounts_api.router,
         posts_api.router,
         realtime_api.router,
