@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (from Debian's packages, when root) and starts what the tests need: PostgreSQL, Redis,
-# Chromium and a C compiler (for the benchmark's load generator). Safe to run again: it only
-# does what is missing. Prints what it did.
+# Chromium, a C compiler (for the benchmark's load generator) and the JavaScript Mastodon clients
+# of tests/clients (from npm). Safe to run again: it only does what is missing. Prints what it did.
 set -euo pipefail
 
 PG_USER=${HASHCHAT_PG_USER:-hashchat}
@@ -14,6 +14,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The benchmark harness's load generator is C, built by the smoke test (tests/test_bench_smoke.py).
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+# npm installs the JavaScript clients of tests/clients (below); they run on the Node 22 it brings.
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -57,4 +59,19 @@ if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
     sleep 0.2
   done
 fi
-echo "services: PostgreSQL, Redis, Chromium and gcc are ready"
+# The Mastodon client libraries the suite runs unchanged (masto.js, megalodon) and Node 22 (the
+# npm packages node-linux-<arch>), exactly as tests/clients/package-lock.json pins them. None has
+# a native part, so no build step. A stamp newer than the lockfile means done.
+clients_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/clients"
+clients_stamp="$clients_dir/node_modules/.hashchat-installed"
+if [ ! -f "$clients_stamp" ] || [ "$clients_dir/package-lock.json" -nt "$clients_stamp" ]; then
+  echo "services: installing the JavaScript Mastodon clients (npm ci in tests/clients)"
+  (
+    cd "$clients_dir"
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    node22=$(ls -d node_modules/node-linux-*/ | head -n 1)
+    "${node22%/}/bin/node" -e "import('masto').then(() => import('megalodon'))"
+    touch "$clients_stamp"
+  )
+fi
+echo "services: PostgreSQL, Redis, Chromium, gcc and the JavaScript clients are ready"
