@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account
 from hashchat.errors import Invalid, NotFound
-from hashchat.posts import editing, service, timelines
+from hashchat.posts import editing, pins, service, timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Favourite, Post
 from hashchat.posts.polls import check_poll, poll_params
@@ -250,17 +250,49 @@ async def account_statuses(
 ) -> Response:
     from hashchat.accounts.api import _account
 
+    """Mastodon's filters: ``pinned``, ``only_media`` (hashchat has no media: nothing),
+    ``exclude_replies``, ``exclude_reblogs``, ``tagged``; paged like every timeline."""
     account = await _account(session, account_id)
     q = request.query_params
+    page = _page(request)
+    viewer_id = viewer.id if viewer else None
+    if _true(q.get("pinned")):
+        found = (
+            []
+            if page.max_id or page.min_id or page.since_id
+            else await pins.pinned_posts(session, account_id=account.id)
+        )
+        entities = await render_statuses(session, found, viewer_id=viewer_id)
+        return JSONResponse(entities)  # one page: at most five, no Link
+    if _true(q.get("only_media")):
+        return JSONResponse([])
+    tagged = (q.get("tagged") or "").strip().lstrip("#") or None
     posts = await timelines.account_timeline(
         session,
         account_id=account.id,
-        page=_page(request),
-        exclude_replies=q.get("exclude_replies") in ("true", "1"),
-        exclude_reblogs=q.get("exclude_reblogs") in ("true", "1"),
+        page=page,
+        exclude_replies=_true(q.get("exclude_replies")),
+        exclude_reblogs=_true(q.get("exclude_reblogs")),
+        tagged=tagged,
     )
-    viewer_id = viewer.id if viewer else None
     return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer_id))
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").lower() in ("true", "1", "on")
+
+
+@router.post("/api/v1/statuses/{post_id}/pin")
+async def pin(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    """Pin one's own post to one's profile (at most five)."""
+    post = await pins.pin(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, post.id, viewer)
+
+
+@router.post("/api/v1/statuses/{post_id}/unpin")
+async def unpin(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    post = await pins.unpin(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, post.id, viewer)
 
 
 @router.post("/api/v1/text/count")

@@ -143,12 +143,26 @@ async def account_timeline(
     page: Page,
     exclude_replies: bool = False,
     exclude_reblogs: bool = False,
+    tagged: str | None = None,
 ) -> list[Post]:
+    """One person's posts and reposts; ``exclude_replies`` keeps their replies to themselves
+    (threads), as Mastodon does; ``tagged`` only posts carrying that hashtag."""
     query = select(Post.id.label("id")).where(Post.account_id == account_id, *_visible())
     if exclude_replies:
-        query = query.where(Post.in_reply_to_id.is_(None))
+        query = query.where(
+            or_(Post.in_reply_to_id.is_(None), Post.in_reply_to_account_id == account_id)
+        )
     if exclude_reblogs:
         query = query.where(Post.reblog_of_id.is_(None))
+    if tagged:
+        ids = await tag_ids(session, [tagged])
+        if not ids:
+            return []
+        query = query.where(
+            Post.id.in_(
+                select(PostTag.post_id).where(PostTag.tag_id.in_(ids), PostTag.reblog.is_(False))
+            )
+        )
     return await _run(session, query, page)
 
 
