@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from hashchat.accounts import api as accounts_api
     from hashchat.accounts import pages as accounts_pages
+    from hashchat.accounts import relations_api
     from hashchat.apps import api as apps_api
     from hashchat.apps import nodeinfo
     from hashchat.directory import api as directory_api
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         apps_api.router,  # before the accounts': /api/v1/accounts/search is no account id
         nodeinfo.router,
         accounts_api.router,
+        relations_api.router,
         posts_api.router,
         realtime_api.router,
         hosting_api.router,  # before the directory's: /api/v1/chats/sessions/... is not a tag

@@ -82,7 +82,7 @@ async def load_room(
 
     posts = await timelines.tag_timeline(
         session, any_tags=tags, page=timelines.Page(limit=RECENT), include_reblogs=True,
-        exclude=hidden_in_room([normalize_tag(t) for t in tags]),
+        exclude=hidden_in_room([normalize_tag(t) for t in tags]), viewer_id=viewer_id,
     )  # fmt: skip
     statuses = await render_statuses(session, posts, viewer_id=viewer_id)
     known = {

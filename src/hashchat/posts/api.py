@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account
 from hashchat.errors import Invalid, NotFound
-from hashchat.posts import editing, pins, service, timelines
+from hashchat.posts import editing, pins, saved, service, timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Favourite, Post
 from hashchat.posts.polls import check_poll, poll_params
@@ -226,6 +226,7 @@ async def tag_timeline(
         all_tags=_list_param(params, "all"),
         none_tags=_list_param(params, "none"),
         page=_page(request),
+        viewer_id=viewer.id if viewer else None,
     )
     viewer_id = viewer.id if viewer else None
     return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer_id))
@@ -239,8 +240,8 @@ async def home_timeline(request: Request, session: SessionDep, viewer: ReadUser)
 
 @router.get("/api/v1/timelines/public")
 async def public_timeline(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
-    posts = await timelines.public_timeline(session, page=_page(request))
     viewer_id = viewer.id if viewer else None
+    posts = await timelines.public_timeline(session, page=_page(request), viewer_id=viewer_id)
     return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer_id))
 
 
@@ -316,3 +317,30 @@ async def count_text(request: Request) -> dict[str, Any]:
         "valid": parsed.valid and 0 < parsed.weighted_length <= limit and bool(text.strip()),
         "hashtags": [e.text for e in extract_entities(text) if e.kind == "hashtag"],
     }
+
+
+# -- what a person keeps -------------------------------------------------------------------------
+
+
+@router.post("/api/v1/statuses/{post_id}/bookmark")
+async def bookmark(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    post = await saved.bookmark(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, post.id, viewer)
+
+
+@router.post("/api/v1/statuses/{post_id}/unbookmark")
+async def unbookmark(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    post = await saved.unbookmark(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, post.id, viewer)
+
+
+@router.get("/api/v1/bookmarks")
+async def bookmarks(request: Request, session: SessionDep, viewer: ReadUser) -> Response:
+    posts = await saved.bookmarks(session, account_id=viewer.id, page=_page(request))
+    return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer.id))
+
+
+@router.get("/api/v1/favourites")
+async def favourites(request: Request, session: SessionDep, viewer: ReadUser) -> Response:
+    posts = await saved.favourites(session, account_id=viewer.id, page=_page(request))
+    return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer.id))

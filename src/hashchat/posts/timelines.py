@@ -11,8 +11,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from hashchat.accounts.models import Follow, TagFollow
+from hashchat.accounts.relations import hidden_from
 from hashchat.errors import Invalid
 from hashchat.posts.models import Post, PostTag, Tag
 from hashchat.text import normalize_tag
@@ -84,6 +86,20 @@ def _visible() -> list[ColumnElement[bool]]:
     return [Post.deleted_at.is_(None)]
 
 
+def not_hidden(viewer_id: int | None) -> list[ColumnElement[bool]]:
+    """For ``viewer_id``: leave out the posts of people they muted or blocked (or who blocked
+    them), and reposts of such posts (accounts/relations.py)."""
+    if viewer_id is None:
+        return []
+    hidden = hidden_from(viewer_id)
+    original = aliased(Post)
+    theirs = select(original.id).where(original.account_id.in_(hidden))
+    return [
+        Post.account_id.not_in(hidden),
+        or_(Post.reblog_of_id.is_(None), Post.reblog_of_id.not_in(theirs)),
+    ]
+
+
 async def tag_ids(session: AsyncSession, names: list[str]) -> list[int]:
     keys = {normalize_tag(n.lstrip("#")) for n in names if n.strip("# ")}
     if not keys:
@@ -101,6 +117,7 @@ async def tag_timeline(
     include_reblogs: bool = False,
     only_account_ids: set[int] | None = None,
     exclude: Select[Any] | None = None,
+    viewer_id: int | None = None,
 ) -> list[Post]:
     """Posts carrying any of ``any_tags`` and every one of ``all_tags``, none of ``none_tags``,
     and not among the ids ``exclude`` selects (a live room leaves out its hidden posts)."""
@@ -129,10 +146,10 @@ async def tag_timeline(
             )
     if exclude is not None:
         query = query.where(PostTag.post_id.not_in(exclude))
+    if only_account_ids is not None or viewer_id is not None:
+        query = query.join(Post, Post.id == PostTag.post_id).where(*not_hidden(viewer_id))
     if only_account_ids is not None:
-        query = query.join(Post, Post.id == PostTag.post_id).where(
-            Post.account_id.in_(only_account_ids)
-        )
+        query = query.where(Post.account_id.in_(only_account_ids))
     return await _run(session, query.distinct(), page)
 
 
@@ -166,8 +183,12 @@ async def account_timeline(
     return await _run(session, query, page)
 
 
-async def public_timeline(session: AsyncSession, *, page: Page) -> list[Post]:
-    query = select(Post.id.label("id")).where(Post.reblog_of_id.is_(None), *_visible())
+async def public_timeline(
+    session: AsyncSession, *, page: Page, viewer_id: int | None = None
+) -> list[Post]:
+    query = select(Post.id.label("id")).where(
+        Post.reblog_of_id.is_(None), *_visible(), *not_hidden(viewer_id)
+    )
     return await _run(session, query, page)
 
 
@@ -185,6 +206,7 @@ async def home_timeline(session: AsyncSession, *, account_id: int, page: Page) -
             Post.id.in_(in_tags),
         ),
         *_visible(),
+        *not_hidden(account_id),
     )
     return await _run(session, query, page)
 
