@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hashchat.accounts import pages as accounts_pages
     from hashchat.accounts import relations_api
     from hashchat.apps import api as apps_api
-    from hashchat.apps import nodeinfo
+    from hashchat.apps import filters_api, lists_api, nodeinfo, startup_api
     from hashchat.directory import api as directory_api
     from hashchat.directory import pages as directory_pages
     from hashchat.hosting import api as hosting_api
@@ -90,6 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         meta.router,
         apps_api.router,  # before the accounts': /api/v1/accounts/search is no account id
         nodeinfo.router,
+        startup_api.router,  # before the accounts' /api/v1/accounts/{id} too
+        filters_api.router,
+        lists_api.router,
         accounts_api.router,
         relations_api.router,
         posts_api.router,

@@ -17,9 +17,11 @@ def install() -> None:
     if steps.installed:
         return
     from hashchat.accounts.steps import account_steps
+    from hashchat.apps import filters
     from hashchat.hosting import posting
     from hashchat.notifications import posting as notifying
 
     posting.register(steps)
     notifying.register(steps, account_steps)  # after hosting's: its events follow the post's
+    filters.register(steps)  # Status.filtered, for the person reading
     steps.installed = True

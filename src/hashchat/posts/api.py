@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Request, Response
@@ -18,35 +17,14 @@ from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Favourite, Post
 from hashchat.posts.polls import check_poll, poll_params
 from hashchat.posts.schemas import StatusIn
-from hashchat.posts.timelines import Page
 from hashchat.web.deps import ReadUser, RuntimeDep, SessionDep, ViewerDep, WriteUser
+from hashchat.web.paging import page_of, paged
 from hashchat.web.params import body_doc, read_params, validate
 
 router = APIRouter(tags=["statuses"])
 
 
-def _page(request: Request) -> Page:
-    q = request.query_params
-    return Page.parse(
-        max_id=q.get("max_id"),
-        since_id=q.get("since_id"),
-        min_id=q.get("min_id"),
-        limit=q.get("limit"),
-    )
-
-
-def paged(request: Request, posts: list[Post], entities: list[Any]) -> JSONResponse:
-    """The page with Mastodon's Link header (next: older, prev: newer)."""
-    headers = {}
-    if posts:
-        base = str(request.url.remove_query_params(["max_id", "min_id", "since_id"]))
-        join = "&" if "?" in base else "?"
-        links = [
-            f'<{base}{join}{urlencode({"max_id": posts[-1].id})}>; rel="next"',
-            f'<{base}{join}{urlencode({"min_id": posts[0].id})}>; rel="prev"',
-        ]
-        headers["Link"] = ", ".join(links)
-    return JSONResponse(entities, headers=headers)
+_page = page_of
 
 
 async def _one(session: Any, post_id: str, viewer: Account | None) -> dict[str, Any]:
