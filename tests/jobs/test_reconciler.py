@@ -27,6 +27,7 @@ def test_the_steps_in_order() -> None:
         "hosting.ask_due_questions",
         "notifications.polls",
         "notifications.email",
+        "notifications.push",
     ]
 
 

@@ -12,6 +12,7 @@ from hashchat.accounts import oauth, service
 from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account, AccountBlock, AccountMute, Follow, OAuthApp
 from hashchat.accounts.schemas import AppIn, ProfileIn, SignUpIn, TokenIn
+from hashchat.config import get_settings
 from hashchat.errors import Forbidden, Invalid, NotFound, Unauthorized
 from hashchat.posts.entities import tag_entity
 from hashchat.posts.models import Tag
@@ -41,7 +42,7 @@ def app_entity(app: Any, secret: str | None = None) -> dict[str, Any]:
         "redirect_uris": app.redirect_uris.split(),
         "scopes": app.scopes.split(),
         "client_id": app.client_id,
-        "vapid_key": "",
+        "vapid_key": get_settings().vapid_public_key(),
     }
     if secret is not None:
         entity["client_secret"] = secret

@@ -88,3 +88,25 @@ class OutgoingEmail(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class PushDelivery(Base):
+    """A Web Push message to send to one subscription, written in the transaction of the
+    notification it carries; the reconciler sends it (notifications/push.py) and retries with
+    back-off while the push service fails."""
+
+    __tablename__ = "push_deliveries"
+    __table_args__ = (Index("ix_push_deliveries_due", "sent_at", "failed_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("push_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[str] = mapped_column(Text)  # the JSON the app decrypts
+    urgency: Mapped[str] = mapped_column(String(8), default="normal")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")

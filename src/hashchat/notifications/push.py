@@ -1,14 +1,329 @@
-"""Web Push for notifications (filled in by the push feature): nothing to send yet."""
+"""Web Push: phone and browser apps hear of notifications without polling (Mastodon's
+/api/v1/push/subscription). A subscription belongs to one access token and names the
+notification types it wants (``alerts``) and from whom (``policy``).
+
+A notification queues one message per subscription that wants it, in the notification's own
+transaction (``push_deliveries``); the reconciler sends them (``send_due``) with pywebpush,
+encrypted for the subscription's keys and signed with the server's VAPID key, and retries with
+back-off while the push service fails; a subscription the push service says is gone (404, 410)
+is deleted. hashchat's chat reminders are pushed unless ``alerts`` turns ``chat.reminder`` off,
+as Mastodon apps know no such alert.
+
+The payload is Mastodon's (``notification_id``, ``notification_type``, ``title``, ``body``,
+``icon``, ``preferred_locale``) without ``access_token``: only tokens' hashes are kept here.
+"""
 
 from __future__ import annotations
 
+import base64
+import functools
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+import orjson
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hashchat.notifications.models import Notification
+from hashchat.config import Settings
+from hashchat.errors import Invalid, NotFound
+from hashchat.notifications.models import Notification, PushDelivery, PushSubscription
+from hashchat.security import digest
+from hashchat.storage.engine import Database
+
+log = logging.getLogger(__name__)
+
+ALERTS = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll",
+          "update", "admin.sign_up", "admin.report", "chat.reminder")  # fmt: skip
+POLICIES = ("all", "followed", "follower", "none")
+ON_BY_DEFAULT = ("chat.reminder",)  # hashchat's own: Mastodon apps cannot ask for it
+BATCH = 100
+LEASE = timedelta(minutes=2)
+BACKOFF = [timedelta(seconds=s) for s in (30, 120, 600, 1800, 3600)]
+MAX_ATTEMPTS = len(BACKOFF) + 1
+TTL_SECONDS = 2 * 24 * 3600
+
+
+# -- the server's VAPID key (config.py keeps it) -----------------------------------------------
+
+
+def subject(settings: Settings) -> str:
+    if settings.vapid_subject:
+        return settings.vapid_subject
+    if settings.public_url.startswith("https://"):
+        return settings.public_url
+    host = urlsplit(settings.public_url).hostname or ""
+    # py_vapid takes a mailto: only to a domain with a dot in it (or localhost)
+    return f"mailto:hashchat@{host if '.' in host else 'localhost'}"
+
+
+# -- subscriptions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionDraft:
+    endpoint: str | None
+    p256dh: str | None
+    auth: str | None
+    alerts: dict[str, bool] | None
+    policy: str | None
+
+
+def _flag(value: object) -> bool:
+    return value is True or str(value).lower() in ("true", "1", "on")
+
+
+def _b64(value: object, field: str, size: int | None = None) -> str:
+    if not isinstance(value, str) or not value:
+        raise Invalid(f"{field} is required", field=field)
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except ValueError:
+        raise Invalid(f"{field} must be base64url", field=field) from None
+    if size is not None and len(raw) != size:
+        raise Invalid(f"{field} must be {size} bytes, base64url", field=field)
+    return value
+
+
+def check_subscription(params: dict[str, Any], *, new: bool) -> SubscriptionDraft:
+    """``subscription[endpoint]``, ``subscription[keys][p256dh|auth]``, ``data[alerts][type]``
+    and ``data[policy]`` (form or JSON), checked; Invalid names the field."""
+
+    def nested(value: object) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    sub = nested(params.get("subscription"))
+    data = nested(params.get("data"))
+    keys = nested(sub.get("keys"))
+    endpoint = sub.get("endpoint", params.get("subscription[endpoint]"))
+    p256dh = keys.get("p256dh", params.get("subscription[keys][p256dh]"))
+    auth = keys.get("auth", params.get("subscription[keys][auth]"))
+    if new:
+        if not isinstance(endpoint, str) or urlsplit(endpoint).scheme not in ("https", "http"):
+            raise Invalid("subscription[endpoint] is the push service's URL",
+                          field="subscription[endpoint]")  # fmt: skip
+        if len(endpoint) > 2000:
+            raise Invalid("subscription[endpoint] is too long", field="subscription[endpoint]")
+        p256dh = _b64(p256dh, "subscription[keys][p256dh]", 65)
+        auth = _b64(auth, "subscription[keys][auth]", 16)
+    alerts: dict[str, bool] | None = None
+    given = nested(data.get("alerts"))
+    for name in ALERTS:
+        value = given.get(name, params.get(f"data[alerts][{name}]"))
+        if value is not None:
+            alerts = alerts or {}
+            alerts[name] = _flag(value)
+    policy = data.get("policy", params.get("data[policy]", params.get("policy")))
+    if policy is not None and policy not in POLICIES:
+        raise Invalid(f"data[policy] is {', '.join(POLICIES)}", field="data[policy]")
+    return SubscriptionDraft(endpoint if new else None, p256dh, auth, alerts, policy)
+
+
+def _alerts(row: PushSubscription) -> dict[str, bool]:
+    stored = orjson.loads(row.alerts or "{}")
+    return {name: bool(stored.get(name, name in ON_BY_DEFAULT)) for name in ALERTS}
+
+
+def subscription_entity(row: PushSubscription, settings: Settings) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "endpoint": row.endpoint,
+        "standard": False,
+        "alerts": _alerts(row),
+        "policy": row.policy,
+        "server_key": settings.vapid_public_key(),
+    }
+
+
+async def subscribe(
+    *, db: Database, token: str, account_id: int, draft: SubscriptionDraft
+) -> PushSubscription:
+    """The token's subscription, made anew (Mastodon: a POST replaces the old one)."""
+    async with db.write() as session:
+        existing = await session.scalar(
+            select(PushSubscription).where(PushSubscription.token_hash == digest(token))
+        )
+        if existing is not None:
+            await session.delete(existing)
+            await session.flush()
+        row = PushSubscription(
+            token_hash=digest(token), account_id=account_id, endpoint=draft.endpoint,
+            p256dh=draft.p256dh, auth=draft.auth, alerts=orjson.dumps(draft.alerts or {}).decode(),
+            policy=draft.policy or "all",
+        )  # fmt: skip
+        session.add(row)
+        await session.flush()
+        return row
+
+
+async def change(*, db: Database, token: str, draft: SubscriptionDraft) -> PushSubscription:
+    async with db.write() as session:
+        row = await _of_token(session, token)
+        if draft.alerts is not None:
+            row.alerts = orjson.dumps({**orjson.loads(row.alerts or "{}"), **draft.alerts}).decode()
+        if draft.policy is not None:
+            row.policy = draft.policy
+        return row
+
+
+async def _of_token(session: AsyncSession, token: str) -> PushSubscription:
+    row = await session.scalar(
+        select(PushSubscription).where(PushSubscription.token_hash == digest(token))
+    )
+    if row is None:
+        raise NotFound("Record not found", field="subscription")
+    return row
+
+
+async def get(session: AsyncSession, *, token: str) -> PushSubscription:
+    return await _of_token(session, token)
+
+
+async def unsubscribe(*, db: Database, token: str) -> None:
+    async with db.write() as session:
+        row = await session.scalar(
+            select(PushSubscription).where(PushSubscription.token_hash == digest(token))
+        )
+        if row is not None:
+            await session.delete(row)
+
+
+# -- queueing and sending -------------------------------------------------------------------------
+
+
+def _title(entity: dict[str, Any]) -> str:
+    who = entity["account"].get("display_name") or entity["account"]["acct"]
+    return {
+        "mention": f"{who} mentioned you", "status": f"{who} just posted",
+        "reblog": f"{who} reposted your post", "follow": f"{who} followed you",
+        "favourite": f"{who} liked your post", "poll": "A poll has ended",
+        "update": f"{who} edited a post",
+    }.get(entity["type"], "hashchat")  # fmt: skip
+
+
+def payload(entity: dict[str, Any]) -> dict[str, Any]:
+    """Mastodon's push payload for a Notification entity (text, never HTML)."""
+    status = entity.get("status") or {}
+    body = entity.get("text") or status.get("text") or ""
+    return {
+        "notification_id": entity["id"],
+        "notification_type": entity["type"],
+        "preferred_locale": "en",
+        "title": _title(entity),
+        "body": body[:500],
+        "icon": entity["account"]["avatar_static"],
+    }
 
 
 async def queue(session: AsyncSession, notification: Notification, entity: dict[str, Any]) -> None:
-    """Queue ``notification`` for the recipient's push subscriptions (none yet)."""
-    return None
+    """Queue ``notification`` for each of the recipient's subscriptions that wants it, in the
+    caller's transaction (sent after it commits, by the reconciler)."""
+    rows = list(
+        await session.scalars(
+            select(PushSubscription).where(PushSubscription.account_id == notification.account_id)
+        )
+    )
+    wanted = [r for r in rows if r.policy != "none" and _alerts(r).get(notification.type, False)]
+    if not wanted:
+        return
+    body = orjson.dumps(payload(entity)).decode()
+    urgency = "high" if notification.type in ("mention", "chat.reminder") else "normal"
+    session.add_all(
+        PushDelivery(subscription_id=r.id, payload=body, urgency=urgency,
+                     created_at=notification.created_at, next_attempt_at=notification.created_at)
+        for r in wanted
+    )  # fmt: skip
+
+
+async def send_due(
+    *, db: Database, settings: Settings, now: datetime
+) -> tuple[int, datetime | None]:
+    """Send the pushes that are due; (how many were sent, when the next is due)."""
+    from pywebpush import WebPushException, webpush_async
+
+    async with db.write() as session:
+        due = list(
+            await session.execute(
+                select(PushDelivery, PushSubscription)
+                .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
+                .where(PushDelivery.sent_at.is_(None), PushDelivery.failed_at.is_(None),
+                       PushDelivery.next_attempt_at <= now)
+                .order_by(PushDelivery.next_attempt_at)
+                .limit(BATCH)
+            )
+        )  # fmt: skip
+        leased = []
+        for delivery, subscription in due:  # leased: another process leaves it alone
+            result = await session.execute(
+                update(PushDelivery)
+                .where(PushDelivery.id == delivery.id, PushDelivery.next_attempt_at <= now)
+                .values(next_attempt_at=now + LEASE, attempts=PushDelivery.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0):
+                leased.append((delivery.id, delivery.attempts, delivery.payload, delivery.urgency,
+                               subscription.id, subscription.endpoint, subscription.p256dh,
+                               subscription.auth))  # fmt: skip
+    sent = 0
+    pem = settings.resolved_vapid_key()
+    for delivery_id, attempts, body, urgency, subscription_id, endpoint, p256dh, auth in leased:
+        try:
+            await webpush_async(
+                subscription_info={"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
+                data=body,
+                vapid_private_key=_vapid(pem),
+                vapid_claims={"sub": subject(settings)},
+                ttl=TTL_SECONDS,
+                timeout=15,
+                headers={"Urgency": urgency},
+            )
+        except WebPushException as exc:
+            gone = exc.response is not None and exc.status_code in (404, 410)
+            await _failed(db, delivery_id, subscription_id, attempts + 1, now, str(exc), gone=gone)
+            continue
+        except (OSError, TimeoutError) as exc:
+            await _failed(db, delivery_id, subscription_id, attempts + 1, now, str(exc), gone=False)
+            continue
+        async with db.write() as session:
+            await session.execute(
+                update(PushDelivery).where(PushDelivery.id == delivery_id).values(sent_at=now)
+            )
+        sent += 1
+    async with db.read() as session:
+        upcoming = await session.scalar(
+            select(PushDelivery.next_attempt_at)
+            .where(PushDelivery.sent_at.is_(None), PushDelivery.failed_at.is_(None))
+            .order_by(PushDelivery.next_attempt_at)
+            .limit(1)
+        )
+    return sent, upcoming
+
+
+@functools.lru_cache(maxsize=4)
+def _vapid(pem: str) -> Any:
+    from py_vapid import Vapid02
+
+    return Vapid02.from_pem(pem.encode())
+
+
+async def _failed(
+    db: Database, delivery_id: int, subscription_id: int, attempts: int, now: datetime,
+    error: str, *, gone: bool,
+) -> None:  # fmt: skip
+    log.warning("push %s failed (attempt %d): %s", delivery_id, attempts, error[:200])
+    async with db.write() as session:
+        if gone:  # the app or browser unsubscribed: stop pushing to it
+            subscription = await session.get(PushSubscription, subscription_id)
+            if subscription is not None:
+                await session.delete(subscription)
+            return
+        values: dict[str, object] = {"last_error": error[:500]}
+        if attempts >= MAX_ATTEMPTS:
+            values["failed_at"] = now
+        else:
+            values["next_attempt_at"] = now + BACKOFF[attempts - 1]
+        await session.execute(
+            update(PushDelivery).where(PushDelivery.id == delivery_id).values(**values)
+        )

@@ -99,6 +99,7 @@ async def instance_v2(rt: RuntimeDep, session: SessionDep) -> dict[str, Any]:
         "configuration": {
             **_configuration(rt.settings.post_max_length),
             "urls": {"streaming": base.replace("http", "ws", 1)},
+            "vapid": {"public_key": rt.settings.vapid_public_key()},
         },
         "registrations": {
             "enabled": rt.settings.registrations_open,
