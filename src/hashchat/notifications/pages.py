@@ -74,7 +74,9 @@ async def notifications_page(
         items.append(
             {
                 "entity": entity,
-                "label": LABELS.get(row.type, row.type),
+                "label": "Reply"
+                if sentence(entity, viewer_id).endswith("replied to your post")
+                else LABELS.get(row.type, row.type),
                 "sentence": sentence(entity, viewer_id),
                 "unread": row.id > last_read,
                 "when": f"{at:%a} {at.day} {at:%b}, {at:%H:%M}",
