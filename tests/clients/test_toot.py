@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.clients.conftest import PASSWORD
+from tests.clients.conftest import PASSWORD, sign_up
 from tests.liveserver import LiveServer
 
 TOOT = Path(sys.executable).with_name("toot")
@@ -41,11 +41,7 @@ def toot(story_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def test_the_story_with_toot(story_server: LiveServer, toot: Any) -> None:
     for handle in ("tootmaya", "tootkai"):
-        made = story_server.run_cli(
-            "users", "create", handle, "--email", f"{handle}@example.org", "--password-stdin",
-            input=f"{PASSWORD}\n",
-        )  # fmt: skip
-        assert made.returncode == 0, made.stderr
+        sign_up(story_server, handle)
     host = story_server.url.split("//")[1]
     for handle in ("tootmaya", "tootkai"):
         said = toot("login_cli", "--instance", story_server.url, "--email",
