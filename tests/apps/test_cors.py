@@ -129,3 +129,18 @@ async def test_a_foreign_origin_streams_with_a_token_but_not_with_a_cookie(
             _ws(server, "access_token=forged"), origin=ELSEWHERE, compression=None
         ):  # type: ignore[arg-type]
             pass
+
+
+async def test_a_public_stream_is_open_to_other_origins(server: str) -> None:
+    """The public SSE streams are served before the framework (realtime's fast path): they
+    carry the same CORS headers, so an EventSource on another origin can read them."""
+    async with (
+        httpx.AsyncClient(timeout=5) as http,
+        http.stream(
+            "GET", f"{server}/api/v1/streaming/hashtag?tag=corschat", headers={"Origin": ELSEWHERE}
+        ) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["access-control-allow-origin"] == "*"
+        first = await response.aiter_bytes().__anext__()
+        assert first.startswith(b":)")  # Mastodon's greeting, no retry: field (Mastodon.py)
