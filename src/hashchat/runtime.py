@@ -60,6 +60,9 @@ class Runtime:
         if self.settings.jobs:  # HASHCHAT_JOBS=false: tests run the passes by hand
             self.reconciler = self.make_reconciler()
             self.reconciler.start()
+            from hashchat.notifications import push
+
+            push.on_queued = self.reconciler.poke  # a push goes out once its commit is done
 
     def make_reconciler(self) -> Reconciler:
         from hashchat.jobs.reconciler import Reconciler
@@ -71,6 +74,10 @@ class Runtime:
 
     async def stop(self) -> None:
         if self.reconciler is not None:
+            from hashchat.notifications import push
+
+            if push.on_queued == self.reconciler.poke:
+                push.on_queued = None
             await self.reconciler.stop()
             self.reconciler = None
         await writer_for(self.db).stop()

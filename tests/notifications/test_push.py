@@ -193,3 +193,28 @@ async def test_subscriptions_need_a_token_and_good_keys(
     app = (await client.post("/api/v1/apps", json={"client_name": "phone",
            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"})).json()  # fmt: skip
     assert app["vapid_key"] == get_settings().vapid_public_key() and len(app["vapid_key"]) == 87
+
+
+async def test_a_queued_push_wakes_the_sender_once_committed(
+    client: httpx.AsyncClient, db: Database, make_account: MakeAccount, token_for: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Pushes go out as soon as their notification is committed (the reconciler is poked), not
+    at its next pass; a transaction that rolls back pokes nothing."""
+    from hashchat.notifications import push
+
+    kai = await make_account("kai")
+    await _subscribe(client, await token_for(kai, "read push"), "https://push.example/kai",
+                     Browser(), mention=True)  # fmt: skip
+    pokes: list[bool] = []
+    monkeypatch.setattr(push, "on_queued", lambda: pokes.append(True))
+    async with db.write() as session:
+        await notifications.notify(session, recipient=kai, type="chat.reminder", text="soon")
+        await notifications.notify(session, recipient=kai, type="chat.reminder", text="again")
+        assert pokes == []  # not before the commit
+    assert pokes == [True]  # once for the transaction
+    with pytest.raises(RuntimeError):
+        async with db.write() as session:
+            await notifications.notify(session, recipient=kai, type="chat.reminder", text="no")
+            raise RuntimeError("rolled back")
+    assert pokes == [True]

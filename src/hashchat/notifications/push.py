@@ -3,7 +3,8 @@
 notification types it wants (``alerts``) and from whom (``policy``).
 
 A notification queues one message per subscription that wants it, in the notification's own
-transaction (``push_deliveries``); the reconciler sends them (``send_due``) with pywebpush,
+transaction (``push_deliveries``); the reconciler sends them (``send_due``) with pywebpush
+as soon as that transaction commits (``on_queued`` pokes it),
 encrypted for the subscription's keys and signed with the server's VAPID key, and retries with
 back-off while the push service fails; a subscription the push service says is gone (404, 410)
 is deleted. hashchat's chat reminders are pushed unless ``alerts`` turns ``chat.reminder`` off,
@@ -18,13 +19,14 @@ from __future__ import annotations
 import base64
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.config import Settings
@@ -217,6 +219,17 @@ def payload(entity: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Called once a transaction that queued pushes has committed (the process's reconciler's poke;
+#: set by ``Runtime.start``). None: they wait for the reconciler's next pass.
+on_queued: Callable[[], None] | None = None
+
+
+def _poke(session: Any) -> None:
+    session.info.pop("push_poke", None)
+    if on_queued is not None:
+        on_queued()
+
+
 async def queue(session: AsyncSession, notification: Notification, entity: dict[str, Any]) -> None:
     """Queue ``notification`` for each of the recipient's subscriptions that wants it, in the
     caller's transaction (sent after it commits, by the reconciler)."""
@@ -228,6 +241,10 @@ async def queue(session: AsyncSession, notification: Notification, entity: dict[
     wanted = [r for r in rows if r.policy != "none" and _alerts(r).get(notification.type, False)]
     if not wanted:
         return
+    if on_queued is not None and not session.info.get("push_poke"):
+        # Once the transaction commits, the reconciler sends at once (not at its next pass).
+        session.info["push_poke"] = True
+        event.listen(session.sync_session, "after_commit", _poke, once=True)
     body = orjson.dumps(payload(entity)).decode()
     urgency = "high" if notification.type in ("mention", "chat.reminder") else "normal"
     session.add_all(
