@@ -11,6 +11,9 @@ from mastodon import Mastodon, StreamListener
 
 from tests.clients.conftest import PASSWORD
 from tests.liveserver import LiveServer
+from tests.push_service import PushService, push_service
+
+__all__ = ["push_service"]  # the fixture
 
 
 class Heard(StreamListener):  # type: ignore[misc]
@@ -45,15 +48,21 @@ def _wait(heard: Heard, what: str, count: int = 1) -> list[Any]:
 
 def _log_in(server: LiveServer, handle: str) -> Mastodon:
     client_id, secret = Mastodon.create_app(
-        f"story-{handle}", api_base_url=server.url, scopes=["read", "write", "follow"]
+        f"story-{handle}", api_base_url=server.url, scopes=["read", "write", "follow", "push"]
     )
     api = Mastodon(client_id=client_id, client_secret=secret, api_base_url=server.url)
-    api.log_in(handle, PASSWORD, scopes=["read", "write", "follow"])
+    api.log_in(handle, PASSWORD, scopes=["read", "write", "follow", "push"])
     return api
 
 
-def test_the_story_with_mastodon_py(story_server: LiveServer) -> None:
+def test_the_story_with_mastodon_py(story_server: LiveServer, push_service: PushService) -> None:
     maya, kai = _log_in(story_server, "maya"), _log_in(story_server, "kai")
+    # Kai's phone subscribes to Web Push with keys Mastodon.py makes (and later decrypts).
+    private, public = kai.push_subscription_generate_keys()
+    subscribed = kai.push_subscription_set(
+        f"{push_service.url}/push/kai", public, mention_events=True, favourite_events=False
+    )
+    assert subscribed.alerts.mention is True and subscribed.server_key
     assert maya.me().username == "maya"
     stats = maya.instance_v1().stats  # counted at most a minute ago
     assert all(isinstance(stats[k], int) for k in ("user_count", "status_count", "domain_count"))
@@ -85,6 +94,16 @@ def test_the_story_with_mastodon_py(story_server: LiveServer) -> None:
         reply = maya.status_post("Nice pick @kai", in_reply_to_id=answers[0].id)
         heard = _wait(kai_heard, "notifications")
         assert heard[0].type == "mention" and heard[0].status.id == reply.id
+        for _ in range(50):  # pushed as soon as the reply was committed
+            if push_service.received:
+                break
+            threading.Event().wait(0.1)
+        _, sent_headers, body = push_service.received[0]
+        headers = {k.lower(): v for k, v in sent_headers.items()}
+        pushed = kai.push_subscription_decrypt_push(  # Mastodon's encoding (not "standard")
+            body, private, headers["encryption"], headers["crypto-key"]
+        )
+        assert pushed.notification_type == "mention" and pushed.body == "Nice pick @kai"
         listed = kai.notifications()
         assert [(n.type, n.account.username) for n in listed] == [("mention", "maya")]
         assert listed[0].status.in_reply_to_id == answers[0].id

@@ -9,11 +9,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import http_ece
@@ -31,39 +28,9 @@ from hashchat.posts import service
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
 from tests.conftest import MakeAccount, auth
+from tests.push_service import PushService, push_service
 
-
-@dataclass
-class PushService:
-    """A push service on loopback: records what it is sent; a path may answer another status."""
-
-    url: str
-    received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
-    status: dict[str, int] = field(default_factory=dict)
-
-
-@pytest.fixture
-def push_service() -> Iterator[PushService]:
-    service_ = PushService("")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            service_.received.append((self.path, dict(self.headers), body))
-            self.send_response(service_.status.get(self.path, 201))
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    service_.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield service_
-    httpd.shutdown()
-    httpd.server_close()
+__all__ = ["push_service"]  # the fixture
 
 
 @dataclass
@@ -92,7 +59,7 @@ async def _subscribe(client: httpx.AsyncClient, token: str, endpoint: str, brows
                      **alerts: bool) -> httpx.Response:  # fmt: skip
     return await client.post(
         "/api/v1/push/subscription",
-        json={"subscription": {"endpoint": endpoint, "keys": browser.keys()},
+        json={"subscription": {"endpoint": endpoint, "keys": browser.keys(), "standard": True},
               "data": {"alerts": alerts, "policy": "all"}},
         headers=auth(token),
     )  # fmt: skip
@@ -112,6 +79,7 @@ async def test_mentions_and_reminders_are_pushed_encrypted_and_signed(
     server_key = made.json()["server_key"]
     assert made.json()["alerts"]["mention"] is True and made.json()["alerts"]["favourite"] is False
     assert made.json()["alerts"]["chat.reminder"] is True  # hashchat's own: on unless turned off
+    assert made.json()["standard"] is True  # RFC 8291, as asked
     instance = (await client.get("/api/v2/instance")).json()
     assert instance["configuration"]["vapid"]["public_key"] == server_key
     assert (await client.get("/api/v1/push/subscription", headers=auth(token))).json()[

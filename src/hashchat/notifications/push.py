@@ -10,7 +10,9 @@ back-off while the push service fails; a subscription the push service says is g
 is deleted. hashchat's chat reminders are pushed unless ``alerts`` turns ``chat.reminder`` off,
 as Mastodon apps know no such alert.
 
-The payload is Mastodon's (``notification_id``, ``notification_type``, ``title``, ``body``,
+Subscriptions made with ``subscription[standard]=true`` get RFC 8291 (``aes128gcm``), the
+others the draft encoding Mastodon uses for them and its apps decrypt (``aesgcm``). The payload
+is Mastodon's (``notification_id``, ``notification_type``, ``title``, ``body``,
 ``icon``, ``preferred_locale``) without ``access_token``: only tokens' hashes are kept here.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import base64
 import functools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -71,6 +74,7 @@ class SubscriptionDraft:
     auth: str | None
     alerts: dict[str, bool] | None
     policy: str | None
+    standard: bool = False
 
 
 def _flag(value: object) -> bool:
@@ -120,7 +124,8 @@ def check_subscription(params: dict[str, Any], *, new: bool) -> SubscriptionDraf
     policy = data.get("policy", params.get("data[policy]", params.get("policy")))
     if policy is not None and policy not in POLICIES:
         raise Invalid(f"data[policy] is {', '.join(POLICIES)}", field="data[policy]")
-    return SubscriptionDraft(endpoint if new else None, p256dh, auth, alerts, policy)
+    standard = _flag(sub.get("standard", params.get("subscription[standard]", False)))
+    return SubscriptionDraft(endpoint if new else None, p256dh, auth, alerts, policy, standard)
 
 
 def _alerts(row: PushSubscription) -> dict[str, bool]:
@@ -128,11 +133,17 @@ def _alerts(row: PushSubscription) -> dict[str, bool]:
     return {name: bool(stored.get(name, name in ON_BY_DEFAULT)) for name in ALERTS}
 
 
+def _standard(row: PushSubscription) -> bool:
+    """RFC 8291 (``aes128gcm``, Mastodon's ``standard``) or the draft most apps decrypt
+    (``aesgcm``). Kept with the alerts, as ``_standard``: one more flag of the subscription."""
+    return bool(orjson.loads(row.alerts or "{}").get("_standard", False))
+
+
 def subscription_entity(row: PushSubscription, settings: Settings) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "endpoint": row.endpoint,
-        "standard": False,
+        "standard": _standard(row),
         "alerts": _alerts(row),
         "policy": row.policy,
         "server_key": settings.vapid_public_key(),
@@ -152,7 +163,8 @@ async def subscribe(
             await session.flush()
         row = PushSubscription(
             token_hash=digest(token), account_id=account_id, endpoint=draft.endpoint,
-            p256dh=draft.p256dh, auth=draft.auth, alerts=orjson.dumps(draft.alerts or {}).decode(),
+            p256dh=draft.p256dh, auth=draft.auth,
+            alerts=orjson.dumps({**(draft.alerts or {}), "_standard": draft.standard}).decode(),
             policy=draft.policy or "all",
         )  # fmt: skip
         session.add(row)
@@ -258,7 +270,7 @@ async def send_due(
     *, db: Database, settings: Settings, now: datetime
 ) -> tuple[int, datetime | None]:
     """Send the pushes that are due; (how many were sent, when the next is due)."""
-    from pywebpush import WebPushException, webpush_async
+    from pywebpush import WebPushException
 
     async with db.write() as session:
         due = list(
@@ -282,20 +294,23 @@ async def send_due(
             if getattr(result, "rowcount", 0):
                 leased.append((delivery.id, delivery.attempts, delivery.payload, delivery.urgency,
                                subscription.id, subscription.endpoint, subscription.p256dh,
-                               subscription.auth))  # fmt: skip
+                               subscription.auth, _standard(subscription)))  # fmt: skip
     sent = 0
     pem = settings.resolved_vapid_key()
-    for delivery_id, attempts, body, urgency, subscription_id, endpoint, p256dh, auth in leased:
+    for (
+        delivery_id,
+        attempts,
+        body,
+        urgency,
+        subscription_id,
+        endpoint,
+        p256dh,
+        auth,
+        std,
+    ) in leased:
         try:
-            await webpush_async(
-                subscription_info={"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
-                data=body,
-                vapid_private_key=_vapid(pem),
-                vapid_claims={"sub": subject(settings)},
-                ttl=TTL_SECONDS,
-                timeout=15,
-                headers={"Urgency": urgency},
-            )
+            await _push(endpoint, p256dh, auth, body, urgency, standard=std, settings=settings,
+                        pem=pem)  # fmt: skip
         except WebPushException as exc:
             gone = exc.response is not None and exc.status_code in (404, 410)
             await _failed(db, delivery_id, subscription_id, attempts + 1, now, str(exc), gone=gone)
@@ -318,11 +333,53 @@ async def send_due(
     return sent, upcoming
 
 
-@functools.lru_cache(maxsize=4)
-def _vapid(pem: str) -> Any:
-    from py_vapid import Vapid02
+async def _push(
+    endpoint: str, p256dh: str, auth: str, body: str, urgency: str, *, standard: bool,
+    settings: Settings, pem: str,
+) -> None:  # fmt: skip
+    """Encrypt ``body`` for the subscription and POST it to its push service; raises
+    pywebpush's WebPushException for an error answer."""
+    import aiohttp
+    from pywebpush import WebPusher, WebPushException, webpush_async
 
-    return Vapid02.from_pem(pem.encode())
+    info = {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}
+    claims: dict[str, str | int] = {"sub": subject(settings)}
+    if standard:
+        await webpush_async(
+            subscription_info=info, data=body, vapid_private_key=_vapid(pem, True),
+            vapid_claims=claims, ttl=TTL_SECONDS, timeout=15, headers={"Urgency": urgency},
+        )  # fmt: skip
+        return
+    # The draft encoding as Mastodon sends it (its apps and Mastodon.py read these headers so):
+    # "Crypto-Key: dh=<the message's key>;p256ecdsa=<the server's VAPID key>", "Encryption".
+    encoded = WebPusher(info).encode(body.encode(), "aesgcm")
+    parts = urlsplit(endpoint)
+    claims.update(aud=f"{parts.scheme}://{parts.netloc}", exp=int(time.time()) + 12 * 3600)
+    signed = _vapid(pem, False).sign(claims)
+    headers = {
+        "Authorization": signed["Authorization"],
+        "Crypto-Key": f"dh={encoded['crypto_key'].decode()};{signed['Crypto-Key']}",
+        "Encryption": f"salt={encoded['salt'].decode()}",
+        "Content-Encoding": "aesgcm",
+        "Content-Type": "application/octet-stream",
+        "TTL": str(TTL_SECONDS),
+        "Urgency": urgency,
+    }
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as http,
+        http.post(endpoint, data=encoded["body"], headers=headers) as response,
+    ):
+        if response.status >= 400:
+            raise WebPushException(f"Push failed: {response.status}", response=response)
+
+
+@functools.lru_cache(maxsize=4)
+def _vapid(pem: str, standard: bool) -> Any:
+    """RFC 8292's ``vapid t=..,k=..`` for standard subscriptions; the draft's ``WebPush`` with
+    ``Crypto-Key: p256ecdsa=..`` (what Mastodon sends and its apps check) for the others."""
+    from py_vapid import Vapid01, Vapid02
+
+    return (Vapid02 if standard else Vapid01).from_pem(pem.encode())
 
 
 async def _failed(
