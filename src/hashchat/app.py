@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from hashchat import __version__, logs
 from hashchat.config import Settings, get_settings
@@ -17,10 +18,12 @@ from hashchat.posts.fastpath import wants_fast_path
 from hashchat.realtime.api import public_stream, serve_public_stream
 from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
+from hashchat.storage import faults
 from hashchat.web import errors
 from hashchat.web.csrf import CSRFCookieMiddleware
 
 STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger(__name__)
 
 
 class App(FastAPI):
@@ -29,6 +32,30 @@ class App(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[RAW_SEND] = send
+        if scope["type"] != "http":
+            await self._serve(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._serve(scope, receive, tracked)
+        except Exception as exc:
+            # The routes answered already (errors.on_unexpected) and the server would log a
+            # traceback; the fast paths have not. A storage failure is an outage to report in
+            # one line, not a defect to trace.
+            failure = faults.classify(exc)
+            if failure is None:
+                raise
+            if not started:
+                await errors.answer_failure(scope, receive, send, exc)
+            log.warning("%s %s: %s (%s)", scope["method"], scope["path"], failure.message, exc)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if wants_fast_path(scope):
             # A post with a poll goes on to the full route (``super().__call__``).
             await fastpath.create_status(scope, receive, send, self.state.runtime, super().__call__)
