@@ -35,8 +35,10 @@ async def test_a_full_disk_is_a_507_and_writes_nothing(
     assert (await post(client, token, "before #disk")).status_code == 200
     before = await count_posts(db)
     async with db.write_engine.connect() as conn:  # the one writer connection
-        pages = (await conn.exec_driver_sql("PRAGMA page_count")).scalar()
-        await conn.exec_driver_sql(f"PRAGMA max_page_count = {pages}")
+        raw = (await conn.get_raw_connection()).driver_connection
+        await raw.execute("VACUUM")  # no free pages left: the next pages grow the file
+        pages = (await (await raw.execute("PRAGMA page_count")).fetchone())[0]
+        await raw.execute(f"PRAGMA max_page_count = {pages}")
     try:
         long = "x " * 130 + "#disk"
         answers = [await post(client, token, f"{i} {long}") for i in range(40)]
@@ -49,7 +51,8 @@ async def test_a_full_disk_is_a_507_and_writes_nothing(
         assert form.status_code == 200
     finally:
         async with db.write_engine.connect() as conn:
-            await conn.exec_driver_sql("PRAGMA max_page_count = 1073741823")
+            raw = (await conn.get_raw_connection()).driver_connection
+            await raw.execute("PRAGMA max_page_count = 4294967294")
     stored = await count_posts(db)
     assert stored == before + sum(a.status_code == 200 for a in answers), "none half-written"
     assert (await post(client, token, "after #disk")).status_code == 200
