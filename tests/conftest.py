@@ -22,9 +22,9 @@ from hashchat.accounts import oauth
 from hashchat.accounts import service as accounts
 from hashchat.accounts.models import Account
 from hashchat.config import Settings, get_settings
+from hashchat.schema import metadata
 from hashchat.storage.engine import Database
 from hashchat.storage.migrate import upgrade
-from hashchat.storage.models import metadata
 from tests.services import POSTGRES_URL, missing, port_open
 
 BACKENDS = ["sqlite", "postgres"]

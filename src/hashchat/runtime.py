@@ -37,6 +37,9 @@ class Runtime:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
+        from hashchat.features import install
+
+        install()  # the features' steps in the write path (posts/steps.py)
         db = Database(
             settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
         )

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account
 from hashchat.errors import Invalid, NotFound
-from hashchat.hosting.polls import check_poll, poll_params
 from hashchat.posts import service, timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Favourite, Post
+from hashchat.posts.polls import check_poll, poll_params
 from hashchat.posts.schemas import StatusIn
 from hashchat.posts.timelines import Page
 from hashchat.web.deps import ReadUser, RuntimeDep, SessionDep, ViewerDep, WriteUser

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,14 +23,13 @@ from hashchat.accounts.validation import handle_key
 from hashchat.errors import DomainError, Invalid
 from hashchat.posts.entities import Related, status_entity
 from hashchat.posts.models import Mention, Post, PostTag, Tag
+from hashchat.posts.polls import PollDraft
+from hashchat.posts.steps import Batch, Then, steps
 from hashchat.realtime.events import Event, record_many
 from hashchat.storage.base import table_of, utcnow
 from hashchat.storage.bulk import insert_rows
 from hashchat.storage.sequence import take_ids
 from hashchat.text import Entity, normalize_tag, render_html
-
-if TYPE_CHECKING:
-    from hashchat.hosting.polls import PollDraft
 
 
 @dataclass(slots=True)
@@ -42,7 +41,7 @@ class Draft:
     entities: list[Entity]
     in_reply_to_id: int | None = None
     language: str | None = None
-    poll: PollDraft | None = None  # written with the post (hosting/polls.py)
+    poll: PollDraft | None = None  # written with the post (the registered "poll" part)
 
 
 @dataclass(slots=True)
@@ -111,9 +110,12 @@ def streams_for(author_id: int, tag_keys: list[str]) -> tuple[str, ...]:
 async def write_posts(
     session: AsyncSession, drafts: list[Draft], tags: TagCache
 ) -> list[Created | DomainError]:
-    """Write ``drafts`` in ``session``'s transaction; one result per draft, in order."""
+    """Write ``drafts`` in ``session``'s transaction; one result per draft, in order. The
+    registered steps (posts/steps.py) run once for the whole batch."""
     from hashchat.posts.service import _bump, encode
 
+    registered = steps.ready()
+    now = utcnow()
     results: list[Created | DomainError | None] = [None] * len(drafts)
     parent_ids = {d.in_reply_to_id for d in drafts if d.in_reply_to_id is not None}
     parents: dict[int, Post] = {}
@@ -137,15 +139,15 @@ async def write_posts(
                 continue
             draft.in_reply_to_id = target.id
         good.append(i)
-    # The chat rooms' rules (bans, locks, slow mode, mutes): nothing for posts without a
-    # listed chat's hashtag, a per-draft error for the refused (hosting/room_rules.py).
-    from hashchat.hosting import room_rules
-
-    verdict = await room_rules.judge(session, drafts, good, utcnow()) if good else None
-    if verdict is not None and verdict.refused:
-        for i, error in verdict.refused.items():
-            results[i] = error
-        good = [i for i in good if i not in verdict.refused]
+    # The features' checks (a chat room's rules ...): each may refuse drafts, one by one.
+    batch = Batch(session, drafts, now, good, results)
+    then: dict[str, Then] = {}
+    for step in registered.write:
+        if step.check is not None and batch.going:
+            follow_up = await step.check(batch)
+            if follow_up is not None:
+                then[step.name] = follow_up
+    good = batch.going
     if not good:
         return [r for r in results if r is not None]
 
@@ -174,7 +176,6 @@ async def write_posts(
         account = mentioned.get(handle_key(handle))
         return urls.profile(account.handle) if account else None
 
-    now = utcnow()
     posted = Tally(drafts[i].author_id for i in good)
     for author_id, count in posted.items():
         author = authors[author_id]
@@ -229,10 +230,8 @@ async def write_posts(
         status = status_entity(post, related)
         keys = list(post_tags)
         if draft.poll is not None:
-            from hashchat.hosting.polls import write_poll
-
-            status["poll"] = await write_poll(
-                session, post_id=post_id, draft=draft.poll, tag_keys=keys, now=now
+            status["poll"] = await registered.parts["poll"].write(
+                session, draft.poll, post_id, keys, now
             )
         events.append(Event(post_id, "update", encode(status), streams_for(draft.author_id, keys)))
         results[i] = Created(post, status, keys)
@@ -243,17 +242,12 @@ async def write_posts(
     replies = Tally(row["in_reply_to_id"] for row in post_rows if row["in_reply_to_id"])
     for parent_id, count in replies.items():
         await _bump(session, parents[parent_id], "replies_count", count)
-    if verdict is not None and verdict.to_hide:
-        await room_rules.hide_muted(
-            session, verdict, [r if isinstance(r, Created) else None for r in results]
-        )
-    # Which chat session each post belongs to, committed with the post (hosting/classify.py).
-    from hashchat.hosting.classify import classify
-
-    await classify(session, [r for r in results if isinstance(r, Created)], now)
-    polled = [first + n for n, i in enumerate(good) if drafts[i].poll is not None]
-    if polled:
-        from hashchat.hosting.polls import attach_to_sessions
-
-        await attach_to_sessions(session, polled)
+    # The features' steps for the written posts (placing them in chat sessions ...), in the
+    # order they were registered, so their events follow the posts' own.
+    for step in registered.write:
+        follow_up = then.get(step.name)
+        if follow_up is not None:
+            await follow_up(batch)
+        if step.after is not None:
+            await step.after(batch)
     return [r for r in results if r is not None]

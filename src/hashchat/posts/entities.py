@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat import urls
 from hashchat.accounts.entities import _iso, account_entity
 from hashchat.accounts.models import Account
-from hashchat.hosting.poll_entity import load_polls
 from hashchat.posts.models import Favourite, Mention, Post, PostTag
+from hashchat.posts.steps import steps
 
 
 class PostLike(Protocol):
@@ -47,7 +47,7 @@ class Related:
     originals: dict[int, PostLike] = field(default_factory=dict)
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
-    polls: dict[int, dict[str, Any]] = field(default_factory=dict)  # by post id
+    parts: dict[str, dict[int, Any]] = field(default_factory=dict)  # name -> by post id
     viewer: bool = False
 
 
@@ -102,9 +102,11 @@ def status_entity(post: PostLike, related: Related) -> dict[str, Any]:
         "tags": [{"name": name, "url": urls.tag(name)} for name in tags],
         "emojis": [],
         "card": None,
-        "poll": related.polls.get(post.id),
+        "poll": None,
         "application": None,
     }
+    for name, values in related.parts.items():  # fields other features keep (posts/steps.py)
+        entity[name] = values.get(post.id)
     if related.viewer:
         entity["favourited"] = post.id in related.favourited
         entity["reblogged"] = post.id in related.reblogged
@@ -144,7 +146,8 @@ async def gather(
         for account in await session.scalars(select(Account).where(Account.id.in_(account_ids))):
             related.accounts[account.id] = account
     if ids:
-        related.polls = await load_polls(session, ids, viewer_id=viewer_id)
+        for part in steps.ready().parts.values():
+            related.parts[part.name] = await part.load(session, ids, viewer_id)
     if viewer_id is not None and ids:
         related.favourited = set(
             await session.scalars(

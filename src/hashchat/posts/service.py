@@ -4,7 +4,7 @@ one transaction; the events reach viewers only after the commit (storage/engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from sqlalchemy import case, delete, select, update
@@ -19,15 +19,14 @@ from hashchat.errors import Forbidden, Invalid, NotFound
 from hashchat.posts.batch import Created, Draft, NewPost
 from hashchat.posts.entities import gather, status_entity
 from hashchat.posts.models import Favourite, Mention, Post, PostTag
+from hashchat.posts.polls import PollDraft
+from hashchat.posts.steps import Repost, RepostThen, steps
 from hashchat.posts.writer import writer_for
 from hashchat.realtime.events import PUBLIC, account_stream, record, tag_stream
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
 from hashchat.storage.sequence import take_ids
 from hashchat.text import Entity, extract_entities, parse_text
-
-if TYPE_CHECKING:
-    from hashchat.hosting.polls import PollDraft
 
 MAX_LANGUAGE = 16
 
@@ -133,7 +132,7 @@ async def create_post_entity(
 ) -> Created:
     """As :func:`create_post`, also answering the new Status entity (no read-back needed).
     Posts arriving together are committed together (posts/writer.py). ``poll`` (checked by
-    hosting.polls.check_poll) is written with the post."""
+    posts.polls.check_poll) is written with the post."""
     checked = check_text(text)
     lang = check_language(language)
     reply_to = None
@@ -225,13 +224,15 @@ async def reblog(*, db: Database, account: Account, post_id: object) -> Post:
         )
         if existing is not None and existing.deleted_at is None:
             return existing
-        # A repost joins the rooms of the original's chats: their bans, locks, slow mode and
-        # mutes apply to it as to a post (hosting/room_rules.py).
-        from hashchat.hosting import room_rules
-
-        verdict = await room_rules.judge_repost(
-            session, account.id, await tag_keys_of(session, original.id), utcnow()
-        )
+        # A repost joins the rooms of the original's chats: the features' checks apply to it
+        # as to a post (a chat room's bans, locks, slow mode, mutes), and may refuse it.
+        draft = Repost(session, account.id, await tag_keys_of(session, original.id), utcnow())
+        then: list[RepostThen] = []
+        for step in steps.ready().write:
+            if step.check_repost is not None:
+                follow_up = await step.check_repost(draft)
+                if follow_up is not None:
+                    then.append(follow_up)
         if existing is not None:  # an undone repost: its row holds the unique slot, reuse it
             await session.delete(existing)
             await session.flush()
@@ -267,8 +268,9 @@ async def reblog(*, db: Database, account: Account, post_id: object) -> Post:
             streams=post_streams(repost, keys),
             event_id=repost_id,
         )
-        if verdict is not None:
-            await room_rules.hide_repost(session, verdict, repost_id)
+        draft.id = repost_id
+        for follow_up in then:
+            await follow_up(draft)
         await _bump(session, original, "reblogs_count", 1)
     return repost
 
