@@ -1,0 +1,60 @@
+"""linked accounts: a person's own account on another network (Bluesky), its session sealed
+
+Revision ID: 0006_linked_accounts
+Revises: 0005
+Create Date: 2026-12-06 01:30:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import hashchat.storage.base
+
+revision: str = "0006_linked_accounts"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "linked_accounts",
+        sa.Column("id", BIG, nullable=False),
+        sa.Column("account_id", BIG, nullable=False),
+        sa.Column("network", sa.String(length=16), nullable=False),
+        sa.Column("remote_id", sa.String(length=320), nullable=False),
+        sa.Column("handle", sa.String(length=320), nullable=False),
+        sa.Column("service_url", sa.String(length=512), nullable=False),
+        sa.Column("method", sa.String(length=16), nullable=False),
+        sa.Column("sealed", sa.Text(), nullable=False),
+        sa.Column(
+            "access_expires_at", hashchat.storage.base.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "refreshing_until", hashchat.storage.base.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("created_at", hashchat.storage.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hashchat.storage.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_linked_accounts_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_linked_accounts")),
+        sa.UniqueConstraint("account_id", "network", name=op.f("uq_linked_accounts_account_id")),
+    )
+    op.create_index(
+        op.f("ix_linked_accounts_account_id"), "linked_accounts", ["account_id"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_linked_accounts_account_id"), table_name="linked_accounts")
+    op.drop_table("linked_accounts")
