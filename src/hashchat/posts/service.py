@@ -179,21 +179,27 @@ async def delete_post(*, db: Database, actor: Account, post_id: object) -> Post:
         post = await _live_post(session, post_id, field="id")
         if post.account_id != actor.id and not actor.is_admin:
             raise Forbidden("only the author or an admin can delete this post")
-        await _remove(session, post)
-        reblogs = await session.scalars(
-            select(Post).where(Post.reblog_of_id == post.id, Post.deleted_at.is_(None))
-        )
-        for reblog in list(reblogs):
-            await _remove(session, reblog)
-        if post.in_reply_to_id is not None:
-            parent = await session.get(Post, post.in_reply_to_id)
-            if parent is not None and parent.deleted_at is None:
-                await _bump(session, parent, "replies_count", -1)
-        if post.reblog_of_id is not None:
-            original = await session.get(Post, post.reblog_of_id)
-            if original is not None and original.deleted_at is None:
-                await _bump(session, original, "reblogs_count", -1)
+        await remove_post(session, post)
     return post
+
+
+async def remove_post(session: AsyncSession, post: Post) -> None:
+    """Delete ``post`` in ``session``'s transaction, whoever asks (the caller checked): its
+    text is erased, reposts of it go too, and viewers get a ``delete`` event for each."""
+    await _remove(session, post)
+    reblogs = await session.scalars(
+        select(Post).where(Post.reblog_of_id == post.id, Post.deleted_at.is_(None))
+    )
+    for reblog in list(reblogs):
+        await _remove(session, reblog)
+    if post.in_reply_to_id is not None:
+        parent = await session.get(Post, post.in_reply_to_id)
+        if parent is not None and parent.deleted_at is None:
+            await _bump(session, parent, "replies_count", -1)
+    if post.reblog_of_id is not None:
+        original = await session.get(Post, post.reblog_of_id)
+        if original is not None and original.deleted_at is None:
+            await _bump(session, original, "reblogs_count", -1)
 
 
 async def _remove(session: AsyncSession, post: Post) -> None:

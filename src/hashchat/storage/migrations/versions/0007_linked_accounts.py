@@ -1,7 +1,7 @@
 """linked accounts: a person's own account on another network (Bluesky), its session sealed
 
-Revision ID: 0006_linked_accounts
-Revises: 0005
+Revision ID: 0007_linked_accounts
+Revises: 0006_bridges
 Create Date: 2026-12-06 01:30:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import hashchat.storage.base
 
-revision: str = "0006_linked_accounts"
-down_revision: str | None = "0005"
+revision: str = "0007_linked_accounts"
+down_revision: str | None = "0006_bridges"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
