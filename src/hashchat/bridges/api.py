@@ -58,3 +58,28 @@ async def unlink_account(link_id: str, rt: RuntimeDep, viewer: WriteUser) -> dic
         sealer=sealer_of(rt),
         settings=rt.settings,
     )
+
+
+@router.get("/api/v1/bridges/posts/{post_id}")
+async def outgoing_post(post_id: str, session: SessionDep, viewer: ReadUser) -> dict[str, Any]:
+    """Where your post stands on its way out to Bluesky: waiting, sent (with its record's
+    at:// URI, CID and web address), failed (with the reason) or cancelled."""
+    from hashchat.bridges.bluesky.outbox import web_url
+    from hashchat.bridges.bluesky.outbox_model import OutgoingPost
+    from hashchat.posts.models import Post
+
+    key = int(post_id) if post_id.isdigit() and len(post_id) < 19 else 0
+    row = await session.get(OutgoingPost, key) if key else None
+    post = await session.get(Post, key) if row is not None else None
+    if row is None or post is None or post.account_id != viewer.id:
+        raise NotFound("this post is not on its way to Bluesky", field="id")
+    return {
+        "id": str(row.post_id),
+        "network": "bluesky",
+        "state": row.state,
+        "uri": row.uri,
+        "cid": row.cid,
+        "url": web_url(row.uri) if row.state == "sent" else None,
+        "error": row.error or None,
+        "attempts": row.attempts,
+    }
