@@ -1,18 +1,23 @@
-"""The bridges' tests build on the hosting tests' chat and sessions, and make remote posts."""
+"""The bridges' tests build on the hosting tests' chat and sessions, and make remote posts.
+Their settings point hashchat's Bluesky identity resolution at the test network's PLC
+directory and PDS (tests/pds) whenever a test uses it: `.test` handles resolve nowhere else."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hashchat.bridges import remote
 from hashchat.bridges.bluesky import richtext
+from hashchat.config import Settings, get_settings
 from hashchat.posts.batch import TagCache
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
+from tests.conftest import _configure
 from tests.hosting.conftest import chat, host, make_session  # noqa: F401
 
 Store = Callable[..., Awaitable[remote.Stored]]
@@ -66,3 +71,15 @@ def store(db: Database) -> Store:
             return await remote.store(session, list(posts), tags)
 
     return run
+
+
+@pytest.fixture
+async def settings(
+    request: pytest.FixtureRequest, database_url: str, session_dir: Path
+) -> AsyncIterator[Settings]:
+    extra: dict[str, str] = {}
+    if "atproto_network" in request.fixturenames:
+        network = request.getfixturevalue("atproto_network")
+        extra = {"bluesky_plc_url": network.plc, "bluesky_handle_resolver": network.pds}
+    yield _configure(session_dir, database_url, **extra)
+    get_settings.cache_clear()

@@ -82,6 +82,7 @@ async def create_status(request: Request, rt: RuntimeDep, viewer: WriteUser) -> 
         in_reply_to_id=body.in_reply_to_id,
         language=body.language,
         poll=poll,
+        bridges=body.bridges or (),
     )
     # The entity built for the stream, plus what this viewer sees of their own new post.
     entity = {**created.entity, "favourited": False, "reblogged": False, "muted": False,

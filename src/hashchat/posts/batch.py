@@ -57,6 +57,9 @@ class Draft:
     language: str | None = None
     poll: PollDraft | None = None  # written with the post (the registered "poll" part)
     origin: Origin | None = None  # a post from another network (bridges/)
+    # Networks to post it out to as well, from the author's linked accounts ("bluesky"): the
+    # bridges' registered step checks and queues it (bridges/bluesky/posting.py).
+    bridges: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

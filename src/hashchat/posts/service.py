@@ -3,6 +3,7 @@ one transaction; the events reach viewers only after the commit (storage/engine.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,11 +113,17 @@ async def create_post(
     text: object,
     in_reply_to_id: object = None,
     language: object = None,
+    bridges: Sequence[str] = (),
 ) -> NewPost:
     """Create a post; when this returns, the post is committed and its events are on their way.
     Raises Invalid naming the field, with nothing written."""
     created = await create_post_entity(
-        db=db, author=author, text=text, in_reply_to_id=in_reply_to_id, language=language
+        db=db,
+        author=author,
+        text=text,
+        in_reply_to_id=in_reply_to_id,
+        language=language,
+        bridges=bridges,
     )
     return created.post
 
@@ -129,6 +136,7 @@ async def create_post_entity(
     in_reply_to_id: object = None,
     language: object = None,
     poll: PollDraft | None = None,
+    bridges: Sequence[str] = (),
 ) -> Created:
     """As :func:`create_post`, also answering the new Status entity (no read-back needed).
     Posts arriving together are committed together (posts/writer.py). ``poll`` (checked by
@@ -142,6 +150,7 @@ async def create_post_entity(
         except ValueError:
             raise Invalid("the post you reply to does not exist", field="in_reply_to_id") from None
     draft = Draft(author.id, checked.text, checked.entities, reply_to, lang, poll)
+    draft.bridges = tuple(bridges)
     return await writer_for(db).submit(draft)
 
 

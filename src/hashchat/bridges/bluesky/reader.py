@@ -33,7 +33,7 @@ from hashchat.accounts.models import Account
 from hashchat.bridges import lease
 from hashchat.bridges.bluesky import ingest
 from hashchat.bridges.bluesky.events import V2, PostMade, Seen, SourceError, Wanted, Wire, wire_for
-from hashchat.bridges.bluesky.identity import Handles
+from hashchat.bridges.bluesky.handles import Handles
 from hashchat.bridges.models import BridgeCursor
 from hashchat.bridges.windows import open_chats
 from hashchat.config import Settings
@@ -59,7 +59,7 @@ class Reader:
     db: Database
     url: str
     wire: Wire
-    plc_url: str = ""
+    settings: Settings | None = None  # where identities resolve (None: DIDs shown)
     ttl: float = 15.0
     holder: str = field(default_factory=holder_name)
     idle_check: float = IDLE_CHECK
@@ -77,7 +77,7 @@ class Reader:
     def __post_init__(self) -> None:
         self.source = f"{self.wire.name}:{self.url}"[:300]
         self.tags = TagCache()
-        self.handles = Handles(self.plc_url)
+        self.handles = Handles(self.settings)
         self.known: set[str] = set()  # DIDs with an account here
 
     # -- running ------------------------------------------------------------------------------
@@ -293,4 +293,4 @@ def readers_for(db: Database, settings: Settings) -> list[Reader]:
         wire, url = wire_for(settings.bluesky_jetstream), settings.bluesky_jetstream
     else:
         return []
-    return [Reader(db, url, wire, plc_url=settings.bluesky_plc, ttl=settings.bridge_lease_seconds)]
+    return [Reader(db, url, wire, settings=settings, ttl=settings.bridge_lease_seconds)]

@@ -429,6 +429,7 @@ if (compose) {
   const hasTag = (text) => new RegExp(`(^|[^\\p{L}\\p{N}_])[#＃]${chat().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}_])`, "iu").test(text);
   const finalText = (text) => (hasTag(text) ? text : `${text.trimEnd()} #${chat()}`);
   const recount = attachCounter(textarea, counter, { prefix: () => "", transform: finalText });
+  compose.composedText = () => finalText(textarea.value); // what goes out (bluesky.js counts it)
   chatSelect?.addEventListener("change", recount);
   const cancelReply = () => { replyId.value = ""; replying.hidden = true; };
   compose.querySelector("[data-cancel-reply]").addEventListener("click", cancelReply);
@@ -440,9 +441,11 @@ if (compose) {
     button.disabled = true;
     compose.querySelector(".field-error")?.remove();
     try {
-      const status = await api("POST", "/api/v1/statuses", { status: finalText(text), in_reply_to_id: replyId.value || null });
+      const bluesky = compose.querySelector("[data-bluesky-check]")?.checked; // bluesky.js
+      const status = await api("POST", "/api/v1/statuses", { status: finalText(text), in_reply_to_id: replyId.value || null, ...(bluesky ? { bridges: ["bluesky"] } : {}) });
       textarea.value = ""; cancelReply(); recount();
       if (!paused) show(status);
+      compose.dispatchEvent(new CustomEvent("posted", { detail: { status, bluesky } }));
     } catch (error) {
       const message = el("p", { class: "field-error", role: "alert", text: error.message });
       textarea.after(message);
