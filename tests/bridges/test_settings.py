@@ -53,7 +53,8 @@ async def test_the_edit_page_has_the_bridge_and_shows_errors_beside_it(
     form = {
         "title": chat.title, "starts_on": "2026-01-07", "start_time": "20:00",
         "time_zone": "Europe/London", "duration_minutes": "60", "repeat": "weekly",
-        "weekday": "WE", "hosts": "@hostess", "csrf_token": csrf_from(page.text),
+        "weekday": "WE", "hosts": "@hostess", "bridge_form": "1",
+        "csrf_token": csrf_from(page.text),
     }  # fmt: skip
     saved = await client.post(
         "/chats/HostChat/edit", data={**form, "bridges": "bluesky", "bridge_when": "always"}

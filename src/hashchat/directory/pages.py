@@ -491,6 +491,9 @@ def _form_data(form: dict[str, str]) -> dict[str, Any]:
         data.pop("rrule")
     if data["repeat"] != "monthly":
         data.pop("nth")
+    if not form.get("bridge_form"):  # a form without the bridges' fieldset changes none of them
+        for name in ("bridges", "bridge_when", "bridged_in_exports"):
+            data.pop(name)
     return data
 
 
