@@ -75,6 +75,7 @@ def _configure(data_dir: Path, url: str, **extra: str) -> Settings:
     os.environ["HASHCHAT_REDIS_URL"] = ""
     os.environ["HASHCHAT_SQLITE_SYNCHRONOUS"] = "NORMAL"  # durability has its own test
     os.environ["HASHCHAT_JOBS"] = "false"  # tests run the reconciler's passes by hand
+    os.environ["HASHCHAT_BRIDGES"] = "false"  # tests start the bridges they need themselves
     for key, value in extra.items():
         os.environ[f"HASHCHAT_{key.upper()}"] = value
     get_settings.cache_clear()

@@ -59,6 +59,21 @@ class Settings(BaseSettings):
         description="At most one write to each viewer per this many ms: posts arriving "
         "closer together go out in one write (0: each batch at once).",
     )  # fmt: skip
+    # Bridges (bridges/): other networks' posts with a bridged chat's hashtag, in its room.
+    bridges: bool = Field(
+        True, description="Consume the bridges' sources in this process (`hashchat serve`)."
+    )
+    bluesky_jetstream: str = Field(
+        "wss://jetstream2.us-east.bsky.network/subscribe",
+        description="Jetstream URL: /subscribe (v1) or "
+        "/xrpc/network.bsky.jetstream.subscribeEvents (v2); empty: none.",
+    )
+    bluesky_firehose: str = Field(
+        "", description="A relay's or PDS's subscribeRepos URL (wss://host), read instead."
+    )
+    bridge_lease_seconds: float = Field(
+        15.0, ge=1, le=600, description="A consumer's lease on its source, renewed at a third."
+    )
 
     # Bridges (bridges/): linked accounts on other networks, posting out.
     secret_key_previous: str = Field(

@@ -41,4 +41,9 @@ def services(runtime: Runtime) -> list[Service]:
     from hashchat.bridges.sealing import sealer_for
 
     sealer = sealer_for(runtime.secret_key, tuple(runtime.settings.previous_secret_keys))
-    return [Sender(runtime.db, sealer, runtime.settings)]
+    found: list[Service] = [Sender(runtime.db, sealer, runtime.settings)]
+    if runtime.settings.bridges:  # HASHCHAT_BRIDGES=false: `hashchat bridge` reads elsewhere
+        from hashchat.bridges.bluesky.reader import readers_for
+
+        found += readers_for(runtime.db, runtime.settings)
+    return found
