@@ -52,6 +52,16 @@ def proof(
     return jwt.encode(header, claims, key, algorithms=["ES256"])
 
 
+# The latest DPoP nonce each server gave (by origin): a server's nonce is the same for every
+# client key, so the next request to it carries one at once instead of being refused first.
+_nonces: dict[str, str] = {}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @dataclass
 class DPoP:
     """Credentials for xrpc.send/call: a DPoP-bound access token (or none, for the
@@ -61,9 +71,12 @@ class DPoP:
     token: str | None = None
     nonce: str | None = None
     seen: list[str] = field(default_factory=list)
+    origin: str = ""
 
     def headers(self, method: str, url: str) -> dict[str, str]:
-        out = {"DPoP": proof(self.key, method, url, nonce=self.nonce, token=self.token)}
+        self.origin = _origin(url)
+        nonce = _nonces.get(self.origin) or self.nonce
+        out = {"DPoP": proof(self.key, method, url, nonce=nonce, token=self.token)}
         if self.token:
             out["Authorization"] = f"DPoP {self.token}"
         return out
@@ -71,3 +84,5 @@ class DPoP:
     def take_nonce(self, nonce: str) -> None:
         self.nonce = nonce
         self.seen.append(nonce)
+        if self.origin:
+            _nonces[self.origin] = nonce
