@@ -75,3 +75,18 @@ async def do_unlink(
         if row is not None:
             await session.delete(row)
     return {**link_entity(link), "revoked": revoked}
+
+
+async def reseal_all(db: Database, sealer: Sealer) -> tuple[int, int]:
+    """Seal every link's secrets under the sealer's current key: (resealed, unopenable)."""
+    from hashchat.bridges.sealing import Unsealable
+
+    done = lost = 0
+    async with db.write() as session:
+        for link in await session.scalars(select(LinkedAccount)):
+            try:
+                link.sealed = sealer.reseal(link.sealed)
+                done += 1
+            except Unsealable:
+                lost += 1
+    return done, lost

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from hashchat.bridges import linking
 from hashchat.bridges.api import sealer_of
 from hashchat.bridges.bluesky import link as bluesky_link
+from hashchat.bridges.bluesky import oauth
 from hashchat.errors import DomainError
 from hashchat.web.deps import RuntimeDep, ViewerDep
 from hashchat.web.forms import read_form, see_other
@@ -40,6 +41,7 @@ async def _page(
             "values": values or {},
             "errors": errors or {},
             "notice": notice or request.query_params.get("notice", ""),
+            "oauth": oauth.client_for(rt.settings) is not None,
         },
         status=status,
     )

@@ -73,6 +73,12 @@ class Method:
 METHODS: dict[str, Method] = {}
 
 
+def method_of(link: LinkedAccount) -> Method:
+    if link.method == "oauth" and "oauth" not in METHODS:
+        from hashchat.bridges.bluesky import oauth  # noqa: F401  (registers itself)
+    return METHODS[link.method]
+
+
 # -- app passwords ----------------------------------------------------------------------------
 
 
@@ -190,7 +196,7 @@ async def _renew(
                 raise Expired("another process is renewing this session; try again")
             await asyncio.sleep(0.2)
         secrets = sealer.open(link.owner, link.sealed)
-        method = METHODS[link.method]
+        method = method_of(link)
         try:
             renewed, expires = await method.renew(link, secrets, settings)
         except BaseException:
@@ -219,7 +225,7 @@ async def open_session(
     if stale is not None or not _fresh(link, utcnow()):
         link = await _renew(db, link_id, sealer, settings, stale)
     secrets = sealer.open(link.owner, link.sealed)
-    return Opened(link, secrets, METHODS[link.method].present(link, secrets, settings))
+    return Opened(link, secrets, method_of(link).present(link, secrets, settings))
 
 
 async def call_as(
@@ -264,7 +270,7 @@ async def revoke(link: LinkedAccount, sealer: Sealer, settings: Settings) -> boo
 
     try:
         secrets = sealer.open(link.owner, link.sealed)
-        await METHODS[link.method].revoke(link, secrets, settings)
+        await method_of(link).revoke(link, secrets, settings)
     except (DomainError, xrpc.XrpcError, Unsealable, KeyError):
         return False
     return True
