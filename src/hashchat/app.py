@@ -143,5 +143,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(transcripts_api.router)
     app.include_router(transcripts_pages.router)
+    from hashchat.bridges import api as bridges_api
+    from hashchat.bridges import oauth_pages as bridges_oauth
+    from hashchat.bridges import pages as bridges_pages
+
+    app.include_router(bridges_api.router)
+    app.include_router(bridges_pages.router)
+    app.include_router(bridges_oauth.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

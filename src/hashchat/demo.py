@@ -92,6 +92,9 @@ TAG_FOLLOWS = [("demo", "writechat"), ("demo", "gardenchat")]
 
 
 async def seed(settings: Settings) -> str:
+    from hashchat.features import install
+
+    install()
     db = Database(settings.resolved_database_url, sqlite_synchronous="NORMAL")
     try:
         return await _seed(db, settings)

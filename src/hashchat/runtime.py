@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hashchat.config import Settings
 from hashchat.posts.writer import writer_for
@@ -34,9 +34,13 @@ class Runtime:
     hub: Hub
     started: bool = field(default=False)
     reconciler: Reconciler | None = field(default=None)
+    services: list[Any] = field(default_factory=list)  # features.services(): outbox senders
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
+        from hashchat.features import install
+
+        install()  # the features' steps in the write path (posts/steps.py)
         db = Database(
             settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
@@ -57,6 +61,11 @@ class Runtime:
         if self.settings.jobs:  # HASHCHAT_JOBS=false: tests run the passes by hand
             self.reconciler = self.make_reconciler()
             self.reconciler.start()
+            from hashchat.features import services
+
+            self.services = services(self)
+            for service in self.services:
+                service.start()
 
     def make_reconciler(self) -> Reconciler:
         from hashchat.jobs.reconciler import Reconciler
@@ -67,6 +76,9 @@ class Runtime:
         )
 
     async def stop(self) -> None:
+        for service in reversed(self.services):
+            await service.stop()
+        self.services = []
         if self.reconciler is not None:
             await self.reconciler.stop()
             self.reconciler = None

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from hashchat.schema import include_name, metadata
 from hashchat.storage.migrate import current, downgrade, upgrade
-from hashchat.storage.models import include_name, metadata
 
 
 async def test_models_match_the_migrations(database_url: str) -> None:

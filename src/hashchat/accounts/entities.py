@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from hashchat import urls
 from hashchat.accounts.models import Account
 from hashchat.text import render_html
+
+
+def remote_acct(handle: str, profile_url: str) -> str:
+    """Mastodon's ``user@domain`` for someone on another network: a Mastodon handle has it
+    already; a Bluesky handle (a domain name) takes its profile site's domain
+    ("alice.bsky.social@bsky.app")."""
+    if "@" in handle:
+        return handle
+    return f"{handle}@{urlsplit(profile_url).hostname or 'remote'}"
 
 
 def render_bio(bio: str) -> str:
@@ -18,10 +28,13 @@ def render_bio(bio: str) -> str:
 def account_entity(account: Account, *, source: bool = False) -> dict[str, Any]:
     """The public Account entity; ``source`` adds the owner-only fields of verify_credentials."""
     avatar = urls.avatar(account.id)
+    acct, url = account.handle, urls.profile(account.handle)
+    if account.origin is not None and account.origin_url:  # someone on another network
+        acct, url = remote_acct(account.handle, account.origin_url), account.origin_url
     entity: dict[str, Any] = {
         "id": str(account.id),
-        "username": account.handle,
-        "acct": account.handle,
+        "username": account.handle.split("@", 1)[0],
+        "acct": acct,
         "display_name": account.display_name,
         "locked": False,
         "bot": False,
@@ -29,8 +42,8 @@ def account_entity(account: Account, *, source: bool = False) -> dict[str, Any]:
         "group": False,
         "created_at": _iso(account.created_at),
         "note": render_bio(account.bio),
-        "url": urls.profile(account.handle),
-        "uri": urls.profile(account.handle),
+        "url": url,
+        "uri": url,
         "avatar": avatar,
         "avatar_static": avatar,
         "header": "",

@@ -83,10 +83,20 @@ class Chat(Base):
     followers_count: Mapped[int] = mapped_column(Integer, default=0)
     # Where it ranks in the directory, kept by ``standing_of`` on every write (below).
     standing: Mapped[int] = mapped_column(Integer, default=0)
+    # Bridges (bridges/): the networks whose posts with the hashtag come into the room
+    # (space-separated, "" for none), when ("sessions": from 30 minutes before each session to
+    # its end plus grace; "always"), and whether exports include them.
+    bridges: Mapped[str] = mapped_column(String(64), default="")
+    bridge_when: Mapped[str] = mapped_column(String(16), default="sessions")
+    bridged_in_exports: Mapped[bool] = mapped_column(Boolean, default=True)
 
     @property
     def is_listed(self) -> bool:
         return self.review == "approved"
+
+    @property
+    def bridge_networks(self) -> list[str]:
+        return self.bridges.split()
 
 
 def standing_of(chat: Chat) -> int:

@@ -1,7 +1,8 @@
 """Polls: Mastodon's polls on posts, and a host's poll in a chat session.
 
-A poll is written with its post, in the post writer's transaction (posts/batch.py calls
-:func:`write_poll`), so the post's ``update`` event already carries it. A vote locks the poll's
+A poll is written with its post, in the post writer's transaction (the write step that
+hosting/posting.py registers calls :func:`write_poll`), so the post's ``update`` event already
+carries it. Its checks (posts/polls.py) belong to the statuses API. A vote locks the poll's
 row (PostgreSQL; SQLite's writes are serial anyway) before it checks "has this person voted?":
 two votes of one person can never both pass the check, and the tallies are added in SQL, so
 concurrent votes of different people are all counted. Every vote records a ``poll`` event (the
@@ -10,7 +11,7 @@ new tallies) on the post's hashtag streams and its session's stream, and a ``sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,90 +24,10 @@ from hashchat.errors import Invalid, NotFound
 from hashchat.hosting import roles
 from hashchat.hosting.models import Poll, PollOption, PollVote, SessionPost
 from hashchat.hosting.poll_entity import load_polls, poll_entity
+from hashchat.posts.polls import PollDraft, check_poll
 from hashchat.realtime.events import record, session_stream, tag_stream
 from hashchat.storage.base import table_of, utcnow
 from hashchat.storage.engine import Database
-
-MIN_OPTIONS, MAX_OPTIONS, MAX_OPTION_CHARS = 2, 6, 50
-MIN_EXPIRES, MAX_EXPIRES = 300, 2_629_746  # seconds: Mastodon's bounds (5 minutes, a month)
-TRUE = ("true", "1", "on", "yes")
-FALSE = ("false", "0", "off", "no", "")
-
-
-@dataclass(frozen=True, slots=True)
-class PollDraft:
-    """A poll that passed its checks and waits to be written with its post."""
-
-    options: tuple[str, ...]
-    expires_in: int
-    multiple: bool = False
-    session_id: int | None = None
-
-
-def poll_params(data: dict[str, Any]) -> dict[str, Any] | None:
-    """Mastodon's poll parameters as one dict, from JSON (``{"poll": {...}}``) or a form
-    (``poll[options][]``, ``poll[expires_in]``, ``poll[multiple]``); None when there is none."""
-    nested = data.get("poll")
-    found: dict[str, Any] = dict(nested) if isinstance(nested, dict) else {}
-    if nested is not None and not isinstance(nested, dict):
-        raise Invalid("poll is {options, expires_in, multiple}", field="poll")
-    for key in [k for k in data if k.startswith("poll[") and k.endswith("]")]:
-        found[key[5:-1]] = data.pop(key)
-    data.pop("poll", None)
-    return found or None
-
-
-def _flag(value: object, field: str) -> bool:
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    if str(value).strip().lower() in TRUE:
-        return True
-    if str(value).strip().lower() in FALSE:
-        return False
-    raise Invalid(f"{field} is true or false", field=field)
-
-
-def check_poll(raw: object, *, prefix: str = "poll") -> PollDraft:
-    """The poll's options (2 to 6, each 1 to 50 characters, all different), its duration in
-    seconds (5 minutes to a month) and whether it takes several choices. Errors name the field
-    (``poll[options]``, or ``options`` with ``prefix=""``)."""
-
-    def name(key: str) -> str:
-        return f"{prefix}[{key}]" if prefix else key
-
-    if not isinstance(raw, dict):
-        raise Invalid("a poll is {options, expires_in, multiple}", field=prefix or "options")
-    options = raw.get("options")
-    if isinstance(options, str):
-        options = [options]
-    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
-        raise Invalid("options is a list of texts", field=name("options"))
-    titles = tuple(" ".join(o.split()) for o in options)
-    if not MIN_OPTIONS <= len(titles) <= MAX_OPTIONS:
-        raise Invalid(
-            f"a poll has {MIN_OPTIONS} to {MAX_OPTIONS} options, not {len(titles)}",
-            field=name("options"),
-        )
-    for title in titles:
-        if not 1 <= len(title) <= MAX_OPTION_CHARS:
-            raise Invalid(
-                f"each option has 1 to {MAX_OPTION_CHARS} characters", field=name("options")
-            )
-    if len({t.casefold() for t in titles}) != len(titles):
-        raise Invalid("the options must all be different", field=name("options"))
-    expires = raw.get("expires_in")
-    if isinstance(expires, bool):
-        raise Invalid("expires_in is a number of seconds", field=name("expires_in"))
-    try:
-        seconds = int(str(expires).strip())
-    except ValueError:
-        raise Invalid("expires_in is a number of seconds", field=name("expires_in")) from None
-    if not MIN_EXPIRES <= seconds <= MAX_EXPIRES:
-        raise Invalid(
-            f"a poll runs {MIN_EXPIRES} to {MAX_EXPIRES} seconds (5 minutes to a month)",
-            field=name("expires_in"),
-        )
-    return PollDraft(titles, seconds, _flag(raw.get("multiple"), name("multiple")))
 
 
 def _poll_streams(tag_keys: list[str], session_id: int | None) -> list[str]:

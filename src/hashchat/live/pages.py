@@ -109,6 +109,7 @@ async def post_in_room(
             author=viewer,
             text=with_room_tag(form.get("status", ""), chat),
             in_reply_to_id=form.get("in_reply_to_id") or None,
+            bridges=["bluesky"] if form.get("bluesky") else [],
         )
     except DomainError as exc:
         return await _page(request, session, viewer, tags, error=exc.message,

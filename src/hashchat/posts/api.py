@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account
 from hashchat.errors import Invalid, NotFound
-from hashchat.hosting.polls import check_poll, poll_params
 from hashchat.posts import service, timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Favourite, Post
+from hashchat.posts.polls import check_poll, poll_params
 from hashchat.posts.schemas import StatusIn
 from hashchat.posts.timelines import Page
 from hashchat.web.deps import ReadUser, RuntimeDep, SessionDep, ViewerDep, WriteUser
@@ -82,6 +82,7 @@ async def create_status(request: Request, rt: RuntimeDep, viewer: WriteUser) -> 
         in_reply_to_id=body.in_reply_to_id,
         language=body.language,
         poll=poll,
+        bridges=body.bridges or (),
     )
     # The entity built for the stream, plus what this viewer sees of their own new post.
     entity = {**created.entity, "favourited": False, "reblogged": False, "muted": False,

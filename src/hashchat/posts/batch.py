@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,17 +20,30 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hashchat import urls
 from hashchat.accounts.models import Account
 from hashchat.accounts.validation import handle_key
-from hashchat.errors import DomainError, Invalid
+from hashchat.errors import Conflict, DomainError, Invalid
 from hashchat.posts.entities import Related, status_entity
 from hashchat.posts.models import Mention, Post, PostTag, Tag
+from hashchat.posts.polls import PollDraft
+from hashchat.posts.steps import Batch, Then, steps
 from hashchat.realtime.events import Event, record_many
 from hashchat.storage.base import table_of, utcnow
 from hashchat.storage.bulk import insert_rows
 from hashchat.storage.sequence import take_ids
 from hashchat.text import Entity, normalize_tag, render_html
 
-if TYPE_CHECKING:
-    from hashchat.hosting.polls import PollDraft
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a post from another network comes from (a bridge's draft): its network, its URI
+    there (stored once: a second draft with the same URI is refused), its web address, when
+    it was made there, and its text already rendered to safe HTML (from the network's own
+    links and tags, bridges/)."""
+
+    network: str
+    uri: str
+    url: str
+    created_at: datetime
+    html: str
 
 
 @dataclass(slots=True)
@@ -42,7 +55,11 @@ class Draft:
     entities: list[Entity]
     in_reply_to_id: int | None = None
     language: str | None = None
-    poll: PollDraft | None = None  # written with the post (hosting/polls.py)
+    poll: PollDraft | None = None  # written with the post (the registered "poll" part)
+    origin: Origin | None = None  # a post from another network (bridges/)
+    # Networks to post it out to as well, from the author's linked accounts ("bluesky"): the
+    # bridges' registered step checks and queues it (bridges/bluesky/posting.py).
+    bridges: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -63,6 +80,9 @@ class NewPost:
     replies_count: int
     reblogs_count: int
     favourites_count: int
+    origin: str | None = None
+    origin_uri: str | None = None
+    origin_url: str | None = None
 
 
 @dataclass(slots=True)
@@ -111,9 +131,12 @@ def streams_for(author_id: int, tag_keys: list[str]) -> tuple[str, ...]:
 async def write_posts(
     session: AsyncSession, drafts: list[Draft], tags: TagCache
 ) -> list[Created | DomainError]:
-    """Write ``drafts`` in ``session``'s transaction; one result per draft, in order."""
+    """Write ``drafts`` in ``session``'s transaction; one result per draft, in order. The
+    registered steps (posts/steps.py) run once for the whole batch."""
     from hashchat.posts.service import _bump, encode
 
+    registered = steps.ready()
+    now = utcnow()
     results: list[Created | DomainError | None] = [None] * len(drafts)
     parent_ids = {d.in_reply_to_id for d in drafts if d.in_reply_to_id is not None}
     parents: dict[int, Post] = {}
@@ -132,20 +155,25 @@ async def write_posts(
             target = parents.get(draft.in_reply_to_id)
             if target is not None and target.reblog_of_id is not None:
                 target = parents.get(target.reblog_of_id)
-            if target is None:
+            if target is None and draft.origin is not None:
+                draft.in_reply_to_id = None  # its parent went meanwhile: it stands alone here
+            elif target is None:
                 results[i] = Invalid("the post you reply to does not exist", field="in_reply_to_id")
                 continue
-            draft.in_reply_to_id = target.id
+            else:
+                draft.in_reply_to_id = target.id
         good.append(i)
-    # The chat rooms' rules (bans, locks, slow mode, mutes): nothing for posts without a
-    # listed chat's hashtag, a per-draft error for the refused (hosting/room_rules.py).
-    from hashchat.hosting import room_rules
-
-    verdict = await room_rules.judge(session, drafts, good, utcnow()) if good else None
-    if verdict is not None and verdict.refused:
-        for i, error in verdict.refused.items():
-            results[i] = error
-        good = [i for i in good if i not in verdict.refused]
+    if any(drafts[i].origin is not None for i in good):
+        good = await _not_stored_yet(session, drafts, good, results)
+    # The features' checks (a chat room's rules ...): each may refuse drafts, one by one.
+    batch = Batch(session, drafts, now, good, results)
+    then: dict[str, Then] = {}
+    for step in registered.write:
+        if step.check is not None and batch.going:
+            follow_up = await step.check(batch)
+            if follow_up is not None:
+                then[step.name] = follow_up
+    good = batch.going
     if not good:
         return [r for r in results if r is not None]
 
@@ -174,7 +202,6 @@ async def write_posts(
         account = mentioned.get(handle_key(handle))
         return urls.profile(account.handle) if account else None
 
-    now = utcnow()
     posted = Tally(drafts[i].author_id for i in good)
     for author_id, count in posted.items():
         author = authors[author_id]
@@ -198,15 +225,24 @@ async def write_posts(
         draft = drafts[i]
         post_id = first + n
         parent = parents[draft.in_reply_to_id] if draft.in_reply_to_id else None
-        html = render_html(draft.text, draft.entities, tag_url=urls.tag, mention_url=mention_url)
+        origin = draft.origin
+        if origin is None:
+            html = str(
+                render_html(draft.text, draft.entities, tag_url=urls.tag, mention_url=mention_url)
+            )
+        else:
+            html = origin.html
         row: dict[str, Any] = {
             "id": post_id, "account_id": draft.author_id, "text": draft.text,
             "content_html": f"<p>{html}</p>", "language": draft.language,
             "in_reply_to_id": parent.id if parent else None,
             "in_reply_to_account_id": parent.account_id if parent else None,
             "conversation_id": parent.conversation_id if parent else post_id,
-            "reblog_of_id": None, "created_at": now, "deleted_at": None,
-            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+            "reblog_of_id": None, "created_at": origin.created_at if origin else now,
+            "deleted_at": None, "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+            "origin": origin.network if origin else None,
+            "origin_uri": origin.uri if origin else None,
+            "origin_url": origin.url if origin else None,
         }  # fmt: skip
         post_rows.append(row)
         post_tags: dict[str, str] = {}
@@ -229,10 +265,8 @@ async def write_posts(
         status = status_entity(post, related)
         keys = list(post_tags)
         if draft.poll is not None:
-            from hashchat.hosting.polls import write_poll
-
-            status["poll"] = await write_poll(
-                session, post_id=post_id, draft=draft.poll, tag_keys=keys, now=now
+            status["poll"] = await registered.parts["poll"].write(
+                session, draft.poll, post_id, keys, now
             )
         events.append(Event(post_id, "update", encode(status), streams_for(draft.author_id, keys)))
         results[i] = Created(post, status, keys)
@@ -243,17 +277,34 @@ async def write_posts(
     replies = Tally(row["in_reply_to_id"] for row in post_rows if row["in_reply_to_id"])
     for parent_id, count in replies.items():
         await _bump(session, parents[parent_id], "replies_count", count)
-    if verdict is not None and verdict.to_hide:
-        await room_rules.hide_muted(
-            session, verdict, [r if isinstance(r, Created) else None for r in results]
-        )
-    # Which chat session each post belongs to, committed with the post (hosting/classify.py).
-    from hashchat.hosting.classify import classify
-
-    await classify(session, [r for r in results if isinstance(r, Created)], now)
-    polled = [first + n for n, i in enumerate(good) if drafts[i].poll is not None]
-    if polled:
-        from hashchat.hosting.polls import attach_to_sessions
-
-        await attach_to_sessions(session, polled)
+    # The features' steps for the written posts (placing them in chat sessions ...), in the
+    # order they were registered, so their events follow the posts' own.
+    for step in registered.write:
+        follow_up = then.get(step.name)
+        if follow_up is not None:
+            await follow_up(batch)
+        if step.after is not None:
+            await step.after(batch)
     return [r for r in results if r is not None]
+
+
+async def _not_stored_yet(
+    session: AsyncSession,
+    drafts: list[Draft],
+    good: list[int],
+    results: list[Created | DomainError | None],
+) -> list[int]:
+    """``good`` without the drafts from another network already stored (or twice in this
+    batch): a post from elsewhere is stored once, whatever the bridge sees again."""
+    uris = {o.uri for i in good if (o := drafts[i].origin) is not None}
+    seen = set(await session.scalars(select(Post.origin_uri).where(Post.origin_uri.in_(uris))))
+    kept: list[int] = []
+    for i in good:
+        origin = drafts[i].origin
+        if origin is not None:
+            if origin.uri in seen:
+                results[i] = Conflict("this post is stored already", field="origin_uri")
+                continue
+            seen.add(origin.uri)
+        kept.append(i)
+    return kept

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat import urls
 from hashchat.accounts.entities import _iso, account_entity
 from hashchat.accounts.models import Account
-from hashchat.hosting.poll_entity import load_polls
 from hashchat.posts.models import Favourite, Mention, Post, PostTag
+from hashchat.posts.steps import steps
 
 
 class PostLike(Protocol):
@@ -34,6 +34,9 @@ class PostLike(Protocol):
     replies_count: int
     reblogs_count: int
     favourites_count: int
+    origin: str | None
+    origin_uri: str | None
+    origin_url: str | None
 
 
 @dataclass(slots=True)
@@ -47,7 +50,7 @@ class Related:
     originals: dict[int, PostLike] = field(default_factory=dict)
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
-    polls: dict[int, dict[str, Any]] = field(default_factory=dict)  # by post id
+    parts: dict[str, dict[int, Any]] = field(default_factory=dict)  # name -> by post id
     viewer: bool = False
 
 
@@ -68,10 +71,14 @@ def status_entity(post: PostLike, related: Related) -> dict[str, Any]:
         original = related.originals.get(post.reblog_of_id)
         reblog = status_entity(original, related) if original is not None else None
     tags = related.tags.get(post.id, [])
+    here = urls.post(author.handle, post.id)
+    origin = None
+    if post.origin is not None:  # from another network: its own URI and address (bridges/)
+        origin = {"network": post.origin, "uri": post.origin_uri, "url": post.origin_url}
     entity: dict[str, Any] = {
         "id": str(post.id),
-        "uri": urls.post(author.handle, post.id),
-        "url": urls.post(author.handle, post.id),
+        "uri": post.origin_uri if origin else here,
+        "url": post.origin_url if origin else here,
         "created_at": _iso(post.created_at),
         "edited_at": None,
         "account": account,
@@ -102,9 +109,12 @@ def status_entity(post: PostLike, related: Related) -> dict[str, Any]:
         "tags": [{"name": name, "url": urls.tag(name)} for name in tags],
         "emojis": [],
         "card": None,
-        "poll": related.polls.get(post.id),
+        "poll": None,
         "application": None,
+        "origin": origin,  # hashchat's own: null for a post made here
     }
+    for name, values in related.parts.items():  # fields other features keep (posts/steps.py)
+        entity[name] = values.get(post.id)
     if related.viewer:
         entity["favourited"] = post.id in related.favourited
         entity["reblogged"] = post.id in related.reblogged
@@ -144,7 +154,8 @@ async def gather(
         for account in await session.scalars(select(Account).where(Account.id.in_(account_ids))):
             related.accounts[account.id] = account
     if ids:
-        related.polls = await load_polls(session, ids, viewer_id=viewer_id)
+        for part in steps.ready().parts.values():
+            related.parts[part.name] = await part.load(session, ids, viewer_id)
     if viewer_id is not None and ids:
         related.favourited = set(
             await session.scalars(

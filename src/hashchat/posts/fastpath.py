@@ -149,6 +149,7 @@ async def _create(scope: Scope, receive: Receive, runtime: Any) -> dict[str, Any
         text=body.status,
         in_reply_to_id=body.in_reply_to_id,
         language=body.language,
+        bridges=body.bridges or (),
     )
     return {**created.entity, "favourited": False, "reblogged": False, "muted": False,
             "bookmarked": False, "pinned": False}  # fmt: skip

@@ -3,8 +3,9 @@ one transaction; the events reach viewers only after the commit (storage/engine.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from sqlalchemy import case, delete, select, update
@@ -19,15 +20,14 @@ from hashchat.errors import Forbidden, Invalid, NotFound
 from hashchat.posts.batch import Created, Draft, NewPost
 from hashchat.posts.entities import gather, status_entity
 from hashchat.posts.models import Favourite, Mention, Post, PostTag
+from hashchat.posts.polls import PollDraft
+from hashchat.posts.steps import Repost, RepostThen, steps
 from hashchat.posts.writer import writer_for
 from hashchat.realtime.events import PUBLIC, account_stream, record, tag_stream
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
 from hashchat.storage.sequence import take_ids
 from hashchat.text import Entity, extract_entities, parse_text
-
-if TYPE_CHECKING:
-    from hashchat.hosting.polls import PollDraft
 
 MAX_LANGUAGE = 16
 
@@ -113,11 +113,17 @@ async def create_post(
     text: object,
     in_reply_to_id: object = None,
     language: object = None,
+    bridges: Sequence[str] = (),
 ) -> NewPost:
     """Create a post; when this returns, the post is committed and its events are on their way.
     Raises Invalid naming the field, with nothing written."""
     created = await create_post_entity(
-        db=db, author=author, text=text, in_reply_to_id=in_reply_to_id, language=language
+        db=db,
+        author=author,
+        text=text,
+        in_reply_to_id=in_reply_to_id,
+        language=language,
+        bridges=bridges,
     )
     return created.post
 
@@ -130,10 +136,11 @@ async def create_post_entity(
     in_reply_to_id: object = None,
     language: object = None,
     poll: PollDraft | None = None,
+    bridges: Sequence[str] = (),
 ) -> Created:
     """As :func:`create_post`, also answering the new Status entity (no read-back needed).
     Posts arriving together are committed together (posts/writer.py). ``poll`` (checked by
-    hosting.polls.check_poll) is written with the post."""
+    posts.polls.check_poll) is written with the post."""
     checked = check_text(text)
     lang = check_language(language)
     reply_to = None
@@ -143,6 +150,7 @@ async def create_post_entity(
         except ValueError:
             raise Invalid("the post you reply to does not exist", field="in_reply_to_id") from None
     draft = Draft(author.id, checked.text, checked.entities, reply_to, lang, poll)
+    draft.bridges = tuple(bridges)
     return await writer_for(db).submit(draft)
 
 
@@ -180,21 +188,27 @@ async def delete_post(*, db: Database, actor: Account, post_id: object) -> Post:
         post = await _live_post(session, post_id, field="id")
         if post.account_id != actor.id and not actor.is_admin:
             raise Forbidden("only the author or an admin can delete this post")
-        await _remove(session, post)
-        reblogs = await session.scalars(
-            select(Post).where(Post.reblog_of_id == post.id, Post.deleted_at.is_(None))
-        )
-        for reblog in list(reblogs):
-            await _remove(session, reblog)
-        if post.in_reply_to_id is not None:
-            parent = await session.get(Post, post.in_reply_to_id)
-            if parent is not None and parent.deleted_at is None:
-                await _bump(session, parent, "replies_count", -1)
-        if post.reblog_of_id is not None:
-            original = await session.get(Post, post.reblog_of_id)
-            if original is not None and original.deleted_at is None:
-                await _bump(session, original, "reblogs_count", -1)
+        await remove_post(session, post)
     return post
+
+
+async def remove_post(session: AsyncSession, post: Post) -> None:
+    """Delete ``post`` in ``session``'s transaction, whoever asks (the caller checked): its
+    text is erased, reposts of it go too, and viewers get a ``delete`` event for each."""
+    await _remove(session, post)
+    reblogs = await session.scalars(
+        select(Post).where(Post.reblog_of_id == post.id, Post.deleted_at.is_(None))
+    )
+    for reblog in list(reblogs):
+        await _remove(session, reblog)
+    if post.in_reply_to_id is not None:
+        parent = await session.get(Post, post.in_reply_to_id)
+        if parent is not None and parent.deleted_at is None:
+            await _bump(session, parent, "replies_count", -1)
+    if post.reblog_of_id is not None:
+        original = await session.get(Post, post.reblog_of_id)
+        if original is not None and original.deleted_at is None:
+            await _bump(session, original, "reblogs_count", -1)
 
 
 async def _remove(session: AsyncSession, post: Post) -> None:
@@ -225,13 +239,15 @@ async def reblog(*, db: Database, account: Account, post_id: object) -> Post:
         )
         if existing is not None and existing.deleted_at is None:
             return existing
-        # A repost joins the rooms of the original's chats: their bans, locks, slow mode and
-        # mutes apply to it as to a post (hosting/room_rules.py).
-        from hashchat.hosting import room_rules
-
-        verdict = await room_rules.judge_repost(
-            session, account.id, await tag_keys_of(session, original.id), utcnow()
-        )
+        # A repost joins the rooms of the original's chats: the features' checks apply to it
+        # as to a post (a chat room's bans, locks, slow mode, mutes), and may refuse it.
+        draft = Repost(session, account.id, await tag_keys_of(session, original.id), utcnow())
+        then: list[RepostThen] = []
+        for step in steps.ready().write:
+            if step.check_repost is not None:
+                follow_up = await step.check_repost(draft)
+                if follow_up is not None:
+                    then.append(follow_up)
         if existing is not None:  # an undone repost: its row holds the unique slot, reuse it
             await session.delete(existing)
             await session.flush()
@@ -267,8 +283,9 @@ async def reblog(*, db: Database, account: Account, post_id: object) -> Post:
             streams=post_streams(repost, keys),
             event_id=repost_id,
         )
-        if verdict is not None:
-            await room_rules.hide_repost(session, verdict, repost_id)
+        draft.id = repost_id
+        for follow_up in then:
+            await follow_up(draft)
         await _bump(session, original, "reblogs_count", 1)
     return repost
 

@@ -22,6 +22,9 @@ RULES: dict[str, RateLimitItem] = {
     "api_authenticated": parse("1500/5 minutes"),
     "api_anonymous": parse("300/5 minutes"),
     "token": parse("25/5 minutes"),
+    # Linking an account on another network: Bluesky allows 30 createSession calls a 5
+    # minutes per account, so a person retrying a wrong app password never reaches that.
+    "bridge_link": parse("10/5 minutes"),
 }
 
 

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hashchat.storage.models import include_name, metadata
+from hashchat.schema import include_name, metadata
 
 config = context.config
 

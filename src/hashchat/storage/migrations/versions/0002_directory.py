@@ -1,7 +1,7 @@
 """chat directory, notifications and reminders
 
 Full-text search over chats is made here by hand, outside the models (see
-``hashchat.storage.models.DATABASE_ONLY``): an FTS5 table kept in step by triggers on SQLite,
+``hashchat.schema.DATABASE_ONLY``): an FTS5 table kept in step by triggers on SQLite,
 an expression GIN index on PostgreSQL. ``directory/search.py`` queries the same expression.
 
 Revision ID: 0002

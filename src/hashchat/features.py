@@ -1,0 +1,49 @@
+"""The features' registrations, made once per process before anything is written.
+
+Lower layers never import higher ones (docs/architecture.md, tests/test_layers.py): when
+writing a post must also judge it by a chat room's rules, place it in a session or keep its
+poll, the feature registers a step that the write path runs (posts/steps.py). This is the one
+place that knows every feature; the entry points (``Runtime``, the CLI's commands, the demo
+seeder) call :func:`install`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from hashchat.posts.steps import steps
+
+if TYPE_CHECKING:
+    from hashchat.runtime import Runtime
+
+
+def install() -> None:
+    """Register every feature's write steps and Status parts (safe to call again)."""
+    if steps.installed:
+        return
+    from hashchat.bridges.bluesky import posting as bluesky_posting
+    from hashchat.hosting import posting
+
+    posting.register(steps)
+    bluesky_posting.register(steps)  # after hosting's: it reads where posts were placed
+    steps.installed = True
+
+
+class Service(Protocol):
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def services(runtime: Runtime) -> list[Service]:
+    """The features' background work in ``hashchat serve`` (started with the reconciler)."""
+    from hashchat.bridges.bluesky.outbox import Sender
+    from hashchat.bridges.sealing import sealer_for
+
+    sealer = sealer_for(runtime.secret_key, tuple(runtime.settings.previous_secret_keys))
+    found: list[Service] = [Sender(runtime.db, sealer, runtime.settings)]
+    if runtime.settings.bridges:  # HASHCHAT_BRIDGES=false: `hashchat bridge` reads elsewhere
+        from hashchat.bridges.bluesky.reader import readers_for
+
+        found += readers_for(runtime.db, runtime.settings)
+    return found
