@@ -319,3 +319,42 @@ async def test_a_hosts_scripted_questions_go_out_from_the_hosts_account(
     q2 = await questions.ask_now(db=db, actor=host, session_id=live.id, text="And why?")
     async with db.read() as session:
         assert await session.get(OutgoingPost, q2.post_id) is None
+
+
+async def test_deleting_the_post_here_deletes_its_record(
+    client: httpx.AsyncClient,
+    db: Database,
+    app: Any,
+    make_account: Any,
+    token_for: Any,
+    link: Any,
+    atproto_network: Network,
+) -> None:
+    person = await make_account()
+    await link(person)
+    headers = auth(await token_for(person))
+    sent = await posts.create_post(
+        db=db, author=person, text="gone soon #EdChat", bridges=["bluesky"]
+    )
+    await send(db, app)
+    row = await outgoing(db, sent.id)
+    assert atproto_network.get_record(row.uri)["value"]["text"] == "gone soon #EdChat"
+    assert (await client.delete(f"/api/v1/statuses/{sent.id}", headers=headers)).status_code == 200
+    assert (await outgoing(db, sent.id)).state == "deleting"
+    await send(db, app)
+    assert (await outgoing(db, sent.id)).state == "deleted"
+    with pytest.raises(RuntimeError, match=r"RecordNotFound|Could not locate record"):
+        atproto_network.get_record(row.uri)
+
+    # Deleted before it was sent: it never goes.
+    unsent = await posts.create_post(
+        db=db, author=person, text="never #EdChat", bridges=["bluesky"]
+    )
+    assert (
+        await client.delete(f"/api/v1/statuses/{unsent.id}", headers=headers)
+    ).status_code == 200
+    await send(db, app)
+    row = await outgoing(db, unsent.id)
+    assert row.state == "cancelled"
+    with pytest.raises(RuntimeError):
+        atproto_network.get_record(row.uri)

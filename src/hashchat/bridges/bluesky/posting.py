@@ -179,5 +179,18 @@ async def enqueue(session: AsyncSession, out: dict[int, tuple[int, str]]) -> Non
     wake_after_commit(session)
 
 
+async def deleted_here(session: AsyncSession, post_id: int) -> None:
+    """Its author deleted the post here: not sent yet, it never goes; sent, its record on
+    Bluesky is deleted too (by the sender, after the commit)."""
+    row = await session.get(OutgoingPost, post_id)
+    if row is None:
+        return
+    if row.state == "waiting":
+        row.state, row.error = "cancelled", "deleted before it was sent"
+    elif row.state == "sent":
+        row.state, row.next_attempt_at, row.attempts = "deleting", utcnow(), 0
+        wake_after_commit(session)
+
+
 def register(steps: Steps) -> None:
-    steps.add(WriteStep("bridges.bluesky.out", check=check_out))
+    steps.add(WriteStep("bridges.bluesky.out", check=check_out, deleted=deleted_here))
