@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hashchat.bridges.cli import links_app
+from hashchat.bridges.cli import bridge, links_app
 from hashchat.config import get_settings
 from hashchat.directory.cli import chats_app
 
@@ -21,6 +21,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(chats_app, name="chats")
 app.add_typer(links_app, name="links")
+app.command("bridge")(bridge)
 console = Console()
 err = Console(stderr=True)
 

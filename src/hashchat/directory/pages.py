@@ -430,6 +430,8 @@ async def new_form(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respo
         "repeat": "weekly",
         "weekday": WEEKDAYS[today.weekday()],
         "nth": "1",
+        "bridge_when": "sessions",
+        "bridged_in_exports": "on",
     }
     return _form(request, values, {}, editing=None, waits=waits)
 
@@ -477,6 +479,9 @@ FORM_FIELDS = (
     "weekday",
     "nth",
     "rrule",
+    "bridges",
+    "bridge_when",
+    "bridged_in_exports",
 )
 
 
@@ -486,6 +491,9 @@ def _form_data(form: dict[str, str]) -> dict[str, Any]:
         data.pop("rrule")
     if data["repeat"] != "monthly":
         data.pop("nth")
+    if not form.get("bridge_form"):  # a form without the bridges' fieldset changes none of them
+        for name in ("bridges", "bridge_when", "bridged_in_exports"):
+            data.pop(name)
     return data
 
 
@@ -792,6 +800,9 @@ async def edit_form(tag: str, request: Request, session: SessionDep, viewer: Vie
         "weekday": choice.weekday,
         "nth": str(choice.nth or 1),
         "rrule": chat.rrule,
+        "bridges": chat.bridges,
+        "bridge_when": chat.bridge_when,
+        "bridged_in_exports": "on" if chat.bridged_in_exports else "",
     }
     return _form(request, values, {}, editing=chat)
 

@@ -32,8 +32,11 @@ from hashchat.directory.schedule import (
     rule_from,
 )
 from hashchat.directory.validation import (
+    check_bridge_when,
+    check_bridges,
     check_chat_language,
     check_description,
+    check_flag,
     check_hashtag,
     check_link,
     check_title,
@@ -64,6 +67,9 @@ class ChatFields:
     link: str
     schedule: Schedule
     hosts: list[str] = field(default_factory=list)  # handles, the first is the host
+    bridges: list[str] = field(default_factory=list)  # networks whose posts come in (bridges/)
+    bridge_when: str = "sessions"
+    bridged_in_exports: bool = True
 
 
 def check_fields(data: Mapping[str, object], *, current: Chat | None = None) -> ChatFields:
@@ -111,7 +117,17 @@ def check_fields(data: Mapping[str, object], *, current: Chat | None = None) -> 
         duration_minutes=pick("duration_minutes", current.duration_minutes if current else 60),
         rrule=rule,
     )
-    return ChatFields(hashtag, key, title, description, topics, language, link, schedule, hosts)
+    return ChatFields(
+        hashtag, key, title, description, topics, language, link, schedule, hosts,
+        bridges=check_bridges(pick("bridges", current.bridge_networks if current else [])),
+        bridge_when=check_bridge_when(
+            pick("bridge_when", current.bridge_when if current else "sessions")
+        ),
+        bridged_in_exports=check_flag(
+            pick("bridged_in_exports", current.bridged_in_exports if current else True),
+            "bridged_in_exports",
+        ),
+    )  # fmt: skip
 
 
 async def get_chat(session: AsyncSession, tag: str) -> Chat:
@@ -199,6 +215,9 @@ def _set_fields(chat: Chat, fields: ChatFields) -> None:
     chat.time_zone = fields.schedule.time_zone
     chat.duration_minutes = fields.schedule.duration_minutes
     chat.rrule = fields.schedule.rrule
+    chat.bridges = " ".join(fields.bridges)
+    chat.bridge_when = fields.bridge_when
+    chat.bridged_in_exports = fields.bridged_in_exports
 
 
 async def _write_topics(session: AsyncSession, chat_id: int, topics: list[str]) -> None:

@@ -197,3 +197,52 @@ def render_description(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
     )
+
+
+# The networks a chat can bring posts in from (bridges/), and when.
+BRIDGE_NETWORKS = ("bluesky",)
+BRIDGE_WHEN = ("sessions", "always")
+
+
+def check_bridges(value: object) -> list[str]:
+    """A list of networks (or one, or comma-separated), each known, each once."""
+    if value is None or value == "":
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise Invalid('bridges is a list of networks, such as ["bluesky"]', field="bridges")
+    found: list[str] = []
+    for item in items:
+        name = item.strip().lower()
+        if not name:
+            continue
+        if name not in BRIDGE_NETWORKS:
+            raise Invalid(
+                f"hashchat cannot bridge {item.strip()!r}; it bridges "
+                + ", ".join(BRIDGE_NETWORKS),
+                field="bridges",
+            )
+        if name not in found:
+            found.append(name)
+    return found
+
+
+def check_bridge_when(value: object) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in BRIDGE_WHEN:
+        raise Invalid(
+            'bridge_when is "sessions" (from 30 minutes before each session to its end) or '
+            '"always"',
+            field="bridge_when",
+        )
+    return value.strip().lower()
+
+
+def check_flag(value: object, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "on", "yes"):
+        return True
+    if text in ("false", "0", "off", "no", ""):
+        return False
+    raise Invalid(f"{field} is true or false", field=field)

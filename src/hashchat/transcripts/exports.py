@@ -75,7 +75,23 @@ def post_entity(entry: Entry) -> dict[str, Any]:
         "favourites_count": status["favourites_count"],
         "text": status["text"],
         "content": status["content"],
+        "origin": status.get("origin"),  # a bridged post: {"network", "uri", "url"}
     }
+
+
+def without_bridged(transcript: Transcript) -> Transcript:
+    """The transcript without posts from other networks (a host's ``bridged_in_exports``)."""
+
+    def here(entries: list[Entry]) -> list[Entry]:
+        kept = [e for e in entries if not e.status.get("origin")]
+        for entry in kept:
+            entry.replies = here(entry.replies)
+        return kept
+
+    for thread in transcript.threads:
+        thread.answers = here(thread.answers)
+    transcript.lines = here(transcript.lines)
+    return transcript
 
 
 def _thread_entity(thread: QuestionThread, chat_session: ChatSession) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat import urls
-from hashchat.accounts.entities import _iso
+from hashchat.accounts.entities import _iso, remote_acct
 from hashchat.accounts.models import Account
 from hashchat.directory import service as directory
 from hashchat.directory.models import Chat
@@ -270,25 +270,32 @@ async def _statuses(session: AsyncSession, ids: set[int]) -> dict[int, dict[str,
             select(
                 Post.id, Post.created_at, Post.text, Post.content_html, Post.in_reply_to_id,
                 Post.replies_count, Post.reblogs_count, Post.favourites_count,
-                Account.id, Account.handle, Account.display_name,
+                Post.origin, Post.origin_uri, Post.origin_url,
+                Account.id, Account.handle, Account.display_name, Account.origin_url,
             )
             .join(Account, Account.id == Post.account_id)
             .where(Post.id.in_(wanted[start : start + 5000]))
         )  # fmt: skip
-        for (post_id, at, text, content, parent, replies, reposts, likes,
-             account_id, handle, name) in rows:  # fmt: skip
+        for (post_id, at, text, content, parent, replies, reposts, likes, network, origin_uri,
+             origin_url, account_id, handle, name, profile) in rows:  # fmt: skip
             account = people.get(account_id)
             if account is None:
+                remote = network is not None and profile  # from another network (bridges/)
                 account = people[account_id] = {
-                    "id": str(account_id), "username": handle, "acct": handle,
-                    "display_name": name, "url": urls.profile(handle),
+                    "id": str(account_id), "username": handle.split("@", 1)[0],
+                    "acct": remote_acct(handle, profile) if remote else handle,
+                    "display_name": name, "url": profile if remote else urls.profile(handle),
                 }  # fmt: skip
             url = urls.post(handle, post_id)
+            origin = None
+            if network is not None:
+                origin = {"network": network, "uri": origin_uri, "url": origin_url}
             found[post_id] = {
-                "id": str(post_id), "uri": url, "url": url, "created_at": _iso(at),
+                "id": str(post_id), "uri": origin_uri if origin else url,
+                "url": origin_url if origin else url, "created_at": _iso(at),
                 "account": account, "content": content, "text": text,
                 "in_reply_to_id": str(parent) if parent else None, "replies_count": replies,
-                "reblogs_count": reposts, "favourites_count": likes,
+                "reblogs_count": reposts, "favourites_count": likes, "origin": origin,
             }  # fmt: skip
     return found
 

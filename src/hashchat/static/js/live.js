@@ -89,6 +89,24 @@ function countButton(act, shown, on) {
   return form;
 }
 
+const NETWORKS = { bluesky: "Bluesky", mastodon: "Mastodon" };
+
+/** "on Bluesky", linked to the original: a post that came over a bridge. */
+function originLink(origin) {
+  const name = NETWORKS[origin.network] || origin.network;
+  return el("a", { class: `origin origin-${origin.network}`, href: origin.url,
+    rel: "nofollow ugc noopener", text: `on ${name}` });
+}
+
+/** "Bluesky: reconnecting" while a bridge's source is down; gone when it is back. */
+function onBridge(state) {
+  const line = document.querySelector("[data-bridge-status]");
+  if (!line) return;
+  const name = NETWORKS[state.network] || state.network;
+  line.textContent = state.state === "connected" ? "" : `${name}: ${state.state}`;
+  line.hidden = state.state === "connected";
+}
+
 export function renderPost(status) {
   const shown = status.reblog || status;
   const role = config.hosts[shown.account.id];
@@ -106,7 +124,8 @@ export function renderPost(status) {
   if (role) handle.append(" ", el("span", { class: "badge role", text: role }));
   article.append(el("header", {},
     el("img", { class: "avatar", src: shown.account.avatar, alt: "", width: "40", height: "40" }),
-    el("div", { class: "who" }, el("a", { class: "name", href: shown.account.url, text: name }), handle),
+    el("div", { class: "who" }, el("a", { class: "name", href: shown.account.url, text: name }), handle,
+      ...(shown.origin ? [originLink(shown.origin)] : [])),
     el("a", { class: "when", href: shown.url },
       el("time", { datetime: shown.created_at, text: timeFormat.format(new Date(shown.created_at)) }))));
   if (roomTags.length > 1) {
@@ -391,6 +410,7 @@ function connect() {
   });
   source.addEventListener("poll", (e) => { config.since = e.lastEventId; onPoll(JSON.parse(e.data)); });
   source.addEventListener("hide", (e) => { config.since = e.lastEventId; onHide(JSON.parse(e.data)); });
+  source.addEventListener("bridge", (e) => { config.since = e.lastEventId; onBridge(JSON.parse(e.data)); });
   source.addEventListener("resume", () => { statusLine.textContent = "Catching up…"; });
   source.addEventListener("error", () => {
     if (source.readyState === EventSource.CLOSED) {

@@ -44,26 +44,24 @@ def _handles(to: int, was: int) -> None:
 
 def upgrade() -> None:
     _handles(320, 30)
-    with op.batch_alter_table("accounts") as batch:
-        batch.add_column(sa.Column("origin", sa.String(length=16), nullable=True))
-        batch.add_column(sa.Column("origin_url", sa.String(length=512), nullable=True))
-    with op.batch_alter_table("posts") as batch:
-        batch.add_column(sa.Column("origin", sa.String(length=16), nullable=True))
-        batch.add_column(sa.Column("origin_uri", sa.String(length=512), nullable=True))
-        batch.add_column(sa.Column("origin_url", sa.String(length=512), nullable=True))
+    # Plain ADD COLUMN (no batch): rebuilding chats on SQLite would drop its full-text triggers.
+    op.add_column("accounts", sa.Column("origin", sa.String(length=16), nullable=True))
+    op.add_column("accounts", sa.Column("origin_url", sa.String(length=512), nullable=True))
+    op.add_column("posts", sa.Column("origin", sa.String(length=16), nullable=True))
+    op.add_column("posts", sa.Column("origin_uri", sa.String(length=512), nullable=True))
+    op.add_column("posts", sa.Column("origin_url", sa.String(length=512), nullable=True))
     op.create_index("uq_posts_origin_uri", "posts", ["origin_uri"], unique=True)
-    with op.batch_alter_table("chats") as batch:
-        batch.add_column(
-            sa.Column("bridges", sa.String(length=64), nullable=False, server_default="")
-        )
-        batch.add_column(
-            sa.Column(
-                "bridge_when", sa.String(length=16), nullable=False, server_default="sessions"
-            )
-        )
-        batch.add_column(
-            sa.Column("bridged_in_exports", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
+    op.add_column(
+        "chats", sa.Column("bridges", sa.String(length=64), nullable=False, server_default="")
+    )
+    op.add_column(
+        "chats",
+        sa.Column("bridge_when", sa.String(length=16), nullable=False, server_default="sessions"),
+    )
+    op.add_column(
+        "chats",
+        sa.Column("bridged_in_exports", sa.Boolean(), nullable=False, server_default=sa.true()),
+    )
     op.create_table(
         "bridge_cursors",
         sa.Column("source", sa.String(length=300), nullable=False),
@@ -92,18 +90,15 @@ def downgrade() -> None:
     op.drop_table("bridge_opt_outs")
     op.drop_table("bridge_leases")
     op.drop_table("bridge_cursors")
-    with op.batch_alter_table("chats") as batch:
-        batch.drop_column("bridged_in_exports")
-        batch.drop_column("bridge_when")
-        batch.drop_column("bridges")
-    op.drop_index("uq_posts_origin_uri", table_name="posts")
-    with op.batch_alter_table("posts") as batch:
-        batch.drop_column("origin_url")
-        batch.drop_column("origin_uri")
-        batch.drop_column("origin")
-    with op.batch_alter_table("accounts") as batch:
-        batch.drop_column("origin_url")
-        batch.drop_column("origin")
+    for table, column in [
+        ("chats", "bridged_in_exports"), ("chats", "bridge_when"), ("chats", "bridges"),
+        ("posts", "origin_url"), ("posts", "origin_uri"), ("posts", "origin"),
+        ("accounts", "origin_url"), ("accounts", "origin"),
+    ]:  # fmt: skip
+        if column == "origin_uri":
+            op.drop_index("uq_posts_origin_uri", table_name="posts")
+        # SQLite (3.35+) drops a column in place: no rebuild, chats keeps its triggers.
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     # Remote accounts' handles and keys do not fit 30 characters: they go with their columns.
     op.execute("DELETE FROM accounts WHERE length(handle_key) > 30 OR length(handle) > 30")
     _handles(30, 320)
