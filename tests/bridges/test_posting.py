@@ -358,3 +358,36 @@ async def test_deleting_the_post_here_deletes_its_record(
     assert row.state == "cancelled"
     with pytest.raises(RuntimeError):
         atproto_network.get_record(row.uri)
+
+
+async def test_posting_to_bluesky_without_javascript(
+    client: httpx.AsyncClient, db: Database, make_account: Any, link: Any
+) -> None:
+    from tests.conftest import csrf_from
+
+    person = await make_account("nojsbsky", password="correct horse battery")
+    page = await client.get("/login")
+    await client.post(
+        "/login",
+        data={
+            "login": "nojsbsky",
+            "password": "correct horse battery",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    page = await client.get("/live/NoJsChat")
+    assert (
+        '<noscript><label class="toggle bluesky-out"><input type="checkbox" name="bluesky"'
+        in page.text
+    )
+    form = {"csrf_token": csrf_from(page.text), "tags": "NoJsChat", "status": "hi", "bluesky": "1"}
+    refused = await client.post("/live/post", data=form)
+    assert refused.status_code == 422
+    assert "link your Bluesky account first" in refused.text  # beside the composer, draft kept
+
+    await link(person)
+    posted = await client.post("/live/post", data=form)
+    assert posted.status_code == 303
+    async with db.read() as session:
+        post = (await session.scalars(select(Post).where(Post.text == "hi #NoJsChat"))).one()
+        assert await session.get(OutgoingPost, post.id) is not None
