@@ -319,3 +319,75 @@ async def test_a_hosts_scripted_questions_go_out_from_the_hosts_account(
     q2 = await questions.ask_now(db=db, actor=host, session_id=live.id, text="And why?")
     async with db.read() as session:
         assert await session.get(OutgoingPost, q2.post_id) is None
+
+
+async def test_deleting_the_post_here_deletes_its_record(
+    client: httpx.AsyncClient,
+    db: Database,
+    app: Any,
+    make_account: Any,
+    token_for: Any,
+    link: Any,
+    atproto_network: Network,
+) -> None:
+    person = await make_account()
+    await link(person)
+    headers = auth(await token_for(person))
+    sent = await posts.create_post(
+        db=db, author=person, text="gone soon #EdChat", bridges=["bluesky"]
+    )
+    await send(db, app)
+    row = await outgoing(db, sent.id)
+    assert atproto_network.get_record(row.uri)["value"]["text"] == "gone soon #EdChat"
+    assert (await client.delete(f"/api/v1/statuses/{sent.id}", headers=headers)).status_code == 200
+    assert (await outgoing(db, sent.id)).state == "deleting"
+    await send(db, app)
+    assert (await outgoing(db, sent.id)).state == "deleted"
+    with pytest.raises(RuntimeError, match=r"RecordNotFound|Could not locate record"):
+        atproto_network.get_record(row.uri)
+
+    # Deleted before it was sent: it never goes.
+    unsent = await posts.create_post(
+        db=db, author=person, text="never #EdChat", bridges=["bluesky"]
+    )
+    assert (
+        await client.delete(f"/api/v1/statuses/{unsent.id}", headers=headers)
+    ).status_code == 200
+    await send(db, app)
+    row = await outgoing(db, unsent.id)
+    assert row.state == "cancelled"
+    with pytest.raises(RuntimeError):
+        atproto_network.get_record(row.uri)
+
+
+async def test_posting_to_bluesky_without_javascript(
+    client: httpx.AsyncClient, db: Database, make_account: Any, link: Any
+) -> None:
+    from tests.conftest import csrf_from
+
+    person = await make_account("nojsbsky", password="correct horse battery")
+    page = await client.get("/login")
+    await client.post(
+        "/login",
+        data={
+            "login": "nojsbsky",
+            "password": "correct horse battery",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    page = await client.get("/live/NoJsChat")
+    assert (
+        '<noscript><label class="toggle bluesky-out"><input type="checkbox" name="bluesky"'
+        in page.text
+    )
+    form = {"csrf_token": csrf_from(page.text), "tags": "NoJsChat", "status": "hi", "bluesky": "1"}
+    refused = await client.post("/live/post", data=form)
+    assert refused.status_code == 422
+    assert "link your Bluesky account first" in refused.text  # beside the composer, draft kept
+
+    await link(person)
+    posted = await client.post("/live/post", data=form)
+    assert posted.status_code == 303
+    async with db.read() as session:
+        post = (await session.scalars(select(Post).where(Post.text == "hi #NoJsChat"))).one()
+        assert await session.get(OutgoingPost, post.id) is not None

@@ -73,6 +73,7 @@ def test_link_post_renew_unlink_and_log_in_with_bluesky(
         them = atproto_network.create_account("oauthed")
         page = sign_in(context, server, "olive")
         page.goto(f"{server.url}/settings/bridges")
+        screenshot(page, "bluesky-settings-link")
         page.get_by_label("Your Bluesky handle").fill(them.handle)
         page.get_by_role("button", name="Link with Bluesky").click()
         authorize_at_the_pds(page, them)

@@ -74,6 +74,9 @@ async def do_unlink(
         row = await session.get(LinkedAccount, link_id)
         if row is not None:
             await session.delete(row)
+    from hashchat.bridges.bluesky.posting import linked_authors
+
+    linked_authors.forget()
     return {**link_entity(link), "revoked": revoked}
 
 

@@ -189,6 +189,9 @@ async def delete_post(*, db: Database, actor: Account, post_id: object) -> Post:
         if post.account_id != actor.id and not actor.is_admin:
             raise Forbidden("only the author or an admin can delete this post")
         await remove_post(session, post)
+        for step in steps.ready().write:  # a bridge deletes its copy elsewhere (posts/steps.py)
+            if step.deleted is not None:
+                await step.deleted(session, post.id)
     return post
 
 

@@ -100,14 +100,47 @@ async def _finish(db: Database, post_id: int, **values: Any) -> None:
             row.claimed_until = None
 
 
+async def delete_one(db: Database, row: OutgoingPost, sealer: Sealer, settings: Settings) -> str:
+    """Delete the record of a post deleted here (com.atproto.repo.deleteRecord)."""
+    now = utcnow()
+    async with db.read() as session:
+        link = await session.get(LinkedAccount, row.link_id)
+    if link is None:  # unlinked meanwhile: hashchat can no longer act for them
+        await _finish(db, row.post_id, state="failed", error="unlinked before the deletion")
+        return "failed"
+    body = {"repo": link.remote_id, "collection": record.COLLECTION, "rkey": row.rkey}
+    try:
+        await sessions.call_as(
+            db, link.id, sealer, settings, "com.atproto.repo.deleteRecord", body=body
+        )
+    except (BadGateway, RateLimited) as error:
+        attempts = row.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            await _finish(db, row.post_id, state="failed", attempts=attempts, error=error.message)
+            return "failed"
+        delay = timedelta(seconds=30 * 2 ** (attempts - 1))
+        await _finish(
+            db, row.post_id, attempts=attempts, error=error.message, next_attempt_at=now + delay
+        )
+        return "deleting"
+    except (xrpc.XrpcError, DomainError, sessions.Expired, Unsealable) as error:
+        message = error.message if isinstance(error, (xrpc.XrpcError, DomainError)) else str(error)
+        await _finish(db, row.post_id, state="failed", error=f"Bluesky: {message}"[:300])
+        return "failed"
+    await _finish(db, row.post_id, state="deleted", error="")
+    return "deleted"
+
+
 async def send_one(db: Database, post_id: int, sealer: Sealer, settings: Settings) -> str:
-    """Send one claimed row; answers its new state."""
+    """Send (or delete) one claimed row; answers its new state."""
     async with db.read() as session:
         row = await session.get(OutgoingPost, post_id)
         post = await session.get(Post, post_id)
         link = await session.get(LinkedAccount, row.link_id) if row is not None else None
     if row is None:
         return "gone"
+    if row.state == "deleting":
+        return await delete_one(db, row, sealer, settings)
     if post is None or post.deleted_at is not None or link is None:
         await _finish(db, post_id, state="cancelled", error="the post or the linked account went")
         return "cancelled"
@@ -178,7 +211,7 @@ async def send_due(db: Database, sealer: Sealer, settings: Settings, *, limit: i
             await session.scalars(
                 select(OutgoingPost)
                 .where(
-                    OutgoingPost.state == "waiting",
+                    OutgoingPost.state.in_(("waiting", "deleting")),
                     OutgoingPost.next_attempt_at <= now,
                     or_(OutgoingPost.claimed_until.is_(None), OutgoingPost.claimed_until < now),
                 )

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hashchat.storage.base import Base, BigId, UTCDateTime, utcnow
 
-STATES = ("waiting", "sent", "failed", "cancelled")
+# waiting -> sent | failed | cancelled (deleted here first); sent -> deleting -> deleted
+STATES = ("waiting", "sent", "failed", "cancelled", "deleting", "deleted")
 
 
 class OutgoingPost(Base):

@@ -14,6 +14,8 @@ Nothing here waits on the network: the outbox is sent after the commit (outbox.p
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +32,35 @@ from hashchat.posts.steps import Batch, Steps, Then, WriteStep
 from hashchat.storage.base import utcnow
 
 NETWORK = "bluesky"
+
+
+class LinkedAuthors:
+    """Who has a linked Bluesky account, cached for a few seconds per process: most batches
+    are by people without one and ask for nothing, and then the step costs no query. A draft
+    that asks to go out is always checked against the database itself; a link made or removed
+    in this process is seen at once, one made in another within ``ttl`` seconds (its owner's
+    questions go out from then on)."""
+
+    ttl = 5.0
+
+    def __init__(self) -> None:
+        self.ids: frozenset[int] | None = None
+        self.loaded = 0.0
+
+    async def get(self, session: AsyncSession) -> frozenset[int]:
+        if self.ids is None or time.monotonic() - self.loaded > self.ttl:
+            rows = await session.scalars(
+                select(LinkedAccount.account_id).where(LinkedAccount.network == NETWORK)
+            )
+            self.ids = frozenset(rows)
+            self.loaded = time.monotonic()
+        return self.ids
+
+    def forget(self) -> None:
+        self.ids = None
+
+
+linked_authors = LinkedAuthors()
 
 
 def post_uri(did: str, rkey: str) -> str:
@@ -52,8 +83,12 @@ def wake_after_commit(session: AsyncSession) -> None:
 
 async def check_out(batch: Batch) -> Then | None:
     authors = {batch.drafts[i].author_id for i in batch.going if batch.drafts[i].origin is None}
+    asking = {batch.drafts[i].author_id for i in batch.going if batch.drafts[i].bridges}
     if not authors:
         return None
+    authors = (authors & await linked_authors.get(batch.session)) | asking
+    if not authors:
+        return None  # nobody here has a link, nobody asks: no query
     rows = await batch.session.execute(
         select(LinkedAccount.account_id, LinkedAccount.id, LinkedAccount.remote_id).where(
             LinkedAccount.network == NETWORK, LinkedAccount.account_id.in_(authors)
@@ -144,5 +179,18 @@ async def enqueue(session: AsyncSession, out: dict[int, tuple[int, str]]) -> Non
     wake_after_commit(session)
 
 
+async def deleted_here(session: AsyncSession, post_id: int) -> None:
+    """Its author deleted the post here: not sent yet, it never goes; sent, its record on
+    Bluesky is deleted too (by the sender, after the commit)."""
+    row = await session.get(OutgoingPost, post_id)
+    if row is None:
+        return
+    if row.state == "waiting":
+        row.state, row.error = "cancelled", "deleted before it was sent"
+    elif row.state == "sent":
+        row.state, row.next_attempt_at, row.attempts = "deleting", utcnow(), 0
+        wake_after_commit(session)
+
+
 def register(steps: Steps) -> None:
-    steps.add(WriteStep("bridges.bluesky.out", check=check_out))
+    steps.add(WriteStep("bridges.bluesky.out", check=check_out, deleted=deleted_here))
