@@ -19,6 +19,16 @@ from tests.conftest import MakeAccount, auth
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # man, ZWJ, woman, ...
 ENGLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"  # tag chars
 RAINBOW = "\U0001f3f3\ufe0f\u200d\U0001f308"
+CHAT = {
+    "hashtag": "#ZoneChat",
+    "title": "Zones",
+    "starts_on": "2030-01-07",
+    "start_time": "20:00",
+    "time_zone": "Europe/London",
+    "duration_minutes": 60,
+    "repeat": "weekly",
+    "weekday": "MO",
+}
 
 
 @pytest.mark.parametrize("check", [check_display_name, check_bio, check_title])
@@ -37,7 +47,11 @@ def test_strip_controls_keeps_every_format_character(text: str) -> None:
     import unicodedata
 
     cleaned = strip_controls(text)
-    kept = [c for c in text if unicodedata.category(c) == "Cf" and c not in "\u202a\u202b\u202c\u202d\u202e"]
+    kept = [
+        c
+        for c in text
+        if unicodedata.category(c) == "Cf" and c not in "\u202a\u202b\u202c\u202d\u202e"
+    ]
     assert [c for c in cleaned if unicodedata.category(c) == "Cf"] == kept
     assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in cleaned)
 
@@ -57,9 +71,7 @@ async def test_the_api_and_the_pages_keep_them(
     assert ENGLAND in changed.json()["note"]
     listed = await client.post(
         "/api/v1/chats",
-        json={"hashtag": "#FamilyChat", "title": f"Families {FAMILY}", "starts_on": "2030-01-07",
-              "start_time": "20:00", "time_zone": "Europe/London", "duration_minutes": 60,
-              "repeat": "weekly", "weekday": "MO"},  # fmt: skip
+        json={**CHAT, "hashtag": "#FamilyChat", "title": f"Families {FAMILY}"},
         headers=auth(token),
     )
     assert listed.status_code == 201, listed.text
@@ -91,9 +103,7 @@ async def test_the_pickers_and_the_api_offer_only_real_zones(
     assert refused.status_code == 422 and refused.json()["field"] == "time_zone"
     listed = await client.post(
         "/api/v1/chats",
-        json={"hashtag": "#ZoneChat", "title": "Zones", "starts_on": "2030-01-07",
-              "start_time": "20:00", "time_zone": "localtime", "duration_minutes": 60,
-              "repeat": "weekly", "weekday": "MO"},  # fmt: skip
+        json={**CHAT, "time_zone": "localtime"},
         headers=auth(token),
     )
     assert listed.status_code == 422 and listed.json()["field"] == "time_zone"
