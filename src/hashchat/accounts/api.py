@@ -126,13 +126,16 @@ async def token(request: Request, rt: RuntimeDep) -> JSONResponse:
 
 @router.post("/oauth/revoke")
 async def revoke(request: Request, rt: RuntimeDep) -> dict[str, Any]:
+    """Revoke a token (RFC 7009): only the client it was issued to may, with its secret."""
     params = await read_params(request)
     async with rt.db.read() as session:
-        await oauth.get_client(session, params.get("client_id"), params.get("client_secret", ""))
+        app = await oauth.get_client(
+            session, params.get("client_id"), params.get("client_secret", "")
+        )
     token_value = params.get("token")
     if not isinstance(token_value, str) or not token_value:
         raise Invalid("token is required", field="token")
-    await oauth.revoke(db=rt.db, token=token_value)
+    await oauth.revoke(db=rt.db, token=token_value, app_id=app.id)
     return {}
 
 

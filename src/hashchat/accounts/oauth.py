@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts.models import AccessToken, Account, AuthorizationCode, OAuthApp
-from hashchat.errors import Invalid, Unauthorized
+from hashchat.errors import Forbidden, Invalid, Unauthorized
 from hashchat.security import digest, new_token, same
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
@@ -279,11 +279,16 @@ async def authenticate(db: Database, token: str) -> Bearer | None:
     return bearer
 
 
-async def revoke(*, db: Database, token: str) -> None:
-    bearer_cache(db).forget_token(digest(token))
+async def revoke(*, db: Database, token: str, app_id: int) -> None:
+    """Revoke ``token`` for the client ``app_id`` that was issued it (RFC 7009, 2.1): another
+    client's token is refused (Forbidden); an unknown or revoked one is no error."""
     async with db.write() as session:
-        await session.execute(
-            update(AccessToken)
-            .where(AccessToken.token_hash == digest(token), AccessToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
+        row = await session.scalar(
+            select(AccessToken).where(AccessToken.token_hash == digest(token)).with_for_update()
         )
+        if row is None or row.revoked_at is not None:
+            return
+        if row.app_id != app_id:
+            raise Forbidden("this token was issued to another client", field="token")
+        row.revoked_at = utcnow()
+    bearer_cache(db).forget_token(digest(token))
