@@ -19,6 +19,7 @@ from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
 from hashchat.web import errors
 from hashchat.web.csrf import CSRFCookieMiddleware
+from hashchat.web.headers import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     from hashchat.accounts import api as accounts_api
     from hashchat.accounts import pages as accounts_pages
