@@ -18,6 +18,7 @@ from hashchat.realtime.api import public_stream, serve_public_stream
 from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
 from hashchat.web import errors
+from hashchat.web.bodylimit import serve_limited
 from hashchat.web.csrf import CSRFCookieMiddleware
 from hashchat.web.headers import SecurityHeadersMiddleware
 
@@ -29,7 +30,15 @@ class App(FastAPI):
     the socket through it (realtime/wire.py)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[RAW_SEND] = send
+        scope[RAW_SEND] = send  # the server's own: streams write to its transport
+        if scope["type"] == "http":
+            # Every request body, the fast paths' included, stops at its route's limit.
+            scope["app"] = self  # for the 413 page, rendered before Starlette sets it
+            await serve_limited(scope, receive, send, self._route)
+            return
+        await self._route(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if wants_fast_path(scope):
             # A post with a poll goes on to the full route (``super().__call__``).
             await fastpath.create_status(scope, receive, send, self.state.runtime, super().__call__)

@@ -182,7 +182,7 @@ async def import_chats(request: Request, rt: RuntimeDep, viewer: WriteUser) -> J
     partial = request.query_params.get("partial", "").lower() in ("1", "true", "yes")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        async with request.form() as form:  # closes the uploaded file's temporary copy
+        async with request.form(max_files=1) as form:  # closes the upload's temporary copy
             upload = form.get("file")
             if upload is None or isinstance(upload, str):
                 raise Invalid("attach the CSV file as 'file'", field="file")

@@ -584,18 +584,22 @@ async def import_form(request: Request, viewer: ViewerDep) -> Response:
 @router.post("/chats/import", response_class=HTMLResponse)
 async def import_upload(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Response:
     from hashchat.web import csrf
+    from hashchat.web.forms import check_csrf_cookie
 
-    async with request.form() as form:  # closes the uploaded file's temporary copy
+    # Who is asking first: nobody's upload is read (or spooled to disk) before we know that
+    # they may import at all.
+    check_csrf_cookie(request)
+    if viewer is None:
+        return see_other("/login?next=/chats/import")
+    if not viewer.is_admin:
+        raise Forbidden("only admins import chats")
+    async with request.form(max_files=1) as form:  # closes the upload's temporary copy
         token = form.get(csrf.FIELD)
         csrf.check(
             getattr(request.state, "csrf_cookie", None),
             token if isinstance(token, str) else None,
             rt.secret_key,
         )
-        if viewer is None:
-            return see_other("/login?next=/chats/import")
-        if not viewer.is_admin:
-            raise Forbidden("only admins import chats")
         upload = form.get("file")
         partial = form.get("partial") in ("on", "1", "true")
         raw = (
