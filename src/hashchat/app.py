@@ -17,7 +17,7 @@ from hashchat.posts.fastpath import wants_fast_path
 from hashchat.realtime.api import public_stream, serve_public_stream
 from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
-from hashchat.web import errors
+from hashchat.web import apilimit, errors
 from hashchat.web.bodylimit import serve_limited
 from hashchat.web.csrf import CSRFCookieMiddleware
 from hashchat.web.headers import SecurityHeadersMiddleware
@@ -34,7 +34,14 @@ class App(FastAPI):
         if scope["type"] == "http":
             # Every request body, the fast paths' included, stops at its route's limit.
             scope["app"] = self  # for the 413 page, rendered before Starlette sets it
-            await serve_limited(scope, receive, send, self._route)
+            await serve_limited(scope, receive, send, self._counted)
+            return
+        await self._route(scope, receive, send)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime = self.state.runtime
+        if runtime.limiter.enabled and apilimit.counted(scope):
+            await apilimit.serve_counted(scope, receive, send, self._route, runtime)
             return
         await self._route(scope, receive, send)
 

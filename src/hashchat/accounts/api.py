@@ -95,7 +95,12 @@ async def token(request: Request, rt: RuntimeDep) -> JSONResponse:
         await rt.limiter.hit("log_in", client_ip(request))
         if not body.username or not body.password:
             raise Invalid("username and password are required", field="username")
-        account = await service.authenticate(db=rt.db, login=body.username, password=body.password)
+        account = await service.authenticate(
+            db=rt.db,
+            login=body.username,
+            password=body.password,
+            guard=rt.limiter.log_in_guard(),
+        )
         if account is None:
             return JSONResponse(
                 {

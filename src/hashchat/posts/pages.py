@@ -18,6 +18,7 @@ from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Post, PostTag, Tag
 from hashchat.text import is_valid_hashtag, normalize_tag
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
+from hashchat.web.errors import error_headers
 from hashchat.web.forms import read_form, safe_next, see_other
 from hashchat.web.templating import render
 
@@ -166,6 +167,7 @@ async def compose(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respon
                 "in_reply_to_id": form.get("in_reply_to_id", ""),
             },
             status=exc.status,
+            headers=error_headers(exc),
         )
     return see_other(back if form.get("stay") else f"/@{viewer.handle}/{post.id}")
 
