@@ -17,7 +17,7 @@ from hashchat.posts.fastpath import wants_fast_path
 from hashchat.realtime.api import public_stream, serve_public_stream
 from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
-from hashchat.web import apilimit, errors
+from hashchat.web import apilimit, early, errors
 from hashchat.web.bodylimit import serve_limited
 from hashchat.web.csrf import CSRFCookieMiddleware
 from hashchat.web.headers import SecurityHeadersMiddleware
@@ -32,8 +32,10 @@ class App(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[RAW_SEND] = send  # the server's own: streams write to its transport
         if scope["type"] == "http":
+            scope["app"] = self  # for the pages of early answers, before Starlette sets it
+            if await early.refuse_nul(scope, receive, send):
+                return
             # Every request body, the fast paths' included, stops at its route's limit.
-            scope["app"] = self  # for the 413 page, rendered before Starlette sets it
             await serve_limited(scope, receive, send, self._counted)
             return
         await self._route(scope, receive, send)

@@ -13,6 +13,7 @@ from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account, Follow, OAuthApp
 from hashchat.accounts.schemas import AppIn, ProfileIn, SignUpIn, TokenIn
 from hashchat.errors import Forbidden, Invalid, NotFound, Unauthorized
+from hashchat.parsing import check_id, find_id
 from hashchat.posts.entities import tag_entity
 from hashchat.posts.models import Tag
 from hashchat.text import normalize_tag
@@ -202,10 +203,9 @@ async def relationships(request: Request, session: SessionDep, viewer: ReadUser)
     ids = ids if isinstance(ids, list) else [ids]
     result = []
     for raw in ids[:40]:
-        try:
-            other = int(raw)
-        except (TypeError, ValueError):
-            raise Invalid("id must be an account id", field="id") from None
+        other = check_id(raw, field="id", message="id must be an account id")
+        if other is None:
+            raise Invalid("id must be an account id", field="id")
         result.append(await relationship(session, viewer.id, other))
     return result
 
@@ -232,11 +232,9 @@ async def relationship(session: Any, viewer_id: int, other_id: int) -> dict[str,
 
 
 async def _account(session: Any, account_id: str) -> Account:
-    try:
-        key = int(account_id)
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
-    return await service.get_account(session, key)
+    return await service.get_account(
+        session, find_id(account_id, field="id", message="Record not found")
+    )
 
 
 @router.get("/api/v1/accounts/{account_id}")

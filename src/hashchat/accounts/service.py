@@ -17,6 +17,7 @@ from hashchat.accounts import validation as v
 from hashchat.accounts.models import Account, Follow, TagFollow, WebSession
 from hashchat.errors import Conflict, Invalid, NotFound
 from hashchat.posts.models import Tag
+from hashchat.posts.tags import check_tag
 from hashchat.security import digest, hash_password, new_token, verify_password
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
@@ -218,11 +219,7 @@ async def get_or_create_tag(session: AsyncSession, name: str) -> Tag:
 
 
 async def follow_tag(*, db: Database, account_id: int, name: str) -> Tag:
-    from hashchat.text import is_valid_hashtag
-
-    name = name.lstrip("#")
-    if not is_valid_hashtag("#" + name):
-        raise Invalid(f"#{name} is not a hashtag", field="name")
+    name, _ = check_tag(name, field="name")
     async with db.write() as session:
         tag = await get_or_create_tag(session, name)
         if not await session.get(TagFollow, (account_id, tag.id)):

@@ -131,6 +131,9 @@ def decode(raw: bytes) -> str:
         )
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
+    if b"\x00" in raw:  # no text holds NUL (and PostgreSQL would refuse to store it)
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise ImportFailed([RowError(line, "the file has NUL bytes: it is not CSV text")])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

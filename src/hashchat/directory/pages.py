@@ -26,6 +26,7 @@ from hashchat.directory.models import Chat, ChatHost, ChatTopic
 from hashchat.directory.schedule import DAY_NAMES, WEEKDAYS, picked
 from hashchat.directory.zones import zone_for
 from hashchat.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from hashchat.parsing import parse_date
 from hashchat.storage.base import utcnow
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
 from hashchat.web.forms import read_form, safe_next, see_other
@@ -255,12 +256,12 @@ async def agenda_page(request: Request, session: SessionDep, viewer: ViewerDep) 
             _params(request, leave=("start", "offset", "limit")), zone=zone
         )
         start = (
-            date.fromisoformat(request.query_params["start"])
+            parse_date(request.query_params["start"], field="start")
             if request.query_params.get("start")
             else None
         )
-    except (Invalid, ValueError) as exc:
-        errors["form"] = exc.message if isinstance(exc, Invalid) else "start is a date (YYYY-MM-DD)"
+    except Invalid as exc:
+        errors["form"] = exc.message
         filters, start = search.Filters(zone=zone), None
     now = utcnow()
     found = await search.agenda(session, filters, start=start, now=now)

@@ -12,7 +12,8 @@ from markdown_it import MarkdownIt
 
 from hashchat.errors import Invalid
 from hashchat.posts.service import check_language
-from hashchat.text import is_valid_hashtag, normalize_tag
+from hashchat.posts.tags import check_tag
+from hashchat.text import is_valid_hashtag
 from hashchat.text.clean import strip_controls
 
 MAX_TITLE, MAX_DESCRIPTION, MAX_LINK = 120, 5000, 200
@@ -52,9 +53,7 @@ def check_hashtag(value: object) -> tuple[str, str]:
             f"#{name} is not a hashtag: letters, digits and _ only, not only digits",
             field="hashtag",
         )
-    if len(name) > 139:
-        raise Invalid("a hashtag has at most 139 characters", field="hashtag")
-    return name, normalize_tag(name)
+    return check_tag(name, field="hashtag")
 
 
 def check_title(value: object) -> str:

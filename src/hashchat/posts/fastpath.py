@@ -21,7 +21,7 @@ from hashchat.accounts import oauth
 from hashchat.errors import Conflict, DomainError, Forbidden, Invalid, RateLimited, Unauthorized
 from hashchat.posts import service
 from hashchat.posts.schemas import StatusIn
-from hashchat.web.params import BadRequest, validate
+from hashchat.web.params import BadRequest, check_no_nul, validate
 
 PATH = "/api/v1/statuses"
 
@@ -57,7 +57,7 @@ def _json(raw: bytes) -> dict[str, Any]:
         raise BadRequest(f"malformed JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise BadRequest("the JSON body must be an object")
-    return parsed
+    return check_no_nul(parsed)
 
 
 async def _answer(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> None:

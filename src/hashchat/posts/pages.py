@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from hashchat.accounts import service as accounts
 from hashchat.accounts.models import Account
 from hashchat.errors import DomainError, NotFound
+from hashchat.parsing import parse_id
 from hashchat.posts import service, timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Post, PostTag, Tag
@@ -105,10 +106,8 @@ async def tag_follow(name: str, request: Request, rt: RuntimeDep, viewer: Viewer
 async def permalink(
     handle: str, post_id: str, request: Request, session: SessionDep, viewer: ViewerDep
 ) -> Response:
-    try:
-        post = await session.get(Post, int(post_id))
-    except ValueError:
-        post = None
+    key = parse_id(post_id)
+    post = await session.get(Post, key) if key is not None else None
     author = await session.get(Account, post.account_id) if post else None
     if post is None or author is None or author.handle_key != handle.lower():
         raise NotFound("there is no such post")

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 
 from hashchat import urls
 from hashchat.errors import DomainError, Invalid, NotFound
+from hashchat.parsing import parse_id
 from hashchat.transcripts import embeds, exports, service
 from hashchat.web.deps import SessionDep, ViewerDep
 
@@ -55,9 +56,10 @@ async def transcript(
 def _dimension(value: str | None, default: int, field: str) -> int:
     if value is None or value == "":
         return default
-    if not value.isdigit() or int(value) < 1:
+    pixels = parse_id(value)
+    if not pixels:
         raise Invalid(f"{field} is a whole number of pixels", field=field)
-    return min(default, int(value))
+    return min(default, pixels)
 
 
 @router.get("/api/oembed")

@@ -9,9 +9,9 @@ or upload spool ever holds more than its limit, whatever the client sends.
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hashchat.web.early import answer
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -60,19 +60,8 @@ def declared_length(scope: Scope) -> int | None:
 
 async def refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
     """The 413: JSON for the API, the error page for a browser."""
-    from hashchat.web.errors import error_response, wants_json
-
     message = f"the request body is too large (at most {limit // KiB} KiB here)"
-    request = Request(scope, receive)
-    response: Response
-    if wants_json(request) or "app" not in scope:
-        response = error_response(413, message)
-    else:
-        from hashchat.web.templating import render_error
-
-        response = render_error(request, 413, message)
-    response.headers["Connection"] = "close"  # the rest of the body is never read
-    await response(scope, receive, send)
+    await answer(scope, receive, send, 413, message, close=True)
 
 
 async def serve_limited(scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:

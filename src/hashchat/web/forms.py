@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 
 from hashchat.web import csrf
+from hashchat.web.params import check_no_nul
 
 
 async def read_form(request: Request) -> dict[str, str]:
@@ -24,7 +25,7 @@ async def read_form(request: Request) -> dict[str, str]:
         data.get(csrf.FIELD),
         request.app.state.runtime.secret_key,
     )
-    return data
+    return check_no_nul(data)
 
 
 def check_csrf_cookie(request: Request) -> None:

@@ -52,6 +52,25 @@ async def read_params(request: Request, *, body: bool = True) -> dict[str, Any]:
         raise BadRequest(
             f"unsupported content type {content_type or '(none)'}: send JSON or a form"
         )
+    return check_no_nul(data)
+
+
+def check_no_nul(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` unless a text in it holds NUL, which no field of ours takes (and PostgreSQL
+    refuses to store): Invalid naming the field."""
+
+    def holds_nul(value: Any) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+        if isinstance(value, list):
+            return any(holds_nul(v) for v in value)
+        return False
+
+    for key, value in data.items():
+        if holds_nul(key) or holds_nul(value):
+            raise Invalid(f"{key} may not contain NUL characters", field=key.replace("\x00", ""))
     return data
 
 
