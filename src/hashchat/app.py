@@ -17,7 +17,7 @@ from hashchat.posts.fastpath import wants_fast_path
 from hashchat.realtime.api import public_stream, serve_public_stream
 from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
-from hashchat.web import apilimit, early, errors
+from hashchat.web import apilimit, early, errors, openapi
 from hashchat.web.bodylimit import serve_limited
 from hashchat.web.csrf import CSRFCookieMiddleware
 from hashchat.web.headers import SecurityHeadersMiddleware
@@ -137,4 +137,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(transcripts_api.router)
     app.include_router(transcripts_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app)
     return app

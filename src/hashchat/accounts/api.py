@@ -27,6 +27,7 @@ from hashchat.web.deps import (
     WriteUser,
     client_ip,
 )
+from hashchat.web.openapi import errors
 from hashchat.web.params import body_doc, read_params, validate
 
 router = APIRouter(tags=["accounts"])
@@ -57,7 +58,7 @@ def token_entity(token: str, row: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/api/v1/apps", openapi_extra=body_doc(AppIn))
+@router.post("/api/v1/apps", openapi_extra=body_doc(AppIn), responses=errors(429))
 async def create_app(request: Request, rt: RuntimeDep) -> dict[str, Any]:
     """Register a client application (Mastodon: POST /api/v1/apps)."""
     await rt.limiter.hit("token", client_ip(request))
@@ -82,7 +83,7 @@ async def verify_app(session: SessionDep, auth: AuthDep) -> dict[str, Any]:
     return app_entity(app)
 
 
-@router.post("/oauth/token", openapi_extra=body_doc(TokenIn))
+@router.post("/oauth/token", openapi_extra=body_doc(TokenIn), responses=errors(401, 429))
 async def token(request: Request, rt: RuntimeDep) -> JSONResponse:
     """Issue a bearer token: password, authorization_code or client_credentials grant."""
     await rt.limiter.hit("token", client_ip(request))
@@ -130,7 +131,7 @@ async def token(request: Request, rt: RuntimeDep) -> JSONResponse:
     return JSONResponse(token_entity(raw, row), headers={"Cache-Control": "no-store"})
 
 
-@router.post("/oauth/revoke")
+@router.post("/oauth/revoke", responses=errors(401, 403))
 async def revoke(request: Request, rt: RuntimeDep) -> dict[str, Any]:
     """Revoke a token (RFC 7009): only the client it was issued to may, with its secret."""
     params = await read_params(request)
@@ -145,7 +146,7 @@ async def revoke(request: Request, rt: RuntimeDep) -> dict[str, Any]:
     return {}
 
 
-@router.post("/api/v1/accounts", openapi_extra=body_doc(SignUpIn))
+@router.post("/api/v1/accounts", openapi_extra=body_doc(SignUpIn), responses=errors(409))
 async def sign_up(request: Request, rt: RuntimeDep, auth: AuthDep) -> JSONResponse:
     """Register an account with an app token (client credentials); answers a user token."""
     if auth.via != "token" or auth.app_id is None:
@@ -176,7 +177,13 @@ async def verify_credentials(viewer: ReadUser) -> dict[str, Any]:
 
 @router.patch("/api/v1/accounts/update_credentials", openapi_extra=body_doc(ProfileIn))
 async def update_credentials(request: Request, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    """Change the fields given (display_name, note, time_zone, website); at least one."""
     body = validate(ProfileIn, await read_params(request))
+    if not body.model_fields_set & set(ProfileIn.model_fields):
+        raise Invalid(
+            "give at least one of display_name, note, time_zone and website to change",
+            field=None,
+        )
     account = await service.update_profile(
         db=rt.db,
         account_id=viewer.id,
@@ -188,7 +195,7 @@ async def update_credentials(request: Request, rt: RuntimeDep, viewer: WriteUser
     return account_entity(account, source=True)
 
 
-@router.get("/api/v1/accounts/lookup")
+@router.get("/api/v1/accounts/lookup", responses=errors(404))
 async def lookup(session: SessionDep, acct: str = "") -> dict[str, Any]:
     account = await service.get_by_handle(session, acct.lstrip("@").split("@")[0])
     if account is None:

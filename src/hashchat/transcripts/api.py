@@ -14,6 +14,7 @@ from hashchat.errors import DomainError, Invalid, NotFound
 from hashchat.parsing import parse_id
 from hashchat.transcripts import embeds, exports, service
 from hashchat.web.deps import SessionDep, ViewerDep
+from hashchat.web.openapi import errors
 
 router = APIRouter(tags=["transcripts"])
 
@@ -62,7 +63,7 @@ def _dimension(value: str | None, default: int, field: str) -> int:
     return min(default, pixels)
 
 
-@router.get("/api/oembed")
+@router.get("/api/oembed", responses=errors(404, 501))
 async def oembed(
     session: SessionDep,
     url: str,
@@ -72,7 +73,7 @@ async def oembed(
 ) -> dict[str, Any]:
     """oEmbed for a post (``/@handle/123`` or ``/embed/statuses/123``) or a question
     (``/embed/questions/45``): a "rich" answer whose html is an iframe of the embed."""
-    if format != "json":
+    if format not in ("json", ""):  # oEmbed answers a format it does not offer with 501
         raise NotImplementedFormat("only format=json is offered", field="format")
     parts = urlsplit(url.strip())
     ours = urlsplit(urls.base())
