@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from limits import RateLimitItem, parse
@@ -66,12 +67,19 @@ class Window:
         return max(1, int(self.reset - (now if now is not None else time.time())) + 1)
 
     def headers(self) -> list[tuple[bytes, bytes]]:
-        reset = datetime.fromtimestamp(self.reset, UTC).isoformat(timespec="milliseconds")
         return [
             (b"x-ratelimit-limit", str(self.limit).encode()),
             (b"x-ratelimit-remaining", str(max(0, self.remaining)).encode()),
-            (b"x-ratelimit-reset", reset.replace("+00:00", "Z").encode()),
+            (b"x-ratelimit-reset", _iso(self.reset)),
         ]
+
+
+@lru_cache(maxsize=64)
+def _iso(at: float) -> bytes:
+    """A window's end as Mastodon writes it (2026-03-12T20:05:00.000Z); a few windows are
+    current at a time, so each is formatted once."""
+    text = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z").encode()
 
 
 class _Backend:
