@@ -19,8 +19,10 @@ from hashchat.realtime.api import public_stream, serve_public_stream
 from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
 from hashchat.storage import faults
-from hashchat.web import errors
+from hashchat.web import apilimit, early, errors, openapi
+from hashchat.web.bodylimit import serve_limited
 from hashchat.web.csrf import CSRFCookieMiddleware
+from hashchat.web.headers import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger(__name__)
@@ -31,9 +33,12 @@ class App(FastAPI):
     the socket through it (realtime/wire.py)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[RAW_SEND] = send
+        scope[RAW_SEND] = send  # the server's own: streams write to its transport
         if scope["type"] != "http":
-            await self._serve(scope, receive, send)
+            await self._route(scope, receive, send)
+            return
+        scope["app"] = self  # for the pages of early answers, before Starlette sets it
+        if await early.refuse_nul(scope, receive, send):
             return
         started = False
 
@@ -43,7 +48,8 @@ class App(FastAPI):
             await send(message)
 
         try:
-            await self._serve(scope, receive, tracked)
+            # Every request body, the fast paths' included, stops at its route's limit.
+            await serve_limited(scope, receive, tracked, self._counted)
         except Exception as exc:
             # The routes answered already (errors.on_unexpected) and the server would log a
             # traceback; the fast paths have not. A storage failure is an outage to report in
@@ -55,7 +61,14 @@ class App(FastAPI):
                 await errors.answer_failure(scope, receive, send, exc)
             log.warning("%s %s: %s (%s)", scope["method"], scope["path"], failure.message, exc)
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime = self.state.runtime
+        if runtime.limiter.enabled and apilimit.counted(scope):
+            await apilimit.serve_counted(scope, receive, send, self._route, runtime)
+            return
+        await self._route(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if wants_fast_path(scope):
             # A post with a poll goes on to the full route (``super().__call__``).
             await fastpath.create_status(scope, receive, send, self.state.runtime, super().__call__)
@@ -91,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     from hashchat.accounts import api as accounts_api
     from hashchat.accounts import pages as accounts_pages
@@ -151,4 +165,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(bridges_pages.router)
     app.include_router(bridges_oauth.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app)
     return app

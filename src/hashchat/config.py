@@ -98,7 +98,11 @@ class Settings(BaseSettings):
 
     @property
     def public_url(self) -> str:
-        return self.base_url or f"http://{self.host}:{self.port}"
+        """The base of every URL hashchat writes: ``base_url``, else the address served."""
+        if self.base_url:
+            return self.base_url
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return f"http://{host}:{self.port}"
 
     @property
     def secure_cookies(self) -> bool:

@@ -85,6 +85,7 @@ class Runtime:
         await writer_for(self.db).stop()
         self.db.after_commit = None
         await self.broker.stop()
+        await self.limiter.close()
         await self.hub.stop()
         await self.db.dispose()
         self.started = False

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
+
 from hashchat import urls
 from hashchat.accounts.models import Account
 from hashchat.text import render_html
+from hashchat.text.render import LINK_REL, url_href
 
 
 def remote_acct(handle: str, profile_url: str) -> str:
@@ -23,6 +26,18 @@ def render_bio(bio: str) -> str:
     if not bio:
         return ""
     return str(render_html(bio, tag_url=urls.tag, mention_url=urls.profile))
+
+
+def render_website(url: str) -> str:
+    """A profile's website as Mastodon clients expect a field's value: HTML, escaped, linked
+    (rel ``me``) when it is an http(s) address. Clients render it as HTML, so the raw text
+    would be stored XSS for anyone who can set it."""
+    href = url_href(url) if url.lower().startswith(("http://", "https://")) else None
+    if href is None:
+        return str(Markup.escape(url))
+    return str(
+        Markup('<a href="{}" rel="{} me" target="_blank">{}</a>').format(href, LINK_REL, url)
+    )
 
 
 def account_entity(account: Account, *, source: bool = False) -> dict[str, Any]:
@@ -55,7 +70,9 @@ def account_entity(account: Account, *, source: bool = False) -> dict[str, Any]:
         if account.last_status_at
         else None,
         "emojis": [],
-        "fields": [{"name": "Website", "value": account.website, "verified_at": None}]
+        "fields": [
+            {"name": "Website", "value": render_website(account.website), "verified_at": None}
+        ]
         if account.website
         else [],
         "time_zone": account.time_zone,
@@ -64,7 +81,10 @@ def account_entity(account: Account, *, source: bool = False) -> dict[str, Any]:
     if source:
         entity["source"] = {
             "note": account.bio,
-            "fields": entity["fields"],
+            # The owner's own words, as typed (Mastodon's source.fields are plain text).
+            "fields": [{"name": "Website", "value": account.website, "verified_at": None}]
+            if account.website
+            else [],
             "privacy": "public",
             "sensitive": False,
             "language": "",

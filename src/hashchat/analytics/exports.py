@@ -3,10 +3,9 @@ as CSV, every chart as SVG and PNG. An unknown name or format is a clear 404."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
+from hashchat import csvfile
 from hashchat.analytics.charts import Chart
 from hashchat.analytics.service import ChatFigures, SessionFigures
 from hashchat.errors import NotFound
@@ -122,18 +121,7 @@ def to_csv(table: Table) -> str:
     """CSV with a header row; cells that a spreadsheet would run as a formula are quoted with
     a leading apostrophe (handles and question text are user input)."""
     header, rows = table
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return csvfile.write(header, rows)
 
 
 def split_name(filename: str, formats: tuple[str, ...]) -> tuple[str, str]:

@@ -36,6 +36,7 @@ from hashchat.directory.models import Chat, ChatHost, ChatTopic
 from hashchat.directory.schedule import DAY_NAMES, WEEKDAYS, picked
 from hashchat.directory.zones import zone_for
 from hashchat.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from hashchat.parsing import parse_date
 from hashchat.storage.base import utcnow
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
 from hashchat.web.forms import read_form, safe_next, see_other
@@ -265,12 +266,12 @@ async def agenda_page(request: Request, session: SessionDep, viewer: ViewerDep) 
             _params(request, leave=("start", "offset", "limit")), zone=zone
         )
         start = (
-            date.fromisoformat(request.query_params["start"])
+            parse_date(request.query_params["start"], field="start")
             if request.query_params.get("start")
             else None
         )
-    except (Invalid, ValueError) as exc:
-        errors["form"] = exc.message if isinstance(exc, Invalid) else "start is a date (YYYY-MM-DD)"
+    except Invalid as exc:
+        errors["form"] = exc.message
         filters, start = search.Filters(zone=zone), None
     now = utcnow()
     found = await search.agenda(session, filters, start=start, now=now)
@@ -612,18 +613,22 @@ async def import_form(request: Request, viewer: ViewerDep) -> Response:
 @router.post("/chats/import", response_class=HTMLResponse)
 async def import_upload(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Response:
     from hashchat.web import csrf
+    from hashchat.web.forms import check_csrf_cookie
 
-    async with request.form() as form:  # closes the uploaded file's temporary copy
+    # Who is asking first: nobody's upload is read (or spooled to disk) before we know that
+    # they may import at all.
+    check_csrf_cookie(request)
+    if viewer is None:
+        return see_other("/login?next=/chats/import")
+    if not viewer.is_admin:
+        raise Forbidden("only admins import chats")
+    async with request.form(max_files=1) as form:  # closes the upload's temporary copy
         token = form.get(csrf.FIELD)
         csrf.check(
             getattr(request.state, "csrf_cookie", None),
             token if isinstance(token, str) else None,
             rt.secret_key,
         )
-        if viewer is None:
-            return see_other("/login?next=/chats/import")
-        if not viewer.is_admin:
-            raise Forbidden("only admins import chats")
         upload = form.get("file")
         partial = form.get("partial") in ("on", "1", "true")
         raw = (

@@ -12,7 +12,9 @@ from markdown_it import MarkdownIt
 
 from hashchat.errors import Invalid
 from hashchat.posts.service import check_language
-from hashchat.text import is_valid_hashtag, normalize_tag
+from hashchat.posts.tags import check_tag
+from hashchat.text import is_valid_hashtag
+from hashchat.text.clean import strip_controls
 
 MAX_TITLE, MAX_DESCRIPTION, MAX_LINK = 120, 5000, 200
 MAX_TOPICS, MAX_TOPIC = 8, 40
@@ -38,7 +40,7 @@ ALLOWED_TAGS = {
 
 
 def _clean_line(text: str) -> str:
-    return " ".join("".join(c for c in text if unicodedata.category(c)[0] != "C").split())
+    return " ".join(strip_controls(text).split())
 
 
 def check_hashtag(value: object) -> tuple[str, str]:
@@ -51,9 +53,7 @@ def check_hashtag(value: object) -> tuple[str, str]:
             f"#{name} is not a hashtag: letters, digits and _ only, not only digits",
             field="hashtag",
         )
-    if len(name) > 139:
-        raise Invalid("a hashtag has at most 139 characters", field="hashtag")
-    return name, normalize_tag(name)
+    return check_tag(name, field="hashtag")
 
 
 def check_title(value: object) -> str:
@@ -71,7 +71,7 @@ def check_description(value: object) -> str:
     if not isinstance(value, str):
         raise Invalid("the description is text", field="description")
     text = value.replace("\r\n", "\n").strip()
-    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+    text = strip_controls(text, keep="\n\t")
     if len(text) > MAX_DESCRIPTION:
         raise Invalid(
             f"a description has at most {MAX_DESCRIPTION} characters", field="description"

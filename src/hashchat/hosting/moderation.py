@@ -21,6 +21,7 @@ import orjson
 from sqlalchemy import Select, delete, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hashchat import parsing
 from hashchat.accounts.models import Account
 from hashchat.directory.models import Chat, ChatHost
 from hashchat.directory.service import get_chat
@@ -28,6 +29,7 @@ from hashchat.errors import Forbidden, Invalid, NotFound
 from hashchat.hosting import roles
 from hashchat.hosting.models import ChatSession, HiddenPost, ModerationAction, RoomRestriction
 from hashchat.hosting.sessions import announce, get_session
+from hashchat.parsing import find_id
 from hashchat.posts.models import Post, PostTag, Tag
 from hashchat.realtime.events import Event, record, record_many, tag_stream
 from hashchat.storage.base import utcnow
@@ -47,13 +49,7 @@ PAST = {"mute": "muted", "ban": "banned"}
 
 
 def check_id(value: object, *, field: str, what: str) -> int:
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise NotFound(f"no such {what}", field=field) from None
-    if number < 1:
-        raise NotFound(f"no such {what}", field=field)
-    return number
+    return find_id(value, field=field, message=f"no such {what}")
 
 
 def check_minutes(minutes: object) -> int | None:
@@ -438,12 +434,9 @@ async def set_locked(
 
 
 def check_log_page(max_id: object, limit: object) -> tuple[int | None, int]:
-    before = None
-    if max_id not in (None, ""):
-        try:
-            before = int(str(max_id))
-        except ValueError:
-            raise Invalid("max_id must be an entry id (a number)", field="max_id") from None
+    before = parsing.check_id(
+        max_id, field="max_id", message="max_id must be an entry id (a number)"
+    )
     size = DEFAULT_LOG
     if limit not in (None, ""):
         try:

@@ -19,6 +19,7 @@ from hashchat.directory.zones import zone_for
 from hashchat.errors import DomainError, NotFound
 from hashchat.hosting import board, grouping, moderation, polls, questions, sessions
 from hashchat.hosting.models import ChatSession
+from hashchat.parsing import parse_id
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
 from hashchat.web.forms import read_form, safe_next, see_other
 from hashchat.web.templating import render
@@ -173,8 +174,9 @@ async def run(
         elif action == "skip":
             await questions.skip(db=rt.db, actor=viewer, question_id=question_id)
         elif action in ("up", "down"):
-            order = [int(i) for i in form.get("order", "").split(",") if i.isdigit()]
-            key = int(question_id) if question_id.isdigit() else -1
+            ids = (parse_id(i) for i in form.get("order", "").split(","))
+            order = [i for i in ids if i is not None]
+            key = parse_id(question_id)
             if key in order:
                 i = order.index(key)
                 j = i - 1 if action == "up" else i + 1

@@ -20,6 +20,7 @@ from hashchat.directory.models import Chat, ChatOccurrence
 from hashchat.errors import Invalid, NotFound
 from hashchat.hosting import roles
 from hashchat.hosting.models import ChatSession, SessionGuest
+from hashchat.parsing import find_id
 from hashchat.posts.service import insert_ignore
 from hashchat.realtime.events import record, session_stream, tag_stream
 from hashchat.storage.base import utcnow
@@ -68,10 +69,7 @@ async def announce(session: AsyncSession, chat_session: ChatSession, chat: Chat)
 
 
 async def get_session(session: AsyncSession, session_id: object) -> tuple[ChatSession, Chat]:
-    try:
-        key = int(str(session_id))
-    except ValueError:
-        raise NotFound("no such session", field="session_id") from None
+    key = find_id(session_id, field="session_id", message="no such session")
     chat_session = await session.get(ChatSession, key)
     if chat_session is None:
         raise NotFound("no such session", field="session_id")

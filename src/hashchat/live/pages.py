@@ -13,6 +13,7 @@ from hashchat.live.service import check_room_tags, load_room, with_room_tag
 from hashchat.posts import service
 from hashchat.text import normalize_tag
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
+from hashchat.web.errors import error_headers
 from hashchat.web.forms import read_form, safe_next, see_other
 from hashchat.web.templating import render
 
@@ -112,6 +113,8 @@ async def post_in_room(
             bridges=["bluesky"] if form.get("bluesky") else [],
         )
     except DomainError as exc:
-        return await _page(request, session, viewer, tags, error=exc.message,
+        page = await _page(request, session, viewer, tags, error=exc.message,
                            draft=form.get("status", ""), status=exc.status)  # fmt: skip
+        page.headers.update(error_headers(exc))
+        return page
     return see_other(back)

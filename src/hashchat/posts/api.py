@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account
 from hashchat.errors import Invalid, NotFound
+from hashchat.parsing import find_id
 from hashchat.posts import service, timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Favourite, Post
@@ -55,11 +56,7 @@ async def _one(session: Any, post_id: str, viewer: Account | None) -> dict[str, 
 
 
 async def _get(session: AsyncSession, post_id: str) -> Post:
-    try:
-        key = int(post_id)
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
-    post = await session.get(Post, key)
+    post = await session.get(Post, find_id(post_id, field="id", message="Record not found"))
     if post is None or post.deleted_at is not None:
         raise NotFound("Record not found", field="id")
     return post

@@ -17,11 +17,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hashchat.accounts.models import Account
 from hashchat.config import get_settings
 from hashchat.errors import Forbidden, Invalid, NotFound
+from hashchat.parsing import check_id, find_id
 from hashchat.posts.batch import Created, Draft, NewPost
 from hashchat.posts.entities import gather, status_entity
 from hashchat.posts.models import Favourite, Mention, Post, PostTag
 from hashchat.posts.polls import PollDraft
 from hashchat.posts.steps import Repost, RepostThen, steps
+from hashchat.posts.tags import check_tag
 from hashchat.posts.writer import writer_for
 from hashchat.realtime.events import PUBLIC, account_stream, record, tag_stream
 from hashchat.storage.base import utcnow
@@ -55,9 +57,13 @@ def check_text(text: object, *, field: str = "status") -> CheckedText:
             f"{limit}",
             field=field,
         )
-    if not parsed.valid:
+    if not parsed.valid or "\x00" in text:  # PostgreSQL keeps no NUL in text; nor do we
         raise Invalid("the post contains characters that are not allowed", field=field)
-    return CheckedText(text, extract_entities(text), parsed.weighted_length)
+    entities = extract_entities(text)
+    for entity in entities:
+        if entity.kind == "hashtag":
+            check_tag(entity.text, field=field)
+    return CheckedText(text, entities, parsed.weighted_length)
 
 
 def check_language(language: object) -> str | None:
@@ -87,11 +93,7 @@ def insert_ignore(session: AsyncSession, table: type[Any]) -> Any:
 
 
 async def _live_post(session: AsyncSession, post_id: object, *, field: str) -> Post:
-    try:
-        key = int(str(post_id))
-    except ValueError:
-        raise NotFound("no such post", field=field) from None
-    post = await session.get(Post, key)
+    post = await session.get(Post, find_id(post_id, field=field, message="no such post"))
     if post is None or post.deleted_at is not None:
         raise NotFound("no such post", field=field)
     return post
@@ -143,12 +145,9 @@ async def create_post_entity(
     posts.polls.check_poll) is written with the post."""
     checked = check_text(text)
     lang = check_language(language)
-    reply_to = None
-    if in_reply_to_id not in (None, ""):
-        try:
-            reply_to = int(str(in_reply_to_id))
-        except ValueError:
-            raise Invalid("the post you reply to does not exist", field="in_reply_to_id") from None
+    reply_to = check_id(
+        in_reply_to_id, field="in_reply_to_id", message="the post you reply to does not exist"
+    )
     draft = Draft(author.id, checked.text, checked.entities, reply_to, lang, poll)
     draft.bridges = tuple(bridges)
     return await writer_for(db).submit(draft)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts.models import Follow, TagFollow
 from hashchat.errors import Invalid
+from hashchat.parsing import check_id
 from hashchat.posts.models import Post, PostTag, Tag
 from hashchat.text import normalize_tag
 
@@ -37,22 +38,11 @@ class Page:
         limit: object = None,
     ) -> Page:
         def as_id(value: object, name: str) -> int | None:
-            if value in (None, ""):
-                return None
-            try:
-                number = int(str(value))
-            except ValueError:
-                raise Invalid(f"{name} must be a post id (a number)", field=name) from None
-            if number < 0:
-                raise Invalid(f"{name} must not be negative", field=name)
-            return number
+            return check_id(value, field=name, message=f"{name} must be a post id (a number)")
 
         size = DEFAULT_LIMIT
         if limit not in (None, ""):
-            try:
-                size = int(str(limit))
-            except ValueError:
-                raise Invalid("limit must be a number", field="limit") from None
+            size = check_id(limit, field="limit", message="limit must be a number") or 0
             if size < 1:
                 raise Invalid("limit must be at least 1", field="limit")
             size = min(size, MAX_LIMIT)

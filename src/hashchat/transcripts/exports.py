@@ -9,8 +9,6 @@ a formula is prefixed with an apostrophe.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Any
 
@@ -18,7 +16,7 @@ import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from hashchat import urls
+from hashchat import csvfile, urls
 from hashchat.directory.models import Chat
 from hashchat.hosting.classify import question_entity
 from hashchat.hosting.models import ChatSession
@@ -39,7 +37,6 @@ CSV_COLUMNS = (
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~=&])")
 _MD_ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def transcript_path(hashtag: str, session_id: int) -> str:
@@ -227,20 +224,10 @@ def to_markdown(transcript: Transcript) -> str:
 # -- CSV -----------------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def to_csv(transcript: Transcript) -> str:
     """One row per post of the chat, in time order."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for line in transcript.lines:
-        post = post_entity(line)
-        writer.writerow([_cell(post[c]) for c in CSV_COLUMNS])
-    return out.getvalue()
+    rows = ([post[c] for c in CSV_COLUMNS] for post in map(post_entity, transcript.lines))
+    return csvfile.write(CSV_COLUMNS, rows)
 
 
 # -- HTML ----------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from hashchat.directory.models import Chat
 from hashchat.errors import Invalid, NotFound
 from hashchat.hosting import polls, sessions
 from hashchat.hosting.models import ChatSession, HiddenPost, Question, SessionPost
+from hashchat.parsing import check_id
 from hashchat.posts.models import Post
 
 ORDERS = ("engaged", "time")
@@ -121,19 +122,11 @@ def check_number(value: object, field: str) -> int | None:
     """A whole number from a query parameter ("" or None: none given)."""
     if value is None or value == "":
         return None
-    text = str(value)
-    if not text.isdigit():
-        raise Invalid(f"{field} must be a whole number", field=field)
-    return int(text)
+    return check_id(value, field=field, message=f"{field} must be a whole number")
 
 
 def check_min_id(min_id: object) -> int | None:
-    if min_id is None or min_id == "":
-        return None
-    try:
-        return int(str(min_id))
-    except ValueError:
-        raise Invalid("min_id must be a post id", field="min_id") from None
+    return check_id(min_id, field="min_id", message="min_id must be a post id")
 
 
 def _shown(chat: Chat, session_id: int, *columns: Any) -> Select[Any]:

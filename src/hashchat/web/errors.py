@@ -33,17 +33,23 @@ def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
+def error_headers(exc: DomainError) -> dict[str, str]:
+    """The headers an error's answer carries, a page's as an API call's: when to try again
+    after a 429, how to authenticate after a 401."""
+    if isinstance(exc, RateLimited | Unavailable):
+        return {"Retry-After": str(exc.retry_after)}
+    if exc.status == 401:
+        return {"WWW-Authenticate": 'Bearer realm="hashchat"'}
+    return {}
+
+
 async def on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    headers = error_headers(exc) or None
     if not wants_json(request):
         from hashchat.web.templating import render_error
 
-        return render_error(request, exc.status, exc.message)
-    headers = None
-    if isinstance(exc, RateLimited | Unavailable):
-        headers = {"Retry-After": str(exc.retry_after)}
-    if exc.status == 401:
-        headers = {"WWW-Authenticate": 'Bearer realm="hashchat"'}
+        return render_error(request, exc.status, exc.message, headers=headers)
     url = exc.url if isinstance(exc, Conflict) else None
     return error_response(exc.status, exc.message, field=exc.field, headers=headers, url=url)
 
