@@ -33,6 +33,7 @@ from hashchat.errors import Forbidden, NotFound, Unauthorized
 from hashchat.hosting import roles
 from hashchat.hosting.models import ChatSession, Question, SessionPost
 from hashchat.hosting.sessions import get_session, window_end
+from hashchat.hosting.visibility import hidden_in
 from hashchat.posts.models import Post
 
 TOP_CONTRIBUTORS = 10
@@ -129,7 +130,10 @@ async def session_figures(
         starts_at=start,
         first_minute=first_minute,
     )
-    live = and_(SessionPost.session_id == chat_session.id, Post.deleted_at.is_(None))
+    # What the chat's moderation hides is not counted (hosting/visibility.py), as the
+    # transcript does not show it.
+    shown = ~hidden_in(chat.id)
+    live = and_(SessionPost.session_id == chat_session.id, Post.deleted_at.is_(None), shown)
     is_answer = case((SessionPost.kind == "answer", 1), else_=0)
     # Per person in SQL (a few thousand rows back, not one per post); the totals are their sums.
     people: dict[int, tuple[int, int, int, int]] = {}  # posts, answers, likes, reposts
@@ -195,7 +199,7 @@ async def session_figures(
                 select(Post.account_id, Account.followers_count)
                 .join(SessionPost, SessionPost.post_id == Post.reblog_of_id)
                 .join(Account, Account.id == Post.account_id)
-                .where(SessionPost.session_id == chat_session.id, Post.deleted_at.is_(None))
+                .where(SessionPost.session_id == chat_session.id, Post.deleted_at.is_(None), shown)
                 .distinct()
             )
         ).all()
@@ -223,6 +227,7 @@ async def session_figures(
                 ChatSession.chat_id == chat.id,
                 ChatSession.starts_at < start,
                 Post.deleted_at.is_(None),
+                shown,
             )
             .distinct()
         )
@@ -311,7 +316,8 @@ async def chat_figures(session: AsyncSession, chat: Chat) -> ChatFigures:
     if not chosen:
         return result
     ids = list(rows)
-    live = and_(SessionPost.session_id.in_(ids), Post.deleted_at.is_(None))
+    shown = ~hidden_in(chat.id)
+    live = and_(SessionPost.session_id.in_(ids), Post.deleted_at.is_(None), shown)
     for session_id, posts, people, reposts, likes in await session.execute(
         select(
             SessionPost.session_id,
@@ -334,7 +340,7 @@ async def chat_figures(session: AsyncSession, chat: Chat) -> ChatFigures:
         select(Post.account_id, func.min(ChatSession.starts_at).label("first"))
         .join(SessionPost, SessionPost.post_id == Post.id)
         .join(ChatSession, ChatSession.id == SessionPost.session_id)
-        .where(ChatSession.chat_id == chat.id, Post.deleted_at.is_(None))
+        .where(ChatSession.chat_id == chat.id, Post.deleted_at.is_(None), shown)
         .group_by(Post.account_id)
         .subquery()
     )
