@@ -33,7 +33,7 @@ from hashchat.errors import Forbidden, NotFound, Unauthorized
 from hashchat.hosting import roles
 from hashchat.hosting.models import ChatSession, Question, SessionPost
 from hashchat.hosting.sessions import get_session, window_end
-from hashchat.hosting.visibility import hidden_in
+from hashchat.hosting.visibility import shown_in
 from hashchat.posts.models import Post
 
 TOP_CONTRIBUTORS = 10
@@ -132,8 +132,9 @@ async def session_figures(
     )
     # What the chat's moderation hides is not counted (hosting/visibility.py), as the
     # transcript does not show it.
-    shown = ~hidden_in(chat.id)
-    live = and_(SessionPost.session_id == chat_session.id, Post.deleted_at.is_(None), shown)
+    shown = shown_in(chat.id)  # for a post joined on its repost: the post itself is tested
+    placed = shown_in(chat.id, post_id=SessionPost.post_id)  # the session's own posts
+    live = and_(SessionPost.session_id == chat_session.id, Post.deleted_at.is_(None), placed)
     is_answer = case((SessionPost.kind == "answer", 1), else_=0)
     # Per person in SQL (a few thousand rows back, not one per post); the totals are their sums.
     people: dict[int, tuple[int, int, int, int]] = {}  # posts, answers, likes, reposts
@@ -227,7 +228,7 @@ async def session_figures(
                 ChatSession.chat_id == chat.id,
                 ChatSession.starts_at < start,
                 Post.deleted_at.is_(None),
-                shown,
+                placed,
             )
             .distinct()
         )
@@ -316,7 +317,7 @@ async def chat_figures(session: AsyncSession, chat: Chat) -> ChatFigures:
     if not chosen:
         return result
     ids = list(rows)
-    shown = ~hidden_in(chat.id)
+    shown = shown_in(chat.id, post_id=SessionPost.post_id)
     live = and_(SessionPost.session_id.in_(ids), Post.deleted_at.is_(None), shown)
     for session_id, posts, people, reposts, likes in await session.execute(
         select(

@@ -32,7 +32,7 @@ from hashchat.directory import links
 from hashchat.directory.follows import account_for_secret
 from hashchat.directory.models import Chat, ChatFollow
 from hashchat.hosting.models import ChatSession, Question, SessionPost
-from hashchat.hosting.visibility import hidden_in
+from hashchat.hosting.visibility import shown_in
 from hashchat.posts.models import Post
 from hashchat.security import digest, new_token
 from hashchat.storage.base import utcnow
@@ -214,7 +214,7 @@ async def _tally(session: AsyncSession, ids: list[int]) -> _Tally:
             SessionPost.session_id.in_(ids),
             Post.deleted_at.is_(None),
             # What the chat's moderation hides stays out, as in the transcript.
-            ~hidden_in(ChatSession.chat_id),
+            shown_in(ChatSession.chat_id),
         )
     )
     tally = _Tally()

@@ -16,7 +16,7 @@ from hashchat.hosting import roles
 from hashchat.hosting.classify import question_entity
 from hashchat.hosting.models import ChatSession, Question, SessionGuest, SessionPost
 from hashchat.hosting.sessions import session_entity
-from hashchat.hosting.visibility import hidden_in
+from hashchat.hosting.visibility import shown_in
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Post
 from hashchat.storage.base import utcnow
@@ -53,7 +53,7 @@ async def threads(
                 SessionPost.session_id == chat_session.id,
                 SessionPost.kind.in_(("answer", "reply")),
                 Post.deleted_at.is_(None),
-                ~hidden_in(chat_session.chat_id),
+                shown_in(chat_session.chat_id),
             )
             .order_by(SessionPost.post_id)
         )
@@ -69,7 +69,7 @@ async def threads(
         p.id: p
         for p in await session.scalars(
             select(Post).where(
-                Post.id.in_(wanted), Post.deleted_at.is_(None), ~hidden_in(chat_session.chat_id)
+                Post.id.in_(wanted), Post.deleted_at.is_(None), shown_in(chat_session.chat_id)
             )
         )
     }

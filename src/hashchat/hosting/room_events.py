@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.directory.models import Chat
-from hashchat.hosting.visibility import hidden_in
+from hashchat.hosting.visibility import shown_in
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Post, PostTag, Tag
 from hashchat.realtime.events import Event, record_many, tag_stream
@@ -53,7 +53,7 @@ async def tell_shown(session: AsyncSession, chat: Chat, post_ids: list[int]) -> 
     posts = list(
         await session.scalars(
             select(Post)
-            .where(Post.id.in_(post_ids), Post.deleted_at.is_(None), ~hidden_in(chat.id))
+            .where(Post.id.in_(post_ids), Post.deleted_at.is_(None), shown_in(chat.id))
             .order_by(Post.id)
         )
     )

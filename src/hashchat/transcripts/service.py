@@ -26,7 +26,7 @@ from hashchat.directory.models import Chat
 from hashchat.errors import Invalid, NotFound
 from hashchat.hosting import polls, sessions
 from hashchat.hosting.models import ChatSession, Question, SessionPost
-from hashchat.hosting.visibility import hidden_in
+from hashchat.hosting.visibility import shown_in
 from hashchat.posts.models import Post
 
 ORDERS = ("engaged", "time")
@@ -149,7 +149,7 @@ def _shown(chat: Chat, session_id: int, *columns: Any) -> Select[Any]:
             SessionPost.session_id == session_id,
             Post.deleted_at.is_(None),
             Post.reblog_of_id.is_(None),
-            ~hidden_in(chat.id),
+            shown_in(chat.id, post_id=SessionPost.post_id),
         )
     )
 
@@ -242,7 +242,7 @@ async def _replies(
                     Post.in_reply_to_id.in_(frontier[start : start + 5000]),
                     Post.deleted_at.is_(None),
                     SessionPost.kind == "reply",
-                    ~hidden_in(chat.id),
+                    shown_in(chat.id),
                 )
             )  # fmt: skip
             level.extend(_Row(*row[:5]) for row in rows if row[5] == session_id)
