@@ -21,7 +21,17 @@ from sqlalchemy import func, select
 
 from hashchat.accounts.models import Account
 from hashchat.accounts.validation import time_zones
-from hashchat.directory import calendar, csvio, follows, health, links, listing, search, service
+from hashchat.directory import (
+    calendar,
+    csvio,
+    follows,
+    health,
+    links,
+    listing,
+    occurrences,
+    search,
+    service,
+)
 from hashchat.directory.models import Chat, ChatHost, ChatTopic
 from hashchat.directory.schedule import DAY_NAMES, WEEKDAYS, picked
 from hashchat.directory.zones import zone_for
@@ -368,7 +378,8 @@ async def _chat_context(
     upcoming = []
     if chat.status == "active" and chat.review == "approved":
         start = now - schedule.duration
-        for o in schedule.occurrences(start, start + timedelta(weeks=10), limit=8):
+        found = schedule.occurrences(start, start + timedelta(weeks=10), limit=8)
+        for o in await occurrences.as_held(session, chat, found, now=now):
             mine = o.starts_at.astimezone(here)
             theirs = o.starts_at.astimezone(schedule.zone)
             upcoming.append(

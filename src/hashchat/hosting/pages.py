@@ -1,10 +1,12 @@
 """The hosting pages: a session's page (its questions with their answers, and for its hosts the
 console that runs it). Every change goes through the same services as the API; the page works
-without JavaScript (each button is a form)."""
+without JavaScript (each button is a form). A form that fails sends the browser back to the
+page with the error beside its field (post/redirect/get, web/flash.py), never leaving it on a
+POST-only URL."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -16,9 +18,11 @@ from hashchat.accounts.models import Account
 from hashchat.directory import links
 from hashchat.directory import service as directory
 from hashchat.directory.zones import zone_for
-from hashchat.errors import DomainError, NotFound
+from hashchat.errors import DomainError, Invalid, NotFound
 from hashchat.hosting import board, grouping, moderation, polls, questions, sessions
-from hashchat.hosting.models import ChatSession
+from hashchat.hosting.models import ChatSession, HiddenPost
+from hashchat.storage.base import utcnow
+from hashchat.web import flash
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
 from hashchat.web.forms import read_form, safe_next, see_other
 from hashchat.web.templating import render
@@ -28,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 EXTEND_CHOICES = (10, 15, 30, 60)
 POLL_MINUTES = (5, 10, 15, 30, 60)
 SLOW_CHOICES = (0, 10, 30, 60, 120, 300)
+SCRIPT_ACTIONS = ("add", "ask_new", "edit", "ask", "skip", "up", "down", "swap")
 
 
 def session_path(hashtag: str, session_id: int) -> str:
@@ -37,6 +42,44 @@ def session_path(hashtag: str, session_id: int) -> str:
 def _when(value: datetime, zone: str) -> str:
     here = value.astimezone(ZoneInfo(zone))
     return f"{here:%a} {here.day} {here:%b %Y}, {here:%H:%M}"
+
+
+def _until(start: datetime, end: datetime, zone: str) -> str:
+    """The end as the header shows it: the time, and the date too when it is another day."""
+    here, there = start.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
+    if here.date() == there.date():
+        return f"{there:%H:%M}"
+    return f"{there:%a} {there.day} {there:%b}, {there:%H:%M}"
+
+
+async def _moderation(session: Any, chat: Any, viewer: Account) -> dict[str, Any]:
+    """For moderators: the log, each entry with what would undo it while it still holds, and
+    who is muted or banned now."""
+    entries = (await moderation.audit_log(session, actor=viewer, tag=chat.hashtag)).entries
+    restricted = await moderation.restrictions(session, actor=viewer, tag=chat.hashtag)
+    now_kind = {r["account"]["id"]: ("mute" if r["muted"] else "ban") for r in restricted}
+    posts = [int(e["target_status_id"]) for e in entries if e["action"] == "hide"]
+    hidden = set()
+    if posts:
+        from sqlalchemy import select
+
+        hidden = {
+            str(i)
+            for i in await session.scalars(
+                select(HiddenPost.post_id).where(
+                    HiddenPost.chat_id == chat.id, HiddenPost.post_id.in_(posts)
+                )
+            )
+        }
+    for entry in entries:
+        target = (entry["target_account"] or {}).get("id")
+        undo = None
+        if entry["action"] == "hide" and entry["target_status_id"] in hidden:
+            undo = "unhide"
+        elif entry["action"] in ("mute", "ban") and now_kind.get(target) == entry["action"]:
+            undo = "un" + entry["action"]
+        entry["undo"] = undo
+    return {"audit": entries, "restricted": restricted}
 
 
 async def _context(
@@ -55,10 +98,12 @@ async def _context(
         )
         pending = queue["items"]
     viewer_id = viewer.id if viewer else None
-    audit: list[dict[str, Any]] = []
+    moderated: dict[str, Any] = {"audit": [], "restricted": []}
     if moderating and viewer is not None:
-        audit = (await moderation.audit_log(session, actor=viewer, tag=chat.hashtag)).entries
+        moderated = await _moderation(session, chat, viewer)
     waiting = [q for q in script if q.state == "scheduled"]
+    length = sessions.length_minutes(chat_session)
+    now = utcnow()
     return {
         "chat": chat,
         "s": view,
@@ -66,7 +111,8 @@ async def _context(
         "path": session_path(chat.hashtag, chat_session.id),
         "chat_path": links.chat_path(chat.hashtag),
         "starts": _when(chat_session.starts_at, zone),
-        "ends": _when(chat_session.ends_at, zone),
+        "ends": _until(chat_session.starts_at, chat_session.ends_at, zone),
+        "ends_if_started_now": _until(now, now + timedelta(minutes=length), zone),
         "zone": zone,
         "threads": threads,
         "script": script,
@@ -75,14 +121,14 @@ async def _context(
             q.id: f"{q.posted_at.astimezone(ZoneInfo(zone)):%H:%M}" for q in script if q.posted_at
         },
         "extend_choices": EXTEND_CHOICES,
-        "length": int((chat_session.ends_at - chat_session.starts_at).total_seconds() // 60),
+        "length": length,
         "others": await sessions.sessions_of(session, chat, limit=8),
         "board": public,
         "pending": pending,
         "polls": await polls.session_polls(session, chat_session.id, viewer_id=viewer_id),
         "poll_minutes": POLL_MINUTES,
         "slow_choices": SLOW_CHOICES,
-        "audit": audit,
+        **moderated,
         "errors": {},
         "values": {},
     }
@@ -95,11 +141,9 @@ async def session_page(
     chat_session, chat = await sessions.get_session(session, session_id)
     if chat.tag_key != (await directory.visible_chat(session, tag, viewer)).tag_key:
         raise NotFound("no such session of this chat", field="session_id")
-    return render(
-        request,
-        "hosting/session.html",
-        await _context(session, request, chat_session, chat, viewer),
-    )
+    context = await _context(session, request, chat_session, chat, viewer)
+    context["errors"], context["values"] = flash.take(request)  # a form's error, carried here
+    return flash.forget(request, render(request, "hosting/session.html", context))
 
 
 async def _form_and_back(
@@ -122,6 +166,7 @@ async def run(
         return see_other(f"/login?{urlencode({'next': back})}")
     action = form.get("action", "")
     question_id = form.get("question", "")
+    anchor = "#script" if action in SCRIPT_ACTIONS else ""
     try:
         if action == "start":
             await sessions.start_now(db=rt.db, actor=viewer, session_id=session_id)
@@ -173,33 +218,76 @@ async def run(
         elif action == "skip":
             await questions.skip(db=rt.db, actor=viewer, question_id=question_id)
         elif action in ("up", "down"):
-            order = [int(i) for i in form.get("order", "").split(",") if i.isdigit()]
-            key = int(question_id) if question_id.isdigit() else -1
-            if key in order:
-                i = order.index(key)
-                j = i - 1 if action == "up" else i + 1
-                if 0 <= j < len(order):
-                    order[i], order[j] = order[j], order[i]
-            await questions.reorder(db=rt.db, actor=viewer, session_id=session_id, order=order)
+            swap = await _move(rt, viewer, session_id, form, action)
+            if swap is not None:  # both have a minute: ask before swapping them
+                return flash.redirect_with_error(
+                    request, back + "#script", errors={"order": swap}, values=form
+                )
+        elif action == "swap":
+            await _swap_minutes(rt, viewer, session_id, form)
         else:
             raise NotFound("no such action", field="action")
     except DomainError as exc:
-        return await _again(request, rt, session_id, viewer, form, exc)
-    anchor = "#script" if action in ("add", "ask_new", "edit", "ask", "skip", "up", "down") else ""
+        return _again(request, back + (anchor if exc.field != "state" else ""), form, exc)
     return see_other(safe_next(form.get("next"), back) + anchor)
 
 
-async def _again(
-    request: Request, rt: Any, session_id: str, viewer: Account | None, form: dict[str, str],
-    exc: DomainError,
-) -> Response:  # fmt: skip
-    """The page again, with the error beside its field and what was typed kept."""
+def _neighbours(form: dict[str, str], action: str) -> tuple[list[int], int, int] | None:
+    """The waiting questions' order as the page showed it, and the two places a move swaps."""
+    order = [int(i) for i in form.get("order", "").split(",") if i.isdigit()]
+    key = int(form["question"]) if form.get("question", "").isdigit() else -1
+    if key not in order:
+        return None
+    i = order.index(key)
+    j = i - 1 if action == "up" else i + 1
+    return (order, i, j) if 0 <= j < len(order) else None
+
+
+async def _move(
+    rt: Any, viewer: Account, session_id: str, form: dict[str, str], action: str
+) -> str | None:
+    """Move a waiting question up or down. Each keeps its own minute; when both have one, the
+    move would mean swapping them, so the host is asked first (the question, returned)."""
+    found = _neighbours(form, action)
+    if found is None:
+        raise Invalid("that question cannot move that way", field="order")
+    order, i, j = found
     async with rt.db.read() as session:
-        chat_session, chat = await sessions.get_session(session, session_id)
-        context = await _context(session, request, chat_session, chat, viewer)
-    context["errors"] = {exc.field or "form": exc.message}
-    context["values"] = form
-    return render(request, "hosting/session.html", context, status=exc.status)
+        script = {q.id: q for q in await questions.questions_of(session, int(session_id))}
+    mine, other = script.get(order[i]), script.get(order[j])
+    if mine is None or other is None:
+        raise Invalid("the script changed; look again", field="order")
+    if (
+        mine.offset_minutes is not None
+        and other.offset_minutes is not None
+        and mine.offset_minutes != other.offset_minutes
+    ):
+        return (
+            f"Q{mine.number} is asked at minute {mine.offset_minutes} and Q{other.number} at "
+            f"minute {other.offset_minutes}: the script asks in time order. Swap their minutes?"
+        )
+    order[i], order[j] = order[j], order[i]
+    await questions.reorder(
+        db=rt.db, actor=viewer, session_id=session_id, order=order, keep_minutes=True
+    )
+    return None
+
+
+async def _swap_minutes(rt: Any, viewer: Account, session_id: str, form: dict[str, str]) -> None:
+    """The host said yes: the two questions change places and minutes."""
+    found = _neighbours(form, form.get("direction", ""))
+    if found is None:
+        raise Invalid("that question cannot move that way", field="order")
+    order, i, j = found
+    order[i], order[j] = order[j], order[i]
+    await questions.reorder(db=rt.db, actor=viewer, session_id=session_id, order=order)
+
+
+def _again(request: Request, back: str, form: dict[str, str], exc: DomainError) -> Response:
+    """Back to the page (303), which shows the error beside its field and what was typed."""
+    return flash.redirect_with_error(
+        request, back, errors={exc.field or "form": exc.message}, values=form
+    )
 
 
 @router.post("/chats/{tag}/sessions/{session_id}/board", response_class=HTMLResponse)
@@ -246,7 +334,36 @@ async def board_action(
         else:
             raise NotFound("no such action", field="action")
     except DomainError as exc:
-        return await _again(request, rt, session_id, viewer, form, exc)
+        return _again(request, back, form, exc)
+    return see_other(back)
+
+
+@router.post("/chats/{tag}/sessions/{session_id}/moderation", response_class=HTMLResponse)
+async def moderation_action(
+    tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
+) -> Response:
+    """The moderation section's buttons: unhide a post, unmute or unban a person (the same
+    services as the API, whose ``unhide`` events update open rooms)."""
+    form, back = await _form_and_back(request, rt, session_id, "#audit")
+    if viewer is None:
+        return see_other(f"/login?{urlencode({'next': back})}")
+    async with rt.db.read() as session:
+        _chat_session, chat = await sessions.get_session(session, session_id)
+    action = form.get("action", "")
+    try:
+        if action == "unhide":
+            await moderation.unhide_post(
+                db=rt.db, actor=viewer, tag=chat.hashtag, status_id=form.get("status_id", "")
+            )
+        elif action in ("unmute", "unban"):
+            await moderation.lift(
+                db=rt.db, actor=viewer, tag=chat.hashtag, kind=action[2:],
+                account_id=form.get("account_id", ""),
+            )  # fmt: skip
+        else:
+            raise NotFound("no such action", field="action")
+    except DomainError as exc:
+        return _again(request, back, form, exc)
     return see_other(back)
 
 
@@ -275,7 +392,7 @@ async def poll_action(
                 db=rt.db, voter=viewer, poll_id=form.get("poll"), choices=list(choices)
             )
     except DomainError as exc:
-        return await _again(request, rt, session_id, viewer, form, exc)
+        return _again(request, back, form, exc)
     return see_other(safe_next(form.get("next"), back))
 
 
