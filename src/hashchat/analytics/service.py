@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, case, distinct, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,8 +100,10 @@ class SessionFigures:
         top = max(self.per_minute)
         return self.per_minute.index(top), top
 
-    def minute_label(self, offset: int) -> str:
-        return f"{self.first_minute + timedelta(minutes=offset):%H:%M}"
+    def minute_label(self, offset: int, zone: str = "UTC") -> str:
+        """The wall-clock minute of bucket ``offset`` in ``zone`` (the viewer's, on pages)."""
+        at = (self.first_minute + timedelta(minutes=offset)).astimezone(ZoneInfo(zone))
+        return f"{at:%H:%M}"
 
 
 def _minute_key(value: Any) -> str:
