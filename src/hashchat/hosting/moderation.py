@@ -156,9 +156,20 @@ class LogPage:
 # -- helpers -----------------------------------------------------------------------------------
 
 
+def may_moderate_room(chat: Chat, actor: Account) -> bool:
+    """Whether the room's moderation is open to the chat's hosts and moderators: once the
+    listing is vouched for (directory/hosts.py); admins always."""
+    return actor.is_admin or chat.vouched_at is not None
+
+
 async def _chat_for(session: AsyncSession, tag: str, actor: Account) -> Chat:
     chat = await get_chat(session, tag)
     await roles.require(session, chat.id, actor, "moderate")
+    if not may_moderate_room(chat, actor):
+        raise Forbidden(
+            f"#{chat.hashtag}'s room can be moderated once an admin approves the listing (or "
+            "for a host who had used the hashtag before listing it)"
+        )
     return chat
 
 

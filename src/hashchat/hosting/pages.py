@@ -99,7 +99,7 @@ async def _context(
         pending = queue["items"]
     viewer_id = viewer.id if viewer else None
     moderated: dict[str, Any] = {"audit": [], "restricted": []}
-    if moderating and viewer is not None:
+    if moderating and viewer is not None and moderation.may_moderate_room(chat, viewer):
         moderated = await _moderation(session, chat, viewer)
     waiting = [q for q in script if q.state == "scheduled"]
     length = sessions.length_minutes(chat_session)
@@ -129,6 +129,7 @@ async def _context(
         "poll_minutes": POLL_MINUTES,
         "slow_choices": SLOW_CHOICES,
         **moderated,
+        "room_moderation": viewer is not None and moderation.may_moderate_room(chat, viewer),
         "errors": {},
         "values": {},
     }
