@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 import time_machine
 from sqlalchemy import select
 
 from hashchat.accounts.models import Account
 from hashchat.config import Settings
 from hashchat.directory import service
+from hashchat.errors import Invalid
 from hashchat.hosting import questions, sessions
 from hashchat.hosting.classify import chat_keys
 from hashchat.hosting.models import ChatSession
@@ -60,6 +62,9 @@ async def test_starting_early_keeps_the_length_and_ending_moves_the_directory_on
         # The script takes minutes within the hour it now has, not the days to Wednesday.
         await questions.add_question(db=db, actor=host, session_id=made.id, text="Hi?",
                                      offset_minutes=59)  # fmt: skip
+        with pytest.raises(Invalid, match="0 to 59 minutes"):
+            await questions.add_question(db=db, actor=host, session_id=made.id, text="Later?",
+                                         offset_minutes=60)  # fmt: skip
         chat = (await client.get("/api/v1/chats/RunChat")).json()
         assert chat["next_occurrence"]["starts_at"] == at(MONDAY)
         assert chat["next_occurrence"]["ends_at"] == at(MONDAY + timedelta(minutes=60))
@@ -94,3 +99,8 @@ async def test_the_console_says_before_starting_that_the_length_is_kept(
     await log_in(client, "hostess")
     page = (await client.get(f"/chats/HostChat/sessions/{later.id}")).text
     assert "runs its 45 minutes from then" in page
+    # A session over two days says on which day it ends.
+    long = await make_session(start=60, minutes=36 * 60)
+    page = (await client.get(f"/chats/HostChat/sessions/{long.id}?tz=UTC")).text
+    end = long.ends_at
+    assert f"– {end:%a} {end.day} {end:%b}, {end:%H:%M} " in page

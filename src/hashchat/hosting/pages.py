@@ -20,7 +20,9 @@ from hashchat.directory import service as directory
 from hashchat.directory.zones import zone_for
 from hashchat.errors import DomainError, Invalid, NotFound
 from hashchat.hosting import board, grouping, moderation, polls, questions, sessions
-from hashchat.hosting.models import ChatSession, HiddenPost
+from hashchat.hosting.models import ChatSession
+from hashchat.hosting.moderation_pages import moderation_section
+from hashchat.hosting.page_forms import again, form_and_back, session_path
 from hashchat.storage.base import utcnow
 from hashchat.web import flash
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
@@ -35,10 +37,6 @@ SLOW_CHOICES = (0, 10, 30, 60, 120, 300)
 SCRIPT_ACTIONS = ("add", "ask_new", "edit", "ask", "skip", "up", "down", "swap")
 
 
-def session_path(hashtag: str, session_id: int) -> str:
-    return f"{links.chat_path(hashtag)}/sessions/{session_id}"
-
-
 def _when(value: datetime, zone: str) -> str:
     here = value.astimezone(ZoneInfo(zone))
     return f"{here:%a} {here.day} {here:%b %Y}, {here:%H:%M}"
@@ -50,36 +48,6 @@ def _until(start: datetime, end: datetime, zone: str) -> str:
     if here.date() == there.date():
         return f"{there:%H:%M}"
     return f"{there:%a} {there.day} {there:%b}, {there:%H:%M}"
-
-
-async def _moderation(session: Any, chat: Any, viewer: Account) -> dict[str, Any]:
-    """For moderators: the log, each entry with what would undo it while it still holds, and
-    who is muted or banned now."""
-    entries = (await moderation.audit_log(session, actor=viewer, tag=chat.hashtag)).entries
-    restricted = await moderation.restrictions(session, actor=viewer, tag=chat.hashtag)
-    now_kind = {r["account"]["id"]: ("mute" if r["muted"] else "ban") for r in restricted}
-    posts = [int(e["target_status_id"]) for e in entries if e["action"] == "hide"]
-    hidden = set()
-    if posts:
-        from sqlalchemy import select
-
-        hidden = {
-            str(i)
-            for i in await session.scalars(
-                select(HiddenPost.post_id).where(
-                    HiddenPost.chat_id == chat.id, HiddenPost.post_id.in_(posts)
-                )
-            )
-        }
-    for entry in entries:
-        target = (entry["target_account"] or {}).get("id")
-        undo = None
-        if entry["action"] == "hide" and entry["target_status_id"] in hidden:
-            undo = "unhide"
-        elif entry["action"] in ("mute", "ban") and now_kind.get(target) == entry["action"]:
-            undo = "un" + entry["action"]
-        entry["undo"] = undo
-    return {"audit": entries, "restricted": restricted}
 
 
 async def _context(
@@ -100,7 +68,7 @@ async def _context(
     viewer_id = viewer.id if viewer else None
     moderated: dict[str, Any] = {"audit": [], "restricted": []}
     if moderating and viewer is not None and moderation.may_moderate_room(chat, viewer):
-        moderated = await _moderation(session, chat, viewer)
+        moderated = await moderation_section(session, chat, viewer)
     waiting = [q for q in script if q.state == "scheduled"]
     length = sessions.length_minutes(chat_session)
     now = utcnow()
@@ -147,22 +115,12 @@ async def session_page(
     return flash.forget(request, render(request, "hosting/session.html", context))
 
 
-async def _form_and_back(
-    request: Request, rt: Any, session_id: str, anchor: str
-) -> tuple[dict[str, str], str]:
-    """The posted form (CSRF checked) and the session page to go back to, at ``anchor``."""
-    form = await read_form(request)
-    async with rt.db.read() as session:
-        chat_session, chat = await sessions.get_session(session, session_id)
-    return form, session_path(chat.hashtag, chat_session.id) + anchor
-
-
 @router.post("/chats/{tag}/sessions/{session_id}/run", response_class=HTMLResponse)
 async def run(
     tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
 ) -> Response:
     """The console's buttons: start, extend, end; add, edit, ask, skip and move questions."""
-    form, back = await _form_and_back(request, rt, session_id, "")
+    form, back = await form_and_back(request, rt, session_id, "")
     if viewer is None:
         return see_other(f"/login?{urlencode({'next': back})}")
     action = form.get("action", "")
@@ -229,7 +187,7 @@ async def run(
         else:
             raise NotFound("no such action", field="action")
     except DomainError as exc:
-        return _again(request, back + (anchor if exc.field != "state" else ""), form, exc)
+        return again(request, back + (anchor if exc.field != "state" else ""), form, exc)
     return see_other(safe_next(form.get("next"), back) + anchor)
 
 
@@ -284,19 +242,12 @@ async def _swap_minutes(rt: Any, viewer: Account, session_id: str, form: dict[st
     await questions.reorder(db=rt.db, actor=viewer, session_id=session_id, order=order)
 
 
-def _again(request: Request, back: str, form: dict[str, str], exc: DomainError) -> Response:
-    """Back to the page (303), which shows the error beside its field and what was typed."""
-    return flash.redirect_with_error(
-        request, back, errors={exc.field or "form": exc.message}, values=form
-    )
-
-
 @router.post("/chats/{tag}/sessions/{session_id}/board", response_class=HTMLResponse)
 async def board_action(
     tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
 ) -> Response:
     """The Q&A board's buttons: ask, upvote, and the moderators' and hosts' decisions."""
-    form, back = await _form_and_back(request, rt, session_id, "#board")
+    form, back = await form_and_back(request, rt, session_id, "#board")
     if viewer is None:
         return see_other(f"/login?{urlencode({'next': back})}")
     action = form.get("action", "")
@@ -335,36 +286,7 @@ async def board_action(
         else:
             raise NotFound("no such action", field="action")
     except DomainError as exc:
-        return _again(request, back, form, exc)
-    return see_other(back)
-
-
-@router.post("/chats/{tag}/sessions/{session_id}/moderation", response_class=HTMLResponse)
-async def moderation_action(
-    tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
-) -> Response:
-    """The moderation section's buttons: unhide a post, unmute or unban a person (the same
-    services as the API, whose ``unhide`` events update open rooms)."""
-    form, back = await _form_and_back(request, rt, session_id, "#audit")
-    if viewer is None:
-        return see_other(f"/login?{urlencode({'next': back})}")
-    async with rt.db.read() as session:
-        _chat_session, chat = await sessions.get_session(session, session_id)
-    action = form.get("action", "")
-    try:
-        if action == "unhide":
-            await moderation.unhide_post(
-                db=rt.db, actor=viewer, tag=chat.hashtag, status_id=form.get("status_id", "")
-            )
-        elif action in ("unmute", "unban"):
-            await moderation.lift(
-                db=rt.db, actor=viewer, tag=chat.hashtag, kind=action[2:],
-                account_id=form.get("account_id", ""),
-            )  # fmt: skip
-        else:
-            raise NotFound("no such action", field="action")
-    except DomainError as exc:
-        return _again(request, back, form, exc)
+        return again(request, back, form, exc)
     return see_other(back)
 
 
@@ -373,7 +295,7 @@ async def poll_action(
     tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
 ) -> Response:
     """Vote in one of the session's polls, or (hosts) start a poll."""
-    form, back = await _form_and_back(request, rt, session_id, "#polls")
+    form, back = await form_and_back(request, rt, session_id, "#polls")
     if viewer is None:
         return see_other(f"/login?{urlencode({'next': back})}")
     try:
@@ -393,7 +315,7 @@ async def poll_action(
                 db=rt.db, voter=viewer, poll_id=form.get("poll"), choices=list(choices)
             )
     except DomainError as exc:
-        return _again(request, back, form, exc)
+        return again(request, back, form, exc)
     return see_other(safe_next(form.get("next"), back))
 
 
