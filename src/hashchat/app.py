@@ -136,9 +136,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_pages.router,
     ):
         app.include_router(router)
-    from hashchat.hosting import moderation_api
+    from hashchat.hosting import moderation_api, moderation_pages
+    from hashchat.hosting.visibility import hidden_under_tags
+    from hashchat.posts.timelines import register_tag_rule
 
     app.include_router(moderation_api.router)
+    app.include_router(moderation_pages.router)
+    # A hashtag's page and timeline leave out what its chat's moderation hides (posts/ may
+    # not import hosting/: the rule is registered with it).
+    register_tag_rule(hidden_under_tags)
     from hashchat.hosting import board_api, polls_api
 
     app.include_router(board_api.router)

@@ -54,13 +54,14 @@ def session_table(f: SessionFigures, name: str) -> Table:
     )
 
 
-def session_chart(f: SessionFigures, name: str) -> Chart:
+def session_chart(f: SessionFigures, name: str, zone: str = "UTC") -> Chart:
+    """A session's chart; the minutes in ``zone`` (the viewer's, as the session page)."""
     if name == "minutes":
         return Chart(
             title="Posts per minute",
-            labels=[f.minute_label(i) for i in range(len(f.per_minute))],
+            labels=[f.minute_label(i, zone) for i in range(len(f.per_minute))],
             series=[("posts", f.per_minute)],
-            x_label="minute (UTC)",
+            x_label=f"time ({zone})",
             y_label="posts",
         )
     if name == "questions":

@@ -15,7 +15,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from hashchat import urls
 from hashchat.accounts.models import Account
-from hashchat.directory import csvio, follows, links, listing, search, service
+from hashchat.directory import csvio, follows, hosts, links, listing, search, service
 from hashchat.directory.entities import occurrence_entity
 from hashchat.directory.models import Chat
 from hashchat.directory.schedule import MAX_EXPANSION, parse_date, to_instant
@@ -298,6 +298,23 @@ async def set_status(
     chat = await service.set_status(db=rt.db, actor=viewer, tag=tag, status=body.status)
     zone, _ = zone_for(request, viewer)
     return await _one(rt, chat.tag_key, viewer, zone)
+
+
+@router.post("/api/v1/chats/{tag}/hosts/accept")
+async def accept_hosting(
+    tag: str, request: Request, rt: RuntimeDep, viewer: WriteUser
+) -> dict[str, Any]:
+    """Accept an invitation to host the chat: the role takes effect (404 without one)."""
+    chat = await hosts.answer(db=rt.db, account=viewer, tag=tag, accept=True)
+    zone, _ = zone_for(request, viewer)
+    return await _one(rt, chat.tag_key, viewer, zone)
+
+
+@router.post("/api/v1/chats/{tag}/hosts/decline")
+async def decline_hosting(tag: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    """Decline an invitation to host the chat: it goes, and nothing else changes."""
+    chat = await hosts.answer(db=rt.db, account=viewer, tag=tag, accept=False)
+    return {"chat": chat.hashtag, "declined": True}
 
 
 @router.post("/api/v1/chats/{tag}/confirm_active")

@@ -26,8 +26,10 @@ from hashchat.directory import (
     csvio,
     follows,
     health,
+    hosts,
     links,
     listing,
+    occurrences,
     plain,
     search,
     service,
@@ -382,7 +384,8 @@ async def _chat_context(
     upcoming = []
     if chat.status == "active" and chat.review == "approved":
         start = now - schedule.duration
-        for o in schedule.occurrences(start, start + timedelta(weeks=10), limit=8):
+        found = schedule.occurrences(start, start + timedelta(weeks=10), limit=8)
+        for o in await occurrences.as_held(session, chat, found, now=now):
             mine = o.starts_at.astimezone(here)
             theirs = o.starts_at.astimezone(schedule.zone)
             upcoming.append(
@@ -398,7 +401,14 @@ async def _chat_context(
     skipped = sorted(d for d in schedule.skipped if d >= now.astimezone(schedule.zone).date())
     manage = await service.can_manage(session, chat, viewer)
     follow = await follows.follow_of(session, viewer, chat)
+    invitation = await hosts.invitation_for(session, chat, viewer)
+    invited_by = None
+    if invitation is not None and invitation.invited_by_id is not None:
+        invited_by = await session.get(Account, invitation.invited_by_id)
     return {
+        "invitation": invitation,
+        "invited_by": invited_by,
+        "invited": await hosts.invitations_of(session, chat.id) if manage else [],
         "chat": chat,
         "entity": present(entity),
         "zone": zone,
@@ -809,7 +819,7 @@ async def edit_form(tag: str, request: Request, session: SessionDep, viewer: Vie
     chat = await service.get_chat(session, tag)
     if not await service.can_manage(session, chat, viewer):
         raise Forbidden("only the chat's hosts or an admin can change it")
-    hosts = (await service.hosts_of(session, [chat.id]))[chat.id]
+    current_hosts = (await service.hosts_of(session, [chat.id]))[chat.id]
     choice = picked(chat.rrule, chat.starts_on)
     values = {
         "hashtag": chat.hashtag,
@@ -818,7 +828,11 @@ async def edit_form(tag: str, request: Request, session: SessionDep, viewer: Vie
         "topics": chat.topics,
         "language": chat.language or "",
         "link": chat.link,
-        "hosts": " ".join("@" + a.handle for a, _ in hosts),
+        # Those invited and not yet answered stay in the list, so saving keeps them asked.
+        "hosts": " ".join(
+            "@" + a.handle
+            for a, _ in [*current_hosts, *await hosts.invitations_of(session, chat.id)]
+        ),
         "starts_on": chat.starts_on.isoformat(),
         "start_time": f"{chat.start_time:%H:%M}",
         "time_zone": chat.time_zone,
@@ -884,6 +898,21 @@ async def follow(tag: str, request: Request, rt: RuntimeDep, viewer: ViewerDep) 
     except Invalid as exc:
         return await _back_with_error(request, rt, tag, viewer, exc)
     return see_other(safe_next(form.get("next"), back))
+
+
+@router.post("/chats/{tag}/hosts/{answer}", response_class=HTMLResponse)
+async def answer_invitation(
+    tag: str, answer: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
+) -> Response:
+    """Accept or decline an invitation to host the chat."""
+    await read_form(request)
+    back = links.chat_path(tag)
+    if viewer is None:
+        return see_other(f"/login?{urlencode({'next': back})}")
+    if answer not in ("accept", "decline"):
+        raise NotFound("no such answer", field="answer")
+    await hosts.answer(db=rt.db, account=viewer, tag=tag, accept=answer == "accept")
+    return see_other(back)
 
 
 @router.post("/chats/{tag}/manage", response_class=HTMLResponse)

@@ -286,10 +286,13 @@ async def edit_question(
 
 
 async def reorder(
-    *, db: Database, actor: Account, session_id: object, order: object
-) -> list[Question]:
+    *, db: Database, actor: Account, session_id: object, order: object,
+    keep_minutes: bool = False,
+) -> list[Question]:  # fmt: skip
     """Put the waiting questions in ``order`` (their ids, every one of them once). The times
-    stay where they were: the first question in the new order takes the earliest offset."""
+    stay where they were: the first question in the new order takes the earliest offset;
+    with ``keep_minutes`` each question keeps its own minute instead (the console's up and
+    down buttons, which ask before swapping two questions' minutes)."""
     if not isinstance(order, list) or not order:
         raise Invalid("order lists the ids of the questions still waiting", field="order")
     async with db.write() as session:
@@ -311,8 +314,9 @@ async def reorder(
         )
         ordered = [by_id[i] for i in wanted]
         for question, offset in zip(ordered, slots, strict=True):
-            question.offset_minutes = offset
-            question.due_at = _due(chat_session, offset)
+            if not keep_minutes:
+                question.offset_minutes = offset
+                question.due_at = _due(chat_session, offset)
         await _renumber(session, chat_session.id, order=ordered)
         await _announce(session, chat_session, chat)
     return ordered

@@ -51,6 +51,10 @@ async def _page(
             can[name] = await roles.can(
                 session, hosted.chat.id, viewer, name, session_id=hosted.chat_session.id
             )
+        # Hide, mute and ban wait until the listing is vouched for (directory/hosts.py).
+        can["moderate"] = can["moderate"] and (
+            viewer.is_admin or hosted.chat.vouched_at is not None
+        )
     config = {
         "tags": room.tags,
         "since": str(room.since_id),

@@ -75,16 +75,20 @@ async def load_room(
 ) -> Room:
     # Read the resume point first: a post committed between the two reads comes both in the page
     # and in the stream, and the page drops the copy; the other order could miss it. Posts
-    # hidden from the chat's room (by a moderator, or written while muted) are left out; one
-    # hidden after the resume point is also removed by its ``hide`` event on the stream.
+    # hidden by a chat's moderation (hosting/visibility.py, applied by the tag timeline) are
+    # left out, except for their author, who sees them marked; one hidden after the resume
+    # point is removed (for its author: marked) by its ``hide`` event on the stream.
     since = await last_id(session)
-    from hashchat.hosting.moderation import hidden_in_room
-
     posts = await timelines.tag_timeline(
         session, any_tags=tags, page=timelines.Page(limit=RECENT), include_reblogs=True,
-        exclude=hidden_in_room([normalize_tag(t) for t in tags]),
+        viewer_id=viewer_id,
     )  # fmt: skip
     statuses = await render_statuses(session, posts, viewer_id=viewer_id)
+    if viewer_id is not None:
+        own = [p.id for p in posts if p.account_id == viewer_id]
+        hidden = await timelines.left_out_ids(session, tags, own)
+        for status in statuses:
+            status["hidden_from_chat"] = int(status["id"]) in hidden
     known = {
         t.key: t.name
         for t in await session.scalars(

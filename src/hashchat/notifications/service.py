@@ -34,7 +34,14 @@ from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
 from hashchat.storage.sequence import take_ids
 
-TYPES = ("chat.reminder", "chat.inactive", "chat.submitted", "chat.approved", "chat.rejected")
+TYPES = (
+    "chat.reminder",
+    "chat.inactive",
+    "chat.submitted",
+    "chat.approved",
+    "chat.rejected",
+    "chat.host_invited",
+)
 TIMELINES = ("home", "notifications")
 
 

@@ -194,6 +194,7 @@ async def tag_timeline(
         all_tags=_list_param(params, "all"),
         none_tags=_list_param(params, "none"),
         page=_page(request),
+        viewer_id=viewer.id if viewer else None,
     )
     viewer_id = viewer.id if viewer else None
     return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer_id))

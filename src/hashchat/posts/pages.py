@@ -70,8 +70,14 @@ async def tag_page(
     if not is_valid_hashtag("#" + name):
         raise NotFound(f"#{name} is not a hashtag")
     page = timelines.Page.parse(max_id=max_id or None)
-    posts = await timelines.tag_timeline(session, any_tags=[name], page=page)
-    statuses = await render_statuses(session, posts, viewer_id=viewer.id if viewer else None)
+    viewer_id = viewer.id if viewer else None
+    posts = await timelines.tag_timeline(session, any_tags=[name], page=page, viewer_id=viewer_id)
+    statuses = await render_statuses(session, posts, viewer_id=viewer_id)
+    if viewer is not None:  # their own posts that the chat's moderators hid: marked for them
+        own = [p.id for p in posts if p.account_id == viewer.id]
+        hidden = await timelines.left_out_ids(session, [name], own)
+        for status in statuses:
+            status["hidden_from_chat"] = int(status["id"]) in hidden
     tag = await session.scalar(select(Tag).where(Tag.key == normalize_tag(name)))
     following = bool(viewer and tag) and await accounts.follows_tag(
         session, viewer.id if viewer else 0, tag.id if tag else 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -20,6 +21,7 @@ from hashchat import csvfile, urls
 from hashchat.directory.models import Chat
 from hashchat.hosting.classify import question_entity
 from hashchat.hosting.models import ChatSession
+from hashchat.hosting.sessions import held_on
 from hashchat.transcripts.service import Entry, QuestionThread, Transcript
 from hashchat.web import atom
 from hashchat.web.templating import TEMPLATES
@@ -50,8 +52,23 @@ def transcript_url(hashtag: str, session_id: int) -> str:
 
 
 def filename(transcript: Transcript, fmt: str) -> str:
+    """``<hashtag>-<the day it was held>.<fmt>`` (a session started early is named after the
+    day it happened, not the day it was scheduled for)."""
     safe = re.sub(r"[^A-Za-z0-9_-]", "", transcript.chat.hashtag) or "chat"
-    return f"{safe}-{transcript.chat_session.local_date.isoformat()}.{fmt}"
+    return f"{safe}-{held_on(transcript.chat_session, transcript.chat).isoformat()}.{fmt}"
+
+
+def held_times(transcript: Transcript) -> str:
+    """When the session ran, in the chat's own zone, for a reader: "Wed 4 Mar 2026, 20:00 to
+    21:00 (Europe/London)" (the end's date too when it is another day)."""
+    chat, chat_session = transcript.chat, transcript.chat_session
+    zone = ZoneInfo(chat.time_zone)
+    start = (chat_session.started_at or chat_session.starts_at).astimezone(zone)
+    end = (chat_session.ended_at or chat_session.ends_at).astimezone(zone)
+    until = f"{end:%H:%M}" if end.date() == start.date() else (
+        f"{end:%a} {end.day} {end:%b %Y}, {end:%H:%M}"
+    )  # fmt: skip
+    return f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M} to {until} ({chat.time_zone})"
 
 
 def post_entity(entry: Entry) -> dict[str, Any]:
@@ -170,8 +187,7 @@ def to_markdown(transcript: Transcript) -> str:
     lines = [
         f"# {title}",
         "",
-        f"\\#{md_escape(chat.hashtag)} · {entity['local_date']} · "
-        f"{entity['starts_at']} to {entity['ends_at']} · "
+        f"\\#{md_escape(chat.hashtag)} · {md_escape(held_times(transcript))} · "
         f"[transcript]({transcript_url(chat.hashtag, transcript.chat_session.id)})",
         "",
         "## Questions",
@@ -243,6 +259,8 @@ def to_html(transcript: Transcript) -> str:
     return _env.get_template("transcripts/export.html").render(
         t=transcript,
         url=transcript_url(transcript.chat.hashtag, transcript.chat_session.id),
+        held=held_times(transcript),
+        day=held_on(transcript.chat_session, transcript.chat).isoformat(),
         safe=Markup,
     )
 

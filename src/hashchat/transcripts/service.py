@@ -3,8 +3,9 @@ asked questions in order, each with its answers as threads (replies nested under
 they discuss, late answers marked), the whole chat in time order a page at a time, the people
 who took part, the links they shared and the polls with their results.
 
-A fixed number of queries whatever the session's size. Deleted posts and posts a moderator hid
-from the chat's room are left out (the room leaves them out too); reposts are not chat lines.
+A fixed number of queries whatever the session's size. Deleted posts and what the chat's
+moderation hides (hosting/visibility.py: hidden posts, posts of people muted there) are left
+out, as the room leaves them out; reposts are not chat lines.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from hashchat.directory import service as directory
 from hashchat.directory.models import Chat
 from hashchat.errors import Invalid, NotFound
 from hashchat.hosting import polls, sessions
-from hashchat.hosting.models import ChatSession, HiddenPost, Question, SessionPost
+from hashchat.hosting.models import ChatSession, Question, SessionPost
+from hashchat.hosting.visibility import shown_in
 from hashchat.parsing import check_id
 from hashchat.posts.models import Post
 
@@ -130,9 +132,8 @@ def check_min_id(min_id: object) -> int | None:
 
 
 def _shown(chat: Chat, session_id: int, *columns: Any) -> Select[Any]:
-    """The session's posts that a transcript shows (not deleted, not hidden, not reposts):
-    ``columns`` of them, their ids by default."""
-    hidden = select(HiddenPost.post_id).where(HiddenPost.chat_id == chat.id)
+    """The session's posts that a transcript shows (not deleted, not hidden by the chat's
+    moderation, not reposts): ``columns`` of them, their ids by default."""
     return (
         select(*(columns or (SessionPost.post_id,)))
         .select_from(SessionPost)
@@ -141,7 +142,7 @@ def _shown(chat: Chat, session_id: int, *columns: Any) -> Select[Any]:
             SessionPost.session_id == session_id,
             Post.deleted_at.is_(None),
             Post.reblog_of_id.is_(None),
-            SessionPost.post_id.not_in(hidden),
+            shown_in(chat.id, post_id=SessionPost.post_id),
         )
     )
 
@@ -218,7 +219,6 @@ async def _replies(
 
     Each level is looked up by its parents (the posts' reply index) rather than by scanning
     the session; the session is checked on the rows found."""
-    hidden = select(HiddenPost.post_id).where(HiddenPost.chat_id == chat.id)
     root_of = {i: i for i in answer_ids}
     under: dict[int, list[_Row]] = {}
     frontier = list(answer_ids)
@@ -235,7 +235,7 @@ async def _replies(
                     Post.in_reply_to_id.in_(frontier[start : start + 5000]),
                     Post.deleted_at.is_(None),
                     SessionPost.kind == "reply",
-                    Post.id.not_in(hidden),
+                    shown_in(chat.id),
                 )
             )  # fmt: skip
             level.extend(_Row(*row[:5]) for row in rows if row[5] == session_id)

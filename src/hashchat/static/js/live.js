@@ -107,13 +107,35 @@ function onBridge(state) {
   line.hidden = state.state === "connected";
 }
 
+// What the viewer has pressed (repost, like) per original post: a stream's Status carries no
+// viewer's fields, so a repost arriving live takes them from the page and from what was clicked.
+const pressed = new Map();
+for (const article of document.querySelectorAll("article[data-original]")) {
+  const on = (act) => article.querySelector(`[data-act="${act}"] button`)?.getAttribute("aria-pressed") === "true";
+  pressed.set(article.dataset.original, { reblog: on("reblog"), favourite: on("favourite") });
+}
+
+function pressedOf(status) {
+  const shown = status.reblog || status;
+  const known = pressed.get(shown.id) || {};
+  const mine = !!(config.viewer && status.reblog && status.account.id === config.viewer.id);
+  return {
+    reblog: known.reblog || !!shown.reblogged || mine,
+    favourite: known.favourite || !!shown.favourited,
+  };
+}
+
+const hiddenOwn = new Set(); // the viewer's own posts that a `hide` named while they were held
+const ownNote = () => el("p", { class: "moderated-note", "data-moderated-note": "",
+  text: "Hidden from the chat by its moderators. Only you see it here; it stays on your profile." });
+
 export function renderPost(status) {
   const shown = status.reblog || status;
   const role = config.hosts[shown.account.id];
   const article = el("article", {
     class: `post${status.reblog ? " is-reblog" : ""}${role ? " is-host" : ""} arrived`,
     id: `post-${status.id}`, "data-id": status.id, "data-account": shown.account.id,
-    "data-original": shown.id, tabindex: "-1",
+    "data-by": status.account.id, "data-original": shown.id, tabindex: "-1",
   });
   if (status.reblog) {
     article.append(el("p", { class: "reblogged" }, icon("repost"), " ",
@@ -144,13 +166,17 @@ export function renderPost(status) {
     el("a", { href: `${shown.url}#reply`, "data-act": "reply", "aria-label": `Reply to ${shown.account.acct}` },
       icon("reply"), " ", el("span", { "data-count": "replies", text: String(shown.replies_count) })));
   if (config.viewer) {
-    actions.append(countButton("reblog", shown, shown.reblogged), countButton("favourite", shown, shown.favourited));
+    const on = pressedOf(status);
+    pressed.set(shown.id, on);
+    actions.append(countButton("reblog", shown, on.reblog), countButton("favourite", shown, on.favourite));
   } else {
     actions.append(el("span", {}, icon("repost"), " ", el("span", { "data-count": "reblogs", text: String(shown.reblogs_count) })),
       el("span", {}, icon("like"), " ", el("span", { "data-count": "favourites", text: String(shown.favourites_count) })));
   }
-  actions.append(el("button", { type: "button", class: "link js-only js-ready", "data-act": "mute",
-    "aria-label": `Mute @${shown.account.acct} in this room`, text: "Mute" }));
+  if (shown.account.id !== config.viewer?.id) { // nobody mutes themselves
+    actions.append(el("button", { type: "button", class: "link js-only js-ready", "data-act": "mute",
+      "aria-label": `Mute @${shown.account.acct} in this room`, text: "Mute" }));
+  }
   if (config.can?.moderate && !role) {
     actions.append(el("button", { type: "button", class: "link danger", "data-mod": "hide",
       "aria-label": `Hide this post from the room for everyone`, text: "Hide" }),
@@ -161,6 +187,7 @@ export function renderPost(status) {
   }
   article.append(actions);
   if (muted.has(shown.account.id)) article.classList.add("is-muted");
+  if (status.hidden_from_chat || hiddenOwn.has(status.id)) markHidden(article, true);
   return article;
 }
 
@@ -248,11 +275,40 @@ pollForm?.addEventListener("submit", async (event) => {
 
 // -- moderating the room -----------------------------------------------------------------------
 
+// A post the chat's moderation hides leaves the room (with reposts of it); its author's own
+// copy stays, marked, so they know. `unhide` puts it back in its place.
+function isOwn(article) { return !!config.viewer && article.dataset.by === config.viewer.id; }
+
+function markHidden(article, hidden) {
+  article.classList.toggle("is-hidden-from-chat", hidden);
+  const note = article.querySelector("[data-moderated-note]");
+  if (hidden && !note) article.querySelector(".content").after(ownNote());
+  if (!hidden) note?.remove();
+}
+
 function onHide(payload) {
   const id = payload.status_id;
-  for (const article of document.querySelectorAll(`[data-id="${CSS.escape(id)}"], [data-original="${CSS.escape(id)}"]`)) article.remove();
-  const index = held.findIndex((s) => s.id === id || s.reblog?.id === id);
+  for (const article of document.querySelectorAll(`[data-id="${CSS.escape(id)}"], [data-original="${CSS.escape(id)}"]`)) {
+    if (isOwn(article) && article.dataset.id === id) markHidden(article, true);
+    else article.remove();
+  }
+  if (config.viewer) hiddenOwn.add(id);
+  const index = held.findIndex((s) => (s.id === id || s.reblog?.id === id) && s.account.id !== config.viewer?.id);
   if (index >= 0) { held.splice(index, 1); updateBadge(); }
+}
+
+function onUnhide(payload) {
+  const id = payload.status_id;
+  hiddenOwn.delete(id);
+  const present = document.querySelectorAll(`[data-id="${CSS.escape(id)}"]`);
+  for (const article of present) markHidden(article, false);
+  if (present.length || held.some((s) => s.id === id)) return;
+  seen.set(id, payload.status);
+  if (paused) { held.push(payload.status); updateBadge(); return; }
+  document.querySelector("[data-empty]")?.remove();
+  const later = [...log.querySelectorAll(":scope > article[data-id]")].find((a) => BigInt(a.dataset.id) < BigInt(id));
+  log.insertBefore(renderPost(payload.status), later || null);
+  placeAnswer(id);
 }
 
 document.addEventListener("click", async (event) => {
@@ -411,6 +467,7 @@ function connect() {
   source.addEventListener("poll", (e) => { config.since = e.lastEventId; onPoll(JSON.parse(e.data)); });
   source.addEventListener("hide", (e) => { config.since = e.lastEventId; onHide(JSON.parse(e.data)); });
   source.addEventListener("bridge", (e) => { config.since = e.lastEventId; onBridge(JSON.parse(e.data)); });
+  source.addEventListener("unhide", (e) => { config.since = e.lastEventId; onUnhide(JSON.parse(e.data)); });
   source.addEventListener("resume", () => { statusLine.textContent = "Catching up…"; });
   source.addEventListener("error", () => {
     if (source.readyState === EventSource.CLOSED) {
@@ -504,10 +561,14 @@ const onAct = async (event) => {
     let status = await api("POST", `/api/v1/statuses/${article.dataset.original}/${undo ? "un" : ""}${act}`);
     if (act === "reblog" && status.reblog) status = status.reblog;
     const on = act === "reblog" ? status.reblogged : status.favourited;
-    form.setAttribute("action", `/posts/${article.dataset.original}/${on ? "un" : ""}${act}`);
-    const button = form.querySelector("button");
-    button.classList.toggle("on", on);
-    button.setAttribute("aria-pressed", String(on));
+    pressed.set(article.dataset.original, { ...(pressed.get(article.dataset.original) || {}), [act]: !!on });
+    // Every copy of the post on the page (the original and reposts of it) shows the same state.
+    for (const copy of document.querySelectorAll(`[data-original="${CSS.escape(article.dataset.original)}"] form[data-act="${act}"]`)) {
+      copy.setAttribute("action", `/posts/${article.dataset.original}/${on ? "un" : ""}${act}`);
+      const button = copy.querySelector("button");
+      button.classList.toggle("on", on);
+      button.setAttribute("aria-pressed", String(on));
+    }
     onCounts(status);
   } catch (error) {
     statusLine.textContent = error.message;
