@@ -63,7 +63,9 @@ async def people(
         a.id: a for a in await session.scalars(select(Account).where(Account.id.in_(list(ranked))))
     }
     first = sorted(found.values(), key=lambda a: (ROLE_ORDER.get(ranked[a.id], 9), a.handle_key))
-    rows = [{"account": account_entity(a), "role": ranked[a.id]} for a in first]
+    rows: list[dict[str, Any]] = [
+        {"account": account_entity(a), "role": ranked[a.id]} for a in first
+    ]
     rows += [{"account": account_entity(a), "role": None} for a in posting if a.id not in ranked]
     return rows
 
