@@ -75,6 +75,7 @@ def _configure(data_dir: Path, url: str, **extra: str) -> Settings:
     os.environ["HASHCHAT_REDIS_URL"] = ""
     os.environ["HASHCHAT_SQLITE_SYNCHRONOUS"] = "NORMAL"  # durability has its own test
     os.environ["HASHCHAT_JOBS"] = "false"  # tests run the reconciler's passes by hand
+    os.environ["HASHCHAT_BRIDGES"] = "false"  # tests start the bridges they need themselves
     for key, value in extra.items():
         os.environ[f"HASHCHAT_{key.upper()}"] = value
     get_settings.cache_clear()
@@ -205,3 +206,17 @@ def live_server(tmp_path: Path) -> Iterator[Any]:
     server = LiveServer(tmp_path, new_database("sqlite", tmp_path)).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def atproto_network(session_dir: Path) -> Iterator[Any]:
+    """A real atproto PDS with its PLC directory (tests/pds), one per test session: the bridge
+    tests make their own accounts on it. Missing or not starting: skipped here, failed in CI."""
+    from tests import pds
+
+    try:
+        network = pds.start(session_dir / "atproto-pds.log")
+    except (FileNotFoundError, RuntimeError) as error:
+        missing(f"atproto PDS ({error})")
+    yield network
+    network.stop()

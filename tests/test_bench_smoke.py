@@ -58,3 +58,14 @@ def test_write_path_resume_storm_and_idle_cost(tmp_path: Path) -> None:
     assert resume["live_after"] == 30, resume
     assert resume["duplicates"] == 0, resume
     assert idle["opened"] == 30 and idle["kib_per_viewer"] > 0, idle
+
+
+def test_the_bluesky_reader_benchmark_keeps_the_same_posts_as_the_sdk() -> None:
+    from benchmarks import bluesky
+
+    made = bluesky.events(2_000)
+    v1, v2 = bluesky.frames_v1(made), bluesky.frames_v2(made)
+    ours = bluesky.measure(v1, bluesky.hashchat_reader(bluesky.V1()), 1)
+    ours_v2 = bluesky.measure(v2, bluesky.hashchat_reader(bluesky.V2()), 1)
+    sdk = bluesky.measure(v2, bluesky.sdk_reader, 1)
+    assert ours[1] == ours_v2[1] == sdk[1] == 20  # 1 % of 2,000, the same posts on each side

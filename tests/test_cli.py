@@ -102,3 +102,71 @@ def test_serve_hands_uvicorn_the_backlog_and_skips_access_lines_nobody_logs(
     assert refused.exit_code != 0 and len(calls) == 2
     assert "backlog" in str(refused.exception)
     get_settings.cache_clear()
+
+
+def test_serve_port_and_host_are_the_base_of_every_url(tmp_path: Path) -> None:
+    """`hashchat serve --host H --port P` without HASHCHAT_BASE_URL: clients are sent to H:P
+    (a Mastodon client opens the stream where streaming_api says, with its token)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.services import free_port
+
+    server = cli(tmp_path)
+    env = {k: v for k, v in server.env().items() if k not in ("HASHCHAT_PORT", "HASHCHAT_BASE_URL")}
+    made = server.run_cli("users", "create", "maya", "--password-stdin", input="a good password\n")
+    assert made.returncode == 0, made.stderr
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with open(tmp_path / "serve.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hashchat", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                instance = httpx.get(f"{base}/api/v1/instance", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+                time.sleep(0.1)
+        assert instance.json()["urls"]["streaming_api"] == f"ws://127.0.0.1:{port}"
+        assert instance.json()["uri"] == f"127.0.0.1:{port}"
+        app = httpx.post(
+            f"{base}/api/v1/apps",
+            data={
+                "client_name": "c",
+                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                "scopes": "write",
+            },
+        ).json()
+        token = httpx.post(
+            f"{base}/oauth/token",
+            data={"grant_type": "password", "username": "maya", "password": "a good password",
+                  "client_id": app["client_id"], "client_secret": app["client_secret"],
+                  "scope": "write"},
+        ).json()["access_token"]  # fmt: skip
+        status = httpx.post(
+            f"{base}/api/v1/statuses",
+            json={"status": "hello #portchat"},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        assert status["url"].startswith(f"{base}/@maya/")
+        assert status["account"]["avatar"].startswith(f"{base}/avatars/")
+        assert status["tags"][0]["url"] == f"{base}/tags/portchat"
+        embed = httpx.get(f"{base}/api/oembed", params={"url": status["url"]})
+        assert embed.status_code == 200, embed.text
+        assert f'src="{base}/embed/statuses/{status["id"]}"' in embed.json()["html"]
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(10)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from hashchat import __version__, logs
 from hashchat.config import Settings, get_settings
@@ -17,10 +18,14 @@ from hashchat.posts.fastpath import wants_fast_path
 from hashchat.realtime.api import public_stream, serve_public_stream
 from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
-from hashchat.web import cors, errors
+from hashchat.storage import faults
+from hashchat.web import apilimit, cors, early, errors, openapi
+from hashchat.web.bodylimit import serve_limited
 from hashchat.web.csrf import CSRFCookieMiddleware
+from hashchat.web.headers import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger(__name__)
 
 
 class App(FastAPI):
@@ -28,11 +33,46 @@ class App(FastAPI):
     the socket through it (realtime/wire.py)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[RAW_SEND] = send  # the server's own: the streams reach the socket through it
-        crossing = await cors.handle(scope, receive, send)
-        if crossing is None:  # a preflight, answered
+        scope[RAW_SEND] = send  # the server's own: streams write to its transport
+        if scope["type"] != "http":
+            await self._route(scope, receive, send)
             return
-        send = crossing
+        crossing = await cors.handle(scope, receive, send)
+        if crossing is None:  # a preflight, answered (web/cors.py)
+            return
+        send = crossing  # the answer carries the CORS headers, whoever gives it
+        scope["app"] = self  # for the pages of early answers, before Starlette sets it
+        if await early.refuse_nul(scope, receive, send):
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            # Every request body, the fast paths' included, stops at its route's limit.
+            await serve_limited(scope, receive, tracked, self._counted)
+        except Exception as exc:
+            # The routes answered already (errors.on_unexpected) and the server would log a
+            # traceback; the fast paths have not. A storage failure is an outage to report in
+            # one line, not a defect to trace.
+            failure = faults.classify(exc)
+            if failure is None:
+                raise
+            if not started:
+                await errors.answer_failure(scope, receive, send, exc)
+            log.warning("%s %s: %s (%s)", scope["method"], scope["path"], failure.message, exc)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime = self.state.runtime
+        if runtime.limiter.enabled and apilimit.counted(scope):
+            await apilimit.serve_counted(scope, receive, send, self._route, runtime)
+            return
+        await self._route(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if wants_fast_path(scope):
             # A post with a poll goes on to the full route (``super().__call__``).
             await fastpath.create_status(scope, receive, send, self.state.runtime, super().__call__)
@@ -68,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     from hashchat.accounts import api as accounts_api
     from hashchat.accounts import pages as accounts_pages
@@ -78,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hashchat.directory import pages as directory_pages
     from hashchat.hosting import api as hosting_api
     from hashchat.hosting import pages as hosting_pages
+    from hashchat.live import api as live_api
     from hashchat.live import pages as live_pages
     from hashchat.notifications import api as notifications_api
     from hashchat.notifications import pages as notifications_pages
@@ -102,15 +144,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_api.router,
         accounts_pages.router,
         posts_pages.router,
+        live_api.router,
         live_pages.router,
         hosting_pages.router,
         directory_pages.router,
         notifications_pages.router,
     ):
         app.include_router(router)
-    from hashchat.hosting import moderation_api
+    from hashchat.hosting import moderation_api, moderation_pages
+    from hashchat.hosting.visibility import hidden_under_tags
+    from hashchat.posts.timelines import register_tag_rule
 
     app.include_router(moderation_api.router)
+    app.include_router(moderation_pages.router)
+    # A hashtag's page and timeline leave out what its chat's moderation hides (posts/ may
+    # not import hosting/: the rule is registered with it).
+    register_tag_rule(hidden_under_tags)
     from hashchat.hosting import board_api, polls_api
 
     app.include_router(board_api.router)
@@ -129,5 +178,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(transcripts_api.router)
     app.include_router(transcripts_pages.router)
+    from hashchat.bridges import api as bridges_api
+    from hashchat.bridges import oauth_pages as bridges_oauth
+    from hashchat.bridges import pages as bridges_pages
+
+    app.include_router(bridges_api.router)
+    app.include_router(bridges_pages.router)
+    app.include_router(bridges_oauth.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app)
     return app

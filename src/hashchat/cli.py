@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hashchat.bridges.cli import bridge, links_app
 from hashchat.config import get_settings
 from hashchat.directory.cli import chats_app
 
@@ -19,6 +20,8 @@ users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(chats_app, name="chats")
+app.add_typer(links_app, name="links")
+app.command("bridge")(bridge)
 console = Console()
 err = Console(stderr=True)
 
@@ -31,13 +34,23 @@ def fail(message: str, code: int = 2) -> None:
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Processes to run.")] = 1,
     migrate: Annotated[bool, typer.Option(help="Apply migrations first.")] = True,
 ) -> None:
-    """Serve hashchat (applies pending migrations first)."""
+    """Serve hashchat (applies pending migrations first). Without HASHCHAT_BASE_URL, the
+    address and port served are the base of every URL hashchat writes."""
+    import os
+
     import uvicorn
 
+    # Through the environment, so that every worker process reads the same settings, and the
+    # URLs that clients follow (the streaming API, statuses, avatars) name this port.
+    if host is not None:
+        os.environ["HASHCHAT_HOST"] = host
+    if port is not None:
+        os.environ["HASHCHAT_PORT"] = str(port)
+    get_settings.cache_clear()
     settings = get_settings()
     if workers > 1 and not settings.redis_url:
         fail("several workers need HASHCHAT_REDIS_URL so that events reach every process")
@@ -49,8 +62,8 @@ def serve(
     uvicorn.run(
         "hashchat.app:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         backlog=settings.backlog,
         workers=workers,
         log_level=settings.log_level,

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     )
     jobs: bool = Field(True, description="Run the reconciler loop (reminders, chat health).")
     jobs_interval: float = Field(10.0, ge=0.05, le=3600, description="Reconciler pass, seconds.")
+    presence_interval: float = Field(
+        5.0, ge=0.1, le=60,
+        description="Seconds between a process's reports of how many watch each room.",
+    )  # fmt: skip
     chat_approval: bool = Field(
         False, description="New chat listings wait for an admin (admins can change it live)."
     )
@@ -65,15 +69,50 @@ class Settings(BaseSettings):
         description="At most one write to each viewer per this many ms: posts arriving "
         "closer together go out in one write (0: each batch at once).",
     )  # fmt: skip
+    # Bridges (bridges/): other networks' posts with a bridged chat's hashtag, in its room.
+    bridges: bool = Field(
+        True, description="Consume the bridges' sources in this process (`hashchat serve`)."
+    )
+    bluesky_jetstream: str = Field(
+        "wss://jetstream2.us-east.bsky.network/subscribe",
+        description="Jetstream URL: /subscribe (v1) or "
+        "/xrpc/network.bsky.jetstream.subscribeEvents (v2); empty: none.",
+    )
+    bluesky_firehose: str = Field(
+        "", description="A relay's or PDS's subscribeRepos URL (wss://host), read instead."
+    )
+    bridge_lease_seconds: float = Field(
+        15.0, ge=1, le=600, description="A consumer's lease on its source, renewed at a third."
+    )
 
-    @field_validator("base_url")
+    # Bridges (bridges/): linked accounts on other networks, posting out.
+    secret_key_previous: str = Field(
+        "", description="Earlier secret keys, comma-separated: linked accounts' tokens sealed "
+        "under them still open (`hashchat bridges reseal` moves them to the current key).",
+    )  # fmt: skip
+    bluesky_plc_url: str = Field(
+        "https://plc.directory", description="The PLC directory that resolves did:plc DIDs."
+    )
+    bluesky_handle_resolver: str = Field(
+        "", description="An XRPC service (a PDS, say) asked to resolve handles "
+        "(com.atproto.identity.resolveHandle) instead of DNS and https://<handle>/.well-known.",
+    )  # fmt: skip
+    bluesky_timeout: float = Field(
+        10.0, gt=0, le=120, description="Seconds to wait for a PDS or the PLC directory."
+    )
+
+    @field_validator("base_url", "bluesky_plc_url", "bluesky_handle_resolver")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
     @property
     def public_url(self) -> str:
-        return self.base_url or f"http://{self.host}:{self.port}"
+        """The base of every URL hashchat writes: ``base_url``, else the address served."""
+        if self.base_url:
+            return self.base_url
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return f"http://{host}:{self.port}"
 
     @property
     def secure_cookies(self) -> bool:
@@ -89,6 +128,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'hashchat.db').as_posix()}"
+
+    @property
+    def previous_secret_keys(self) -> list[str]:
+        return [k.strip() for k in self.secret_key_previous.split(",") if k.strip()]
 
     def resolved_secret_key(self) -> str:
         """The configured key, or the one kept under data_dir (created on first use)."""

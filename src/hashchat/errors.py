@@ -37,6 +37,12 @@ class Forbidden(DomainError):
     status = 403
 
 
+class BadGateway(DomainError):
+    """Another server we depend on (a Bluesky PDS, a PLC directory) did not answer usably."""
+
+    status = 502
+
+
 class RateLimited(DomainError):
     status = 429
 

@@ -9,7 +9,12 @@ seeder) call :func:`install`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 from hashchat.posts.steps import steps
+
+if TYPE_CHECKING:
+    from hashchat.runtime import Runtime
 
 
 def install() -> None:
@@ -18,10 +23,40 @@ def install() -> None:
         return
     from hashchat.accounts.steps import account_steps
     from hashchat.apps import filters
+    from hashchat.bridges.bluesky import posting as bluesky_posting
     from hashchat.hosting import posting
     from hashchat.notifications import posting as notifying
 
     posting.register(steps)
+    bluesky_posting.register(steps)  # after hosting's: it reads where posts were placed
     notifying.register(steps, account_steps)  # after hosting's: its events follow the post's
     filters.register(steps)  # Status.filtered, for the person reading
     steps.installed = True
+
+
+class Service(Protocol):
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def services(runtime: Runtime) -> list[Service]:
+    """The features' background work in ``hashchat serve`` (started with the reconciler)."""
+    from hashchat.bridges.bluesky.outbox import Sender
+    from hashchat.bridges.sealing import sealer_for
+
+    sealer = sealer_for(runtime.secret_key, tuple(runtime.settings.previous_secret_keys))
+    found: list[Service] = [Sender(runtime.db, sealer, runtime.settings)]
+    if runtime.settings.bridges:  # HASHCHAT_BRIDGES=false: `hashchat bridge` reads elsewhere
+        from hashchat.bridges.bluesky.reader import readers_for
+
+        found += readers_for(runtime.db, runtime.settings)
+    return found
+
+
+def viewer_services(runtime: Runtime) -> list[Service]:
+    """Background work of every process that serves viewers, whatever ``HASHCHAT_JOBS`` says:
+    the rooms' "watching now" counts this process's open streams (live/presence.py)."""
+    from hashchat.live.presence import Reporter
+
+    return [Reporter(runtime.db, runtime.hub, interval=runtime.settings.presence_interval)]

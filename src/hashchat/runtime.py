@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hashchat.config import Settings
 from hashchat.posts.writer import writer_for
@@ -34,6 +34,7 @@ class Runtime:
     hub: Hub
     started: bool = field(default=False)
     reconciler: Reconciler | None = field(default=None)
+    services: list[Any] = field(default_factory=list)  # features.services(): outbox senders
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -63,6 +64,14 @@ class Runtime:
             from hashchat.notifications import push
 
             push.on_queued = self.reconciler.poke  # a push goes out once its commit is done
+            from hashchat.features import services
+
+            self.services = services(self)
+        from hashchat.features import viewer_services
+
+        self.services += viewer_services(self)
+        for service in self.services:
+            service.start()
 
     def make_reconciler(self) -> Reconciler:
         from hashchat.jobs.reconciler import Reconciler
@@ -73,6 +82,9 @@ class Runtime:
         )
 
     async def stop(self) -> None:
+        for service in reversed(self.services):
+            await service.stop()
+        self.services = []
         if self.reconciler is not None:
             from hashchat.notifications import push
 
@@ -83,6 +95,7 @@ class Runtime:
         await writer_for(self.db).stop()
         self.db.after_commit = None
         await self.broker.stop()
+        await self.limiter.close()
         await self.hub.stop()
         await self.db.dispose()
         self.started = False

@@ -2,9 +2,13 @@
 
 from hashchat.accounts import models as accounts  # noqa: F401
 from hashchat.apps import models as apps  # noqa: F401
+from hashchat.bridges import linked as bridges_linked  # noqa: F401
+from hashchat.bridges import models as bridges  # noqa: F401
+from hashchat.bridges.bluesky import outbox_model as bluesky_outbox  # noqa: F401
 from hashchat.catchup import models as catchup  # noqa: F401
 from hashchat.directory import models as directory  # noqa: F401
 from hashchat.hosting import models as hosting  # noqa: F401
+from hashchat.live import models as live  # noqa: F401
 from hashchat.notifications import models as notifications  # noqa: F401
 from hashchat.posts import models as posts  # noqa: F401
 from hashchat.realtime import models as realtime  # noqa: F401

@@ -158,3 +158,25 @@ async def test_the_dashboard_is_for_hosts(
     api = await client.get("/api/v1/chats/HostChat/analytics", headers=auth(token))
     assert api.status_code == 200
     assert [s["posts"] for s in api.json()["sessions"]] == [1, 8]
+
+
+async def test_the_minute_chart_is_in_the_viewers_zone_and_files_named_by_the_day_held(
+    client: httpx.AsyncClient, story: Story
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    zone = "Asia/Kolkata"  # UTC+05:30: no minute label is the same as in UTC
+    first = story.t0.astimezone(ZoneInfo(zone))
+    page = await client.get(f"{story.path}?tz={zone}")
+    assert f"time ({zone})" in page.text and "minute (UTC)" not in page.text
+    assert f">{first:%H:%M}<" in page.text
+    assert f"your time ({zone})" in page.text
+    svg = await client.get(f"{story.path}/minutes.svg?tz={zone}")
+    assert f">{first:%H:%M}<" in svg.text
+    # The fixture's sessions are scheduled for a date 400 days away; this one was held today.
+    held = story.chat_session.starts_at.astimezone(ZoneInfo("Europe/London")).date()
+    assert story.chat_session.local_date != held
+    png = await client.get(f"{story.path}/minutes.png")
+    assert (
+        f'filename="HostChat-{held.isoformat()}-minutes.png"' in png.headers["content-disposition"]
+    )

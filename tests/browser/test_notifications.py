@@ -49,9 +49,9 @@ def test_a_reply_lights_the_badge_and_the_list_says_who(
                        headers={"Authorization": f"Bearer {maya}"})  # fmt: skip
     assert reply.status_code == 200
     expect(badge).to_have_text("1")
-    expect(page.get_by_role("link", name="Notifications, 1 unread")).to_be_visible()
+    expect(page.get_by_role("link", name="Notifications 1 unread")).to_be_visible()
 
-    page.get_by_role("link", name="Notifications, 1 unread").click()
+    page.get_by_role("link", name="Notifications 1 unread").click()
     item = page.locator(".dir-notification").first
     expect(item).to_contain_text("@maya replied to your post")
     expect(item.locator("blockquote")).to_have_text("A1: always tea")

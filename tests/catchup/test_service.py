@@ -121,3 +121,21 @@ async def test_what_the_moderators_hid_is_not_caught_up_on(db: Database, missed:
     ]
     dan = next(s for s in d.suggestions if s.handle == "dan")
     assert (dan.talked_with, dan.posts) == (["hostess"], 1)
+
+
+async def test_a_person_muted_in_the_chat_is_not_caught_up_on(db: Database, missed: Missed) -> None:
+    """Muted for all in the chat: none of dan's posts counts, is a best answer, most reposted
+    or a shared link, and he is not suggested."""
+    from hashchat.hosting import moderation
+
+    ids = missed.ids
+    await moderation.restrict(db=db, actor=missed.people["hostess"], tag="HostChat",
+                              kind="mute", account_id=missed.people["dan"].id)  # fmt: skip
+    async with db.read() as session:
+        found = await service.catch_up(session, missed.reader)
+    d = found.sessions[0]
+    assert (d.posts, d.participants) == (5, 5)
+    [q1] = d.questions
+    assert [a.id for a in q1.best] == [ids["ann_a1"], ids["bob_a1"], ids["rita_a1"]]
+    assert [p.id for p in d.most_reposted] == [ids["ann_a1"]]
+    assert "dan" not in {s.handle for s in d.suggestions}

@@ -193,7 +193,8 @@ async def test_export_and_import_again_gives_the_same_directory(
         "duration,start date,status"
     )
     assert (
-        "#pythonchat,Python chat,Thursday,19:00,Europe/London,fortnightly,,@maya @lena," in exported
+        "#pythonchat,Python chat,Thursday,19:00,Europe/London,fortnightly,,'@maya @lena,"
+        in exported
     )
     async with db.write() as session:
         await session.execute(Chat.__table__.delete())

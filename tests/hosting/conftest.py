@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from hashchat.accounts.models import Account
-from hashchat.directory import service
+from hashchat.directory import hosts, service
 from hashchat.directory.models import Chat
 from hashchat.hosting.classify import chat_keys
 from hashchat.hosting.models import ChatRole, ChatSession
@@ -43,6 +44,9 @@ async def chat(db: Database, host: Account) -> Chat:
             "weekday": "WE",
         },
     )
+    async with db.write() as session:  # as an admin's approval would (directory/hosts.py)
+        await session.execute(update(Chat).where(Chat.id == listed.id).values(vouched_at=utcnow()))
+    listed.vouched_at = utcnow()
     chat_keys.forget()
     return listed
 
@@ -117,6 +121,7 @@ async def crew(db: Database, chat: Chat, host: Account, make_account: MakeAccoun
     await service.update_chat(
         db=db, actor=host, tag=chat.hashtag, data={"hosts": [host.handle, people.cohost.handle]}
     )
+    await hosts.answer(db=db, account=people.cohost, tag=chat.hashtag, accept=True)
     async with db.write() as session:
         session.add(ChatRole(chat_id=chat.id, account_id=people.moderator.id, role="moderator"))
         session.add(ChatRole(chat_id=chat.id, account_id=people.guest.id, role="guest"))

@@ -337,7 +337,7 @@ async def test_reposts_into_the_room_follow_its_rules(
 # -- hiding and muting, the room and its stream ------------------------------------------------
 
 
-async def test_hidden_posts_and_reposts_of_them_leave_the_room_not_the_tag_timeline(
+async def test_hidden_posts_and_reposts_of_them_leave_the_room_and_the_tag_timeline(
     client: httpx.AsyncClient, db: Database, crew: Crew, live_session: ChatSession,
 ) -> None:  # fmt: skip
     keep = await posts.create_post(db=db, author=crew.member, text="A1: kind #HostChat")
@@ -352,7 +352,7 @@ async def test_hidden_posts_and_reposts_of_them_leave_the_room_not_the_tag_timel
     again = await moderation.hide_post(db=db, actor=crew.host, tag="HostChat", status_id=rude.id)
     assert again["hidden"] and [a for a, *_ in await audit(db)] == ["hide"], "once is enough"
     timeline = await client.get("/api/v1/timelines/tag/HostChat")
-    assert [s["id"] for s in timeline.json()] == [str(rude.id), str(keep.id)], "unchanged"
+    assert [s["id"] for s in timeline.json()] == [str(keep.id)], "one rule everywhere"
     await moderation.unhide_post(db=db, actor=crew.moderator, tag="HostChat", status_id=rude.id)
     assert await room_ids(db) == [str(repost.id), str(rude.id), str(keep.id)]
     assert await audit(db) == [
@@ -385,7 +385,9 @@ async def test_while_muted_a_persons_posts_are_written_but_left_out_of_the_room(
         ("hide", {"status_id": during.json()["id"], "chat": "HostChat"}),  # right behind it
     ]
     timeline = await client.get("/api/v1/timelines/tag/HostChat")
-    assert during.json()["id"] in [s["id"] for s in timeline.json()], "the tag is unchanged"
+    assert [s["id"] for s in timeline.json()] == [other.json()["id"]], "one rule everywhere"
+    theirs = await client.get("/api/v1/timelines/tag/HostChat", headers=auth(token))
+    assert during.json()["id"] in [s["id"] for s in theirs.json()], "its author still sees it"
     await moderation.lift(db=db, actor=crew.moderator, tag="HostChat", kind="mute",
                           account_id=crew.member.id)  # fmt: skip
     after = await say(client, token, "A1: unmuted #HostChat")
@@ -410,6 +412,30 @@ async def test_a_hide_event_reaches_open_rooms_and_a_resuming_room_replays_it(
     async with sse(f"{server}/api/v1/streaming/hashtag?tag=HostChat", headers=headers) as stream:
         replayed = [await stream.next(), await stream.next()]
         assert [(e.event, e.id) for e in replayed] == [("update", str(rude.id)), ("hide", hide.id)]
+
+
+async def test_unhiding_and_unmuting_tell_open_rooms_to_show_the_posts_again(
+    server: str, db: Database, crew: Crew, live_session: ChatSession,  # noqa: F811
+) -> None:  # fmt: skip
+    rude = await posts.create_post(db=db, author=crew.member, text="rude #HostChat")
+    repost = await posts.reblog(db=db, account=crew.guest, post_id=rude.id)
+    loud = await posts.create_post(db=db, author=crew.guest, text="LOUD #HostChat")
+    await moderation.hide_post(db=db, actor=crew.host, tag="HostChat", status_id=rude.id)
+    await moderation.restrict(db=db, actor=crew.host, tag="HostChat", kind="mute",
+                              account_id=crew.guest.id)  # fmt: skip
+    async with sse(f"{server}/api/v1/streaming/hashtag?tag=hostchat") as stream:
+        await moderation.unhide_post(db=db, actor=crew.host, tag="HostChat", status_id=rude.id)
+        back = await stream.until("unhide")
+        payload = json.loads(back.data)
+        assert (payload["status_id"], payload["chat"]) == (str(rude.id), "HostChat")
+        assert payload["status"]["id"] == str(rude.id) and "rude" in payload["status"]["content"]
+        # The guest's repost of it stays out while the guest is muted; unmuting brings back
+        # both of their posts, each with its Status.
+        await moderation.lift(db=db, actor=crew.host, tag="HostChat", kind="mute",
+                              account_id=crew.guest.id)  # fmt: skip
+        shown = [json.loads((await stream.until("unhide")).data)["status_id"] for _ in "ab"]
+        assert shown == [str(repost.id), str(loud.id)]
+    assert await room_ids(db) == [str(loud.id), str(repost.id), str(rude.id)]
 
 
 # -- the audit log -----------------------------------------------------------------------------

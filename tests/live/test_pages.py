@@ -32,7 +32,7 @@ async def test_room_lists_recent_posts_and_where_the_stream_resumes(
     newest = await service.create_post(db=db, author=host, text="elsewhere #other")
     page = await client.get("/live/RoomTest?hosts=host")
     assert page.status_code == 200
-    assert 'role="log"' in page.text
+    assert 'aria-label="Posts in the chat"' in page.text and 'role="status"' in page.text
     assert page.text.count('class="post') == 2, "the post and its repost"
     assert "is-reblog" in page.text and "is-host" in page.text
     config = room_config(page.text)
@@ -78,3 +78,19 @@ async def test_the_mixer_posts_to_the_chosen_chat(
     ]
     assert (await client.get("/live", params={"tags": "bad tag"})).status_code == 422
     assert (await client.get("/live")).status_code == 200, "without tags: a form to pick them"
+
+
+async def test_nobody_is_offered_to_mute_themselves(
+    client: httpx.AsyncClient, db: Database, make_account: MakeAccount
+) -> None:
+    me, other = await make_account("me"), await make_account("other")
+    mine = await service.create_post(db=db, author=me, text="mine #roomtest")
+    theirs = await service.create_post(db=db, author=other, text="theirs #roomtest")
+    await sign_in(client, "me")
+    page = (await client.get("/live/roomtest")).text
+
+    def actions(post_id: int) -> str:
+        return page.split(f'id="post-{post_id}"')[1].split("</article>")[0]
+
+    assert 'data-act="mute"' not in actions(mine.id)
+    assert 'data-act="mute"' in actions(theirs.id)

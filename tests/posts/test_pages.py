@@ -137,3 +137,25 @@ async def test_like_repost_and_delete_buttons_work_without_javascript(
     assert (body["favourites_count"], body["reblogs_count"]) == (1, 1)
     denied = await client.post(f"/posts/{target.id}/delete", data={"csrf_token": token})
     assert denied.status_code == 403
+
+
+async def test_a_repost_in_your_timeline_is_undone_not_deleted(
+    client: httpx.AsyncClient, db: Database, make_account: MakeAccount
+) -> None:
+    author = await make_account("author")
+    fan = await make_account("fan")
+    target = await service.create_post(db=db, author=author, text="worth sharing #ui")
+    repost = await service.reblog(db=db, account=fan, post_id=target.id)
+    mine = await service.create_post(db=db, author=fan, text="my own words")
+    await sign_in(client, "fan")
+    page = (await client.get("/")).text
+    shared = page.split(f'id="post-{repost.id}"')[1].split("</article>")[0]
+    assert "Undo repost" in shared and "Delete" not in shared
+    assert f'action="/posts/{target.id}/unreblog"' in shared
+    own = page.split(f'id="post-{mine.id}"')[1].split("</article>")[0]
+    assert "Delete" in own and "Undo repost" not in own
+    token = csrf_from(page)
+    undone = await client.post(f"/posts/{target.id}/unreblog", data={"csrf_token": token,
+                                                                      "next": "/"})  # fmt: skip
+    assert undone.status_code == 303
+    assert f'id="post-{repost.id}"' not in (await client.get("/")).text

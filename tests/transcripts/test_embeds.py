@@ -54,7 +54,9 @@ async def test_a_question_embeds_with_its_most_engaged_answers(
     assert order[:2] == ["essays", "novels"]  # Ben's is the most engaged
     assert (await client.get("/embed/questions/999999")).status_code == 404
     # The rest of the site is not frameable this way.
-    assert "content-security-policy" not in (await client.get(story.path)).headers
+    # Only the embeds may be framed (web/headers.py).
+    page = await client.get(story.path)
+    assert page.headers["content-security-policy"] == "frame-ancestors 'none'"
 
 
 async def test_oembed_answers_a_rich_iframe(

@@ -196,3 +196,28 @@ async def test_unknown_formats_and_private_chats(
     for fmt in ("md", "html", "json", "csv"):
         assert (await client.get(f"{story.path}.{fmt}")).status_code == 404
     assert (await client.get("/chats/HostChat/transcripts.atom")).status_code == 404
+
+
+async def test_exports_say_when_it_was_held_as_a_reader_writes_it(
+    client: httpx.AsyncClient, story: Story
+) -> None:
+    """The Markdown and HTML headers give the times in the chat's zone without seconds, and
+    every file is named after the day the session was held (not the day it was scheduled)."""
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    start = story.chat_session.starts_at.astimezone(london)
+    end = story.chat_session.ends_at.astimezone(london)
+    when = f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M} to "
+    markdown = (await get(client, story, "md")).text
+    header = markdown.splitlines()[2].replace("\\", "")  # unescaped, as Markdown shows it
+    assert when in header and "(Europe/London)" in header
+    assert f"{end:%H:%M}" in header
+    assert story.chat_session.starts_at.isoformat()[:19] not in markdown  # no raw ISO
+    html_file = (await get(client, story, "html")).text
+    assert when in html_file and "(UTC)" not in html_file
+    held = start.date().isoformat()
+    assert story.chat_session.local_date.isoformat() != held  # the fixture's date is far off
+    for fmt in ("md", "html", "json", "csv"):
+        disposition = (await get(client, story, fmt)).headers["content-disposition"]
+        assert f'filename="HostChat-{held}.{fmt}"' in disposition, fmt

@@ -14,6 +14,7 @@ from hashchat.accounts.models import Account, AccountBlock, AccountMute, Follow,
 from hashchat.accounts.schemas import AppIn, ProfileIn, SignUpIn, TokenIn
 from hashchat.config import get_settings
 from hashchat.errors import Forbidden, Invalid, NotFound, Unauthorized
+from hashchat.parsing import check_id, find_id
 from hashchat.posts.entities import tag_entity
 from hashchat.posts.models import Tag
 from hashchat.storage.base import utcnow
@@ -28,6 +29,7 @@ from hashchat.web.deps import (
     WriteUser,
     client_ip,
 )
+from hashchat.web.openapi import errors
 from hashchat.web.params import body_doc, read_params, validate
 
 router = APIRouter(tags=["accounts"])
@@ -58,7 +60,7 @@ def token_entity(token: str, row: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/api/v1/apps", openapi_extra=body_doc(AppIn))
+@router.post("/api/v1/apps", openapi_extra=body_doc(AppIn), responses=errors(429))
 async def create_app(request: Request, rt: RuntimeDep) -> dict[str, Any]:
     """Register a client application (Mastodon: POST /api/v1/apps)."""
     await rt.limiter.hit("token", client_ip(request))
@@ -83,7 +85,7 @@ async def verify_app(session: SessionDep, auth: AuthDep) -> dict[str, Any]:
     return app_entity(app)
 
 
-@router.post("/oauth/token", openapi_extra=body_doc(TokenIn))
+@router.post("/oauth/token", openapi_extra=body_doc(TokenIn), responses=errors(401, 429))
 async def token(request: Request, rt: RuntimeDep) -> JSONResponse:
     """Issue a bearer token: password, authorization_code or client_credentials grant."""
     await rt.limiter.hit("token", client_ip(request))
@@ -97,7 +99,12 @@ async def token(request: Request, rt: RuntimeDep) -> JSONResponse:
         await rt.limiter.hit("log_in", client_ip(request))
         if not body.username or not body.password:
             raise Invalid("username and password are required", field="username")
-        account = await service.authenticate(db=rt.db, login=body.username, password=body.password)
+        account = await service.authenticate(
+            db=rt.db,
+            login=body.username,
+            password=body.password,
+            guard=rt.limiter.log_in_guard(),
+        )
         if account is None:
             return JSONResponse(
                 {
@@ -126,19 +133,22 @@ async def token(request: Request, rt: RuntimeDep) -> JSONResponse:
     return JSONResponse(token_entity(raw, row), headers={"Cache-Control": "no-store"})
 
 
-@router.post("/oauth/revoke")
+@router.post("/oauth/revoke", responses=errors(401, 403))
 async def revoke(request: Request, rt: RuntimeDep) -> dict[str, Any]:
+    """Revoke a token (RFC 7009): only the client it was issued to may, with its secret."""
     params = await read_params(request)
     async with rt.db.read() as session:
-        await oauth.get_client(session, params.get("client_id"), params.get("client_secret", ""))
+        app = await oauth.get_client(
+            session, params.get("client_id"), params.get("client_secret", "")
+        )
     token_value = params.get("token")
     if not isinstance(token_value, str) or not token_value:
         raise Invalid("token is required", field="token")
-    await oauth.revoke(db=rt.db, token=token_value)
+    await oauth.revoke(db=rt.db, token=token_value, app_id=app.id)
     return {}
 
 
-@router.post("/api/v1/accounts", openapi_extra=body_doc(SignUpIn))
+@router.post("/api/v1/accounts", openapi_extra=body_doc(SignUpIn), responses=errors(409))
 async def sign_up(request: Request, rt: RuntimeDep, auth: AuthDep) -> JSONResponse:
     """Register an account with an app token (client credentials); answers a user token."""
     if auth.via != "token" or auth.app_id is None:
@@ -169,7 +179,13 @@ async def verify_credentials(viewer: ReadUser) -> dict[str, Any]:
 
 @router.patch("/api/v1/accounts/update_credentials", openapi_extra=body_doc(ProfileIn))
 async def update_credentials(request: Request, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    """Change the fields given (display_name, note, time_zone, website); at least one."""
     body = validate(ProfileIn, await read_params(request))
+    if not body.model_fields_set & set(ProfileIn.model_fields):
+        raise Invalid(
+            "give at least one of display_name, note, time_zone and website to change",
+            field=None,
+        )
     account = await service.update_profile(
         db=rt.db,
         account_id=viewer.id,
@@ -181,7 +197,7 @@ async def update_credentials(request: Request, rt: RuntimeDep, viewer: WriteUser
     return account_entity(account, source=True)
 
 
-@router.get("/api/v1/accounts/lookup")
+@router.get("/api/v1/accounts/lookup", responses=errors(404))
 async def lookup(session: SessionDep, acct: str = "") -> dict[str, Any]:
     account = await service.get_by_handle(session, acct.lstrip("@").split("@")[0])
     if account is None:
@@ -196,10 +212,9 @@ async def relationships(request: Request, session: SessionDep, viewer: ReadUser)
     ids = ids if isinstance(ids, list) else [ids]
     result = []
     for raw in ids[:40]:
-        try:
-            other = int(raw)
-        except (TypeError, ValueError):
-            raise Invalid("id must be an account id", field="id") from None
+        other = check_id(raw, field="id", message="id must be an account id")
+        if other is None:
+            raise Invalid("id must be an account id", field="id")
         result.append(await relationship(session, viewer.id, other))
     return result
 
@@ -229,11 +244,9 @@ async def relationship(session: Any, viewer_id: int, other_id: int) -> dict[str,
 
 
 async def _account(session: Any, account_id: str) -> Account:
-    try:
-        key = int(account_id)
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
-    return await service.get_account(session, key)
+    return await service.get_account(
+        session, find_id(account_id, field="id", message="Record not found")
+    )
 
 
 @router.get("/api/v1/accounts/{account_id}")

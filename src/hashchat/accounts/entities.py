@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
+
+from markupsafe import Markup
 
 from hashchat import urls
 from hashchat.accounts.models import Account
 from hashchat.text import render_html
+from hashchat.text.render import LINK_REL, url_href
+
+
+def remote_acct(handle: str, profile_url: str) -> str:
+    """Mastodon's ``user@domain`` for someone on another network: a Mastodon handle has it
+    already; a Bluesky handle (a domain name) takes its profile site's domain
+    ("alice.bsky.social@bsky.app")."""
+    if "@" in handle:
+        return handle
+    return f"{handle}@{urlsplit(profile_url).hostname or 'remote'}"
 
 
 def render_bio(bio: str) -> str:
@@ -15,13 +28,28 @@ def render_bio(bio: str) -> str:
     return str(render_html(bio, tag_url=urls.tag, mention_url=urls.profile))
 
 
+def render_website(url: str) -> str:
+    """A profile's website as Mastodon clients expect a field's value: HTML, escaped, linked
+    (rel ``me``) when it is an http(s) address. Clients render it as HTML, so the raw text
+    would be stored XSS for anyone who can set it."""
+    href = url_href(url) if url.lower().startswith(("http://", "https://")) else None
+    if href is None:
+        return str(Markup.escape(url))
+    return str(
+        Markup('<a href="{}" rel="{} me" target="_blank">{}</a>').format(href, LINK_REL, url)
+    )
+
+
 def account_entity(account: Account, *, source: bool = False) -> dict[str, Any]:
     """The public Account entity; ``source`` adds the owner-only fields of verify_credentials."""
     avatar = urls.avatar(account.id)
+    acct, url = account.handle, urls.profile(account.handle)
+    if account.origin is not None and account.origin_url:  # someone on another network
+        acct, url = remote_acct(account.handle, account.origin_url), account.origin_url
     entity: dict[str, Any] = {
         "id": str(account.id),
-        "username": account.handle,
-        "acct": account.handle,
+        "username": account.handle.split("@", 1)[0],
+        "acct": acct,
         "display_name": account.display_name,
         "locked": False,
         "bot": False,
@@ -29,8 +57,8 @@ def account_entity(account: Account, *, source: bool = False) -> dict[str, Any]:
         "group": False,
         "created_at": _iso(account.created_at),
         "note": render_bio(account.bio),
-        "url": urls.profile(account.handle),
-        "uri": urls.profile(account.handle),
+        "url": url,
+        "uri": url,
         "avatar": avatar,
         "avatar_static": avatar,
         "header": urls.header(account.id),
@@ -42,7 +70,9 @@ def account_entity(account: Account, *, source: bool = False) -> dict[str, Any]:
         if account.last_status_at
         else None,
         "emojis": [],
-        "fields": [{"name": "Website", "value": account.website, "verified_at": None}]
+        "fields": [
+            {"name": "Website", "value": render_website(account.website), "verified_at": None}
+        ]
         if account.website
         else [],
         "time_zone": account.time_zone,
@@ -51,7 +81,10 @@ def account_entity(account: Account, *, source: bool = False) -> dict[str, Any]:
     if source:
         entity["source"] = {
             "note": account.bio,
-            "fields": entity["fields"],
+            # The owner's own words, as typed (Mastodon's source.fields are plain text).
+            "fields": [{"name": "Website", "value": account.website, "verified_at": None}]
+            if account.website
+            else [],
             "privacy": "public",
             "sensitive": False,
             "language": "",

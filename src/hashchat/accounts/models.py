@@ -10,15 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hashchat.storage.base import Base, BigId, UTCDateTime, utcnow
 
 ROLES = ("admin", "member")
+# Local handles are at most 30 characters (accounts/validation.py); a remote account's handle
+# (a Bluesky handle is a domain name) and key (a DID, an actor URI) are longer.
+HANDLE_MAX = 320
 
 
 class Account(Base):
     __tablename__ = "accounts"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    handle: Mapped[str] = mapped_column(String(30))
-    # Handles are unique case-insensitively: "Alice" and "alice" are one person.
-    handle_key: Mapped[str] = mapped_column(String(30), unique=True)
+    handle: Mapped[str] = mapped_column(String(HANDLE_MAX))
+    # Handles are unique case-insensitively: "Alice" and "alice" are one person. A remote
+    # account's key is its stable id at its origin (a DID, an actor URI), never a local handle.
+    handle_key: Mapped[str] = mapped_column(String(HANDLE_MAX), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default="member")
@@ -33,10 +37,18 @@ class Account(Base):
     following_count: Mapped[int] = mapped_column(Integer, default=0)
     statuses_count: Mapped[int] = mapped_column(Integer, default=0)
     last_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A remote account (someone on another network whose posts a bridge brought here): its
+    # network ("bluesky", "mastodon"), and its profile's address there. None for local people.
+    origin: Mapped[str | None] = mapped_column(String(16))
+    origin_url: Mapped[str | None] = mapped_column(String(512))
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_remote(self) -> bool:
+        return self.origin is not None
 
     @property
     def name(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts.models import AccessToken, Account, AuthorizationCode, OAuthApp
-from hashchat.errors import Invalid, Unauthorized
+from hashchat.errors import Forbidden, Invalid, Unauthorized
 from hashchat.security import digest, new_token, same
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
@@ -48,6 +49,10 @@ class Bearer:
     scopes: frozenset[str]
 
 
+MAX_SCOPES = 200
+PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+
+
 def check_scopes(scopes: str, *, allowed: str | None = None, field: str = "scopes") -> str:
     asked = scopes.split() or ["read"]
     for scope in asked:
@@ -59,7 +64,10 @@ def check_scopes(scopes: str, *, allowed: str | None = None, field: str = "scope
         for scope in asked:
             if scope not in permitted and scope.split(":")[0] not in permitted:
                 raise Invalid(f"scope {scope!r} was not registered for this app", field=field)
-    return " ".join(asked)
+    text = " ".join(dict.fromkeys(asked))  # each once, in the order asked
+    if len(text) > MAX_SCOPES:  # the column's width
+        raise Invalid(f"the scopes are at most {MAX_SCOPES} characters", field=field)
+    return text
 
 
 def check_redirect_uris(value: object) -> str:
@@ -145,6 +153,9 @@ async def create_code(
 ) -> str:
     if redirect_uri not in app.redirect_uris.split():
         raise Invalid("redirect_uri is not registered for this app", field="redirect_uri")
+    if code_challenge and not PKCE_CHALLENGE.fullmatch(code_challenge):
+        # RFC 7636 4.2: BASE64URL(SHA256(verifier)) is 43 characters; 43 to 128 are allowed.
+        raise Invalid("code_challenge is 43 to 128 characters of base64url", field="code_challenge")
     code = new_token()
     async with db.write() as session:
         session.add(
@@ -279,11 +290,16 @@ async def authenticate(db: Database, token: str) -> Bearer | None:
     return bearer
 
 
-async def revoke(*, db: Database, token: str) -> None:
-    bearer_cache(db).forget_token(digest(token))
+async def revoke(*, db: Database, token: str, app_id: int) -> None:
+    """Revoke ``token`` for the client ``app_id`` that was issued it (RFC 7009, 2.1): another
+    client's token is refused (Forbidden); an unknown or revoked one is no error."""
     async with db.write() as session:
-        await session.execute(
-            update(AccessToken)
-            .where(AccessToken.token_hash == digest(token), AccessToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
+        row = await session.scalar(
+            select(AccessToken).where(AccessToken.token_hash == digest(token)).with_for_update()
         )
+        if row is None or row.revoked_at is not None:
+            return
+        if row.app_id != app_id:
+            raise Forbidden("this token was issued to another client", field="token")
+        row.revoked_at = utcnow()
+    bearer_cache(db).forget_token(digest(token))

@@ -14,6 +14,7 @@ from hashchat.errors import DomainError, NotFound
 from hashchat.posts import timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.web.deps import SESSION_COOKIE, RuntimeDep, SessionDep, ViewerDep, client_ip
+from hashchat.web.errors import error_headers
 from hashchat.web.forms import read_form, safe_next, see_other
 from hashchat.web.templating import render
 
@@ -71,6 +72,7 @@ async def signup(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respons
                 "zones": sorted(time_zones()),
             },
             status=exc.status,
+            headers=error_headers(exc),
         )
     token = await service.start_web_session(db=rt.db, account_id=account.id)
     return _signed_in(
@@ -92,7 +94,10 @@ async def login(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Response
     try:
         await rt.limiter.hit("log_in", client_ip(request))
         account = await service.authenticate(
-            db=rt.db, login=login_name, password=form.get("password", "")
+            db=rt.db,
+            login=login_name,
+            password=form.get("password", ""),
+            guard=rt.limiter.log_in_guard(),
         )
         if account is None:
             raise DomainError("the handle or password is wrong", field="password")
@@ -106,6 +111,7 @@ async def login(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Response
                 "next": form.get("next", "/"),
             },
             status=exc.status if exc.status != 400 else 401,
+            headers=error_headers(exc),
         )
     token = await service.start_web_session(db=rt.db, account_id=account.id)
     return _signed_in(

@@ -7,6 +7,7 @@ after it committed; checks run before anything is written, so an error leaves no
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from hashchat.accounts.models import Account, Follow, TagFollow, WebSession
 from hashchat.accounts.steps import Followed, account_steps
 from hashchat.errors import Conflict, Invalid, NotFound
 from hashchat.posts.models import Tag
+from hashchat.posts.tags import check_tag
 from hashchat.security import digest, hash_password, new_token, verify_password
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
@@ -79,9 +81,23 @@ async def create_account(
     return account
 
 
-async def authenticate(*, db: Database, login: str, password: str) -> Account | None:
+class LogInGuard(Protocol):
+    """A throttle of log-ins per account (web/ratelimit.py provides one)."""
+
+    async def before(self, key: str) -> None:
+        """Raise (RateLimited) if ``key`` may not try now."""
+
+    async def failed(self, key: str) -> None:
+        """Count a failed attempt for ``key``."""
+
+
+async def authenticate(
+    *, db: Database, login: str, password: str, guard: LogInGuard | None = None
+) -> Account | None:
     """The account whose handle or email is ``login`` and whose password matches, else None.
-    Takes the same time whether or not the account exists."""
+    Takes the same time whether or not the account exists. ``guard`` is asked before the
+    password is checked and told of a failure, under one key per account (by handle and by
+    email alike), or per login typed when there is no such account."""
     async with db.read() as session:
         if "@" in login.strip("@"):
             account = await session.scalar(
@@ -89,8 +105,15 @@ async def authenticate(*, db: Database, login: str, password: str) -> Account | 
             )
         else:
             account = await get_by_handle(session, login.strip().lstrip("@"))
+    key = f"account:{account.id}" if account else f"login:{login.strip().lstrip('@').lower()}"
+    if guard is not None:
+        await guard.before(key)
     ok = await verify_password(account.password_hash if account else None, password)
-    return account if ok and account else None
+    if not (ok and account):
+        if guard is not None:
+            await guard.failed(key)
+        return None
+    return account
 
 
 async def update_profile(
@@ -207,11 +230,7 @@ async def get_or_create_tag(session: AsyncSession, name: str) -> Tag:
 
 
 async def follow_tag(*, db: Database, account_id: int, name: str) -> Tag:
-    from hashchat.text import is_valid_hashtag
-
-    name = name.lstrip("#")
-    if not is_valid_hashtag("#" + name):
-        raise Invalid(f"#{name} is not a hashtag", field="name")
+    name, _ = check_tag(name, field="name")
     async with db.write() as session:
         tag = await get_or_create_tag(session, name)
         if not await session.get(TagFollow, (account_id, tag.id)):

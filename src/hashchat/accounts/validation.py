@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 import zoneinfo
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from hashchat.errors import Invalid
+from hashchat.text.clean import strip_controls
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -47,8 +47,9 @@ def check_email(email: object) -> str | None:
 
 
 def _clean_line(text: str) -> str:
-    # Control characters (other than newline in a bio) have no place in a name.
-    return "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
+    # Control characters (other than newline in a bio) have no place in a name; the joiners
+    # and tag characters of emoji sequences do (text/clean.py).
+    return strip_controls(text).strip()
 
 
 def check_display_name(name: object) -> str:
@@ -71,9 +72,20 @@ def check_bio(bio: object) -> str:
     return bio
 
 
+#: Names the zone database answers to that are not places: "Factory" (a zone with the
+#: abbreviation "-00" for machines set up before they know where they are), and the host's own
+#: "localtime" and "posixrules" files, which mean something else on every server.
+NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+
+
 @lru_cache(maxsize=1)
 def time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """The IANA time zones a person may choose (canonical names and their links)."""
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def check_time_zone(name: object, *, field: str = "time_zone") -> str:

@@ -3,10 +3,9 @@ as CSV, every chart as SVG and PNG. An unknown name or format is a clear 404."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
+from hashchat import csvfile
 from hashchat.analytics.charts import Chart
 from hashchat.analytics.service import ChatFigures, SessionFigures
 from hashchat.errors import NotFound
@@ -55,13 +54,14 @@ def session_table(f: SessionFigures, name: str) -> Table:
     )
 
 
-def session_chart(f: SessionFigures, name: str) -> Chart:
+def session_chart(f: SessionFigures, name: str, zone: str = "UTC") -> Chart:
+    """A session's chart; the minutes in ``zone`` (the viewer's, as the session page)."""
     if name == "minutes":
         return Chart(
             title="Posts per minute",
-            labels=[f.minute_label(i) for i in range(len(f.per_minute))],
+            labels=[f.minute_label(i, zone) for i in range(len(f.per_minute))],
             series=[("posts", f.per_minute)],
-            x_label="minute (UTC)",
+            x_label=f"time ({zone})",
             y_label="posts",
         )
     if name == "questions":
@@ -122,18 +122,7 @@ def to_csv(table: Table) -> str:
     """CSV with a header row; cells that a spreadsheet would run as a formula are quoted with
     a leading apostrophe (handles and question text are user input)."""
     header, rows = table
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return csvfile.write(header, rows)
 
 
 def split_name(filename: str, formats: tuple[str, ...]) -> tuple[str, str]:

@@ -11,8 +11,10 @@ from fastapi.responses import HTMLResponse
 
 from hashchat.analytics import charts, exports, service
 from hashchat.directory import links
+from hashchat.directory.zones import zone_for
 from hashchat.errors import Unauthorized
 from hashchat.hosting import roles
+from hashchat.hosting.sessions import held_on
 from hashchat.web.deps import SessionDep, ViewerDep
 from hashchat.web.forms import see_other
 from hashchat.web.templating import render
@@ -52,6 +54,7 @@ async def session_analytics(
     figures = await service.session_figures(session, chat_session, chat)
     path = analytics_path(chat.hashtag, chat_session.id)
     hosting = await roles.can(session, chat.id, viewer, "run")
+    zone, _source = zone_for(request, viewer)  # times as the session page shows them
     return render(
         request,
         "analytics/session.html",
@@ -62,8 +65,11 @@ async def session_analytics(
             "session_path": f"{links.chat_path(chat.hashtag)}/sessions/{chat_session.id}",
             "dashboard": dashboard_path(chat.hashtag) if hosting else None,
             "summary": exports.summary_rows(figures),
+            "zone": zone,
             "charts": {
-                name: charts.svg(exports.session_chart(figures, name), element_id=f"chart-{name}")
+                name: charts.svg(
+                    exports.session_chart(figures, name, zone), element_id=f"chart-{name}"
+                )
                 for name in ("minutes", "questions", "contributors")
             },
         },
@@ -72,17 +78,19 @@ async def session_analytics(
 
 @router.get("/chats/{tag}/sessions/{session_id}/analytics/{filename}")
 async def session_download(
-    tag: str, session_id: str, filename: str, session: SessionDep, viewer: ViewerDep
-) -> Response:
+    tag: str, session_id: str, filename: str, request: Request, session: SessionDep,
+    viewer: ViewerDep,
+) -> Response:  # fmt: skip
     """``summary.csv``, ``minutes.csv``, ``contributors.csv``, ``questions.csv``; the charts
-    ``minutes``, ``questions`` and ``contributors`` as ``.svg`` or ``.png``."""
+    ``minutes``, ``questions`` and ``contributors`` as ``.svg`` or ``.png`` (times in the
+    viewer's zone; the CSV keeps UTC). Named after the day the session was held."""
     name, fmt = exports.split_name(filename, SESSION_FORMATS)
     chat_session, chat = await service.visible_session(session, session_id, viewer, tag=tag)
     figures = await service.session_figures(session, chat_session, chat)
-    stem = f"{chat.hashtag}-{chat_session.local_date.isoformat()}-{name}.{fmt}"
+    stem = f"{chat.hashtag}-{held_on(chat_session, chat).isoformat()}-{name}.{fmt}"
     if fmt == "csv":
         return download(exports.to_csv(exports.session_table(figures, name)), fmt, stem)
-    chart = exports.session_chart(figures, name)
+    chart = exports.session_chart(figures, name, zone_for(request, viewer)[0])
     return download(charts.svg(chart) if fmt == "svg" else charts.png(chart), fmt, stem)
 
 

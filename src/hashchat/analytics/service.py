@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, case, distinct, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,7 @@ from hashchat.errors import Forbidden, NotFound, Unauthorized
 from hashchat.hosting import roles
 from hashchat.hosting.models import ChatSession, Question, SessionPost
 from hashchat.hosting.sessions import get_session, window_end
+from hashchat.hosting.visibility import shown_in
 from hashchat.posts.models import Post
 
 TOP_CONTRIBUTORS = 10
@@ -98,8 +100,10 @@ class SessionFigures:
         top = max(self.per_minute)
         return self.per_minute.index(top), top
 
-    def minute_label(self, offset: int) -> str:
-        return f"{self.first_minute + timedelta(minutes=offset):%H:%M}"
+    def minute_label(self, offset: int, zone: str = "UTC") -> str:
+        """The wall-clock minute of bucket ``offset`` in ``zone`` (the viewer's, on pages)."""
+        at = (self.first_minute + timedelta(minutes=offset)).astimezone(ZoneInfo(zone))
+        return f"{at:%H:%M}"
 
 
 def _minute_key(value: Any) -> str:
@@ -129,7 +133,11 @@ async def session_figures(
         starts_at=start,
         first_minute=first_minute,
     )
-    live = and_(SessionPost.session_id == chat_session.id, Post.deleted_at.is_(None))
+    # What the chat's moderation hides is not counted (hosting/visibility.py), as the
+    # transcript does not show it.
+    shown = shown_in(chat.id)  # for a post joined on its repost: the post itself is tested
+    placed = shown_in(chat.id, post_id=SessionPost.post_id)  # the session's own posts
+    live = and_(SessionPost.session_id == chat_session.id, Post.deleted_at.is_(None), placed)
     is_answer = case((SessionPost.kind == "answer", 1), else_=0)
     # Per person in SQL (a few thousand rows back, not one per post); the totals are their sums.
     people: dict[int, tuple[int, int, int, int]] = {}  # posts, answers, likes, reposts
@@ -195,7 +203,7 @@ async def session_figures(
                 select(Post.account_id, Account.followers_count)
                 .join(SessionPost, SessionPost.post_id == Post.reblog_of_id)
                 .join(Account, Account.id == Post.account_id)
-                .where(SessionPost.session_id == chat_session.id, Post.deleted_at.is_(None))
+                .where(SessionPost.session_id == chat_session.id, Post.deleted_at.is_(None), shown)
                 .distinct()
             )
         ).all()
@@ -223,6 +231,7 @@ async def session_figures(
                 ChatSession.chat_id == chat.id,
                 ChatSession.starts_at < start,
                 Post.deleted_at.is_(None),
+                placed,
             )
             .distinct()
         )
@@ -311,7 +320,8 @@ async def chat_figures(session: AsyncSession, chat: Chat) -> ChatFigures:
     if not chosen:
         return result
     ids = list(rows)
-    live = and_(SessionPost.session_id.in_(ids), Post.deleted_at.is_(None))
+    shown = shown_in(chat.id, post_id=SessionPost.post_id)
+    live = and_(SessionPost.session_id.in_(ids), Post.deleted_at.is_(None), shown)
     for session_id, posts, people, reposts, likes in await session.execute(
         select(
             SessionPost.session_id,
@@ -334,7 +344,7 @@ async def chat_figures(session: AsyncSession, chat: Chat) -> ChatFigures:
         select(Post.account_id, func.min(ChatSession.starts_at).label("first"))
         .join(SessionPost, SessionPost.post_id == Post.id)
         .join(ChatSession, ChatSession.id == SessionPost.session_id)
-        .where(ChatSession.chat_id == chat.id, Post.deleted_at.is_(None))
+        .where(ChatSession.chat_id == chat.id, Post.deleted_at.is_(None), shown)
         .group_by(Post.account_id)
         .subquery()
     )

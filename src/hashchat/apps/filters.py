@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.accounts.entities import _iso
 from hashchat.apps.models import Filter, FilterKeyword
 from hashchat.errors import Invalid, NotFound
+from hashchat.parsing import check_id, find_id
 from hashchat.posts.models import Post
 from hashchat.posts.steps import StatusPart, Steps
 from hashchat.storage.base import utcnow
@@ -64,11 +65,7 @@ def check_keyword(raw: dict[str, Any], *, index: int) -> KeywordChange:
         if len(keyword) > MAX_KEYWORD:
             raise Invalid(f"a keyword is at most {MAX_KEYWORD} characters", field=field)
         keyword = keyword.strip()
-    raw_id = raw.get("id")
-    try:
-        key = int(str(raw_id)) if raw_id not in (None, "") else None
-    except ValueError:
-        raise Invalid("id is a keyword's id", field=f"{field}[id]") from None
+    key = check_id(raw.get("id"), field=f"{field}[id]", message="id is a keyword's id")
     destroy = _flag(raw.get("_destroy"), False)
     if key is None and keyword is None:
         raise Invalid("a new keyword needs its keyword", field=f"{field}[keyword]")
@@ -137,11 +134,7 @@ def keyword_params(params: dict[str, Any], form: list[tuple[str, str]]) -> list[
 
 
 async def _own(session: AsyncSession, filter_id: object, account_id: int) -> Filter:
-    try:
-        key = int(str(filter_id))
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
-    row = await session.get(Filter, key)
+    row = await session.get(Filter, find_id(filter_id, field="id", message="Record not found"))
     if row is None or row.account_id != account_id:
         raise NotFound("Record not found", field="id")
     return row
@@ -211,10 +204,7 @@ async def delete_keyword(*, db: Database, account_id: int, keyword_id: object) -
 
 
 async def _keyword(session: AsyncSession, keyword_id: object, account_id: int) -> FilterKeyword:
-    try:
-        key = int(str(keyword_id))
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
+    key = find_id(keyword_id, field="id", message="Record not found")
     keyword = await session.get(FilterKeyword, key)
     if keyword is None:
         raise NotFound("Record not found", field="id")

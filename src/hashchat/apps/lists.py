@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.accounts.models import Account, Follow
 from hashchat.apps.models import AccountList, ListMember
 from hashchat.errors import Invalid, NotFound
+from hashchat.parsing import find_id, parse_id
 from hashchat.posts.models import Post
 from hashchat.posts.service import insert_ignore
 from hashchat.posts.timelines import Page, _run, not_hidden
@@ -45,11 +46,7 @@ def list_entity(row: AccountList) -> dict[str, Any]:
 
 
 async def own_list(session: AsyncSession, list_id: object, account_id: int) -> AccountList:
-    try:
-        key = int(str(list_id))
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
-    row = await session.get(AccountList, key)
+    row = await session.get(AccountList, find_id(list_id, field="id", message="Record not found"))
     if row is None or row.account_id != account_id:
         raise NotFound("Record not found", field="id")
     return row
@@ -84,13 +81,13 @@ async def delete_list(*, db: Database, account_id: int, list_id: object) -> None
 
 def check_account_ids(value: object) -> list[int]:
     items = value if isinstance(value, list) else [value] if value not in (None, "") else []
-    try:
-        ids = [int(str(i)) for i in items]
-    except ValueError:
-        raise Invalid("account_ids are account ids", field="account_ids") from None
-    if not ids:
+    ids = [parse_id(i) for i in items]
+    if any(i is None for i in ids):
+        raise Invalid("account_ids are account ids", field="account_ids")
+    found = [i for i in ids if i is not None]
+    if not found:
         raise Invalid("account_ids names the accounts", field="account_ids")
-    return ids
+    return found
 
 
 async def add_members(*, db: Database, account_id: int, list_id: object, ids: list[int]) -> None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from hashchat.accounts.entities import account_entity
 from hashchat.apps import lists
+from hashchat.parsing import parse_id
 from hashchat.posts.entities import render_statuses
 from hashchat.web.deps import ReadUser, RuntimeDep, SessionDep, WriteUser
 from hashchat.web.paging import page_of, paged
@@ -96,8 +97,7 @@ async def list_timeline(
 @router.get("/api/v1/accounts/{account_id}/lists")
 async def lists_holding(account_id: str, session: SessionDep, viewer: ReadUser) -> list[Any]:
     """The viewer's lists that hold this account."""
-    try:
-        holding = int(account_id)
-    except ValueError:
+    holding = parse_id(account_id)
+    if holding is None:
         return []
     return [lists.list_entity(r) for r in await lists.lists_of(session, viewer.id, holding=holding)]

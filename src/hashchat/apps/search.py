@@ -24,6 +24,7 @@ from hashchat.accounts.validation import handle_key
 from hashchat.directory.models import Chat
 from hashchat.directory.search import Filters, search_chats
 from hashchat.errors import Invalid
+from hashchat.parsing import check_id, parse_id
 from hashchat.posts.models import Post, PostTag, Tag
 from hashchat.storage.base import utcnow
 from hashchat.text import normalize_tag
@@ -31,6 +32,7 @@ from hashchat.text import normalize_tag
 TYPES = ("accounts", "hashtags", "statuses")
 DEFAULT_LIMIT, MAX_LIMIT = 20, 40
 MAX_QUERY = 200
+MAX_OFFSET = 10_000
 _POST_URL = re.compile(r"^/@([^/]+)/(\d+)$")
 _PROFILE_URL = re.compile(r"^/@([^/]+)$")
 
@@ -66,8 +68,8 @@ def _number(value: object, name: str, *, low: int = 0) -> int | None:
         number = int(str(value))
     except ValueError:
         raise Invalid(f"{name} must be a number", field=name) from None
-    if number < low:
-        raise Invalid(f"{name} must be at least {low}", field=name)
+    if not low <= number <= MAX_OFFSET:
+        raise Invalid(f"{name} must be between {low} and {MAX_OFFSET}", field=name)
     return number
 
 
@@ -86,11 +88,11 @@ def check_search(params: dict[str, Any]) -> Search:
         q=" ".join(q.split())[:MAX_QUERY],
         type=kind,
         following=_flag(params.get("following")),
-        account_id=_number(params.get("account_id"), "account_id"),
+        account_id=check_id(params.get("account_id"), field="account_id"),
         offset=_number(params.get("offset"), "offset") or 0,
         limit=min(limit, MAX_LIMIT),
-        max_id=_number(params.get("max_id"), "max_id"),
-        min_id=_number(params.get("min_id"), "min_id"),
+        max_id=check_id(params.get("max_id"), field="max_id"),
+        min_id=check_id(params.get("min_id"), field="min_id"),
     )
 
 
@@ -201,7 +203,8 @@ async def search_statuses(session: AsyncSession, wanted: Search) -> list[Post]:
     path = _own_path(wanted.q)
     if path is not None:
         matched = _POST_URL.match(path)
-        post = await session.get(Post, int(matched.group(2))) if matched else None
+        key = parse_id(matched.group(2)) if matched else None
+        post = await session.get(Post, key) if key else None
         return [post] if post is not None and post.deleted_at is None else []
     query = select(Post).where(Post.deleted_at.is_(None), Post.reblog_of_id.is_(None))
     if wanted.q.startswith("#") and " " not in wanted.q:

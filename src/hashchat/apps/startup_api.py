@@ -25,8 +25,8 @@ def _window(request: Request, default: int, most: int) -> tuple[int, int]:
         offset = int(q.get("offset") or 0)
     except ValueError:
         raise Invalid("limit and offset are numbers", field="limit") from None
-    if limit < 1 or offset < 0:
-        raise Invalid("limit is at least 1 and offset not negative", field="limit")
+    if limit < 1 or not 0 <= offset <= 10_000:
+        raise Invalid("limit is at least 1 and offset between 0 and 10000", field="limit")
     return min(limit, most), offset
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import case, exists, select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat import urls
@@ -31,7 +31,8 @@ from hashchat.catchup.models import CatchupMark
 from hashchat.directory import links
 from hashchat.directory.follows import account_for_secret
 from hashchat.directory.models import Chat, ChatFollow
-from hashchat.hosting.models import ChatSession, HiddenPost, Question, SessionPost
+from hashchat.hosting.models import ChatSession, Question, SessionPost
+from hashchat.hosting.visibility import shown_in
 from hashchat.posts.models import Post
 from hashchat.security import digest, new_token
 from hashchat.storage.base import utcnow
@@ -212,10 +213,8 @@ async def _tally(session: AsyncSession, ids: list[int]) -> _Tally:
         .where(
             SessionPost.session_id.in_(ids),
             Post.deleted_at.is_(None),
-            # What the chat's moderators hid stays out, as in the transcript.
-            ~exists().where(
-                HiddenPost.chat_id == ChatSession.chat_id, HiddenPost.post_id == Post.id
-            ),
+            # What the chat's moderation hides stays out, as in the transcript.
+            shown_in(ChatSession.chat_id),
         )
     )
     tally = _Tally()

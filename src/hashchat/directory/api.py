@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.convertors import Convertor, register_url_convertor
 
 from hashchat import urls
 from hashchat.accounts.models import Account
-from hashchat.directory import csvio, follows, links, listing, search, service
+from hashchat.directory import csvio, follows, hosts, links, listing, search, service
 from hashchat.directory.entities import occurrence_entity
 from hashchat.directory.models import Chat
 from hashchat.directory.schedule import MAX_EXPANSION, parse_date, to_instant
@@ -31,9 +32,27 @@ from hashchat.directory.zones import zone_for
 from hashchat.errors import Forbidden, Invalid
 from hashchat.storage.base import utcnow
 from hashchat.web.deps import ReadUser, RuntimeDep, SessionDep, ViewerDep, WriteUser
+from hashchat.web.openapi import errors
 from hashchat.web.params import body_doc, read_params, validate
 
 router = APIRouter(tags=["chats"])
+
+
+class ChatTag(Convertor[str]):
+    """A chat's hashtag where it is the last part of the path, other than the API's own names
+    there: ``PUT /api/v1/chats/agenda`` is then a 405 (the agenda is read-only), not an edit
+    of a chat called "agenda"."""
+
+    regex = "(?!(?:agenda|followed|calendar_token|export|import|review)$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("chat_tag", ChatTag())
 
 
 def _json(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -70,7 +89,9 @@ async def list_chats(request: Request, session: SessionDep, viewer: ViewerDep) -
     return _json(entities, headers=headers)
 
 
-@router.post("/api/v1/chats", status_code=201, openapi_extra=body_doc(ChatIn))
+@router.post(
+    "/api/v1/chats", status_code=201, openapi_extra=body_doc(ChatIn), responses=errors(409)
+)
 async def create_chat(request: Request, rt: RuntimeDep, viewer: WriteUser) -> JSONResponse:
     """List a chat. 409 (with the listing's ``url``) when its hashtag is listed already."""
     data = await read_params(request)
@@ -183,7 +204,7 @@ async def import_chats(request: Request, rt: RuntimeDep, viewer: WriteUser) -> J
     partial = request.query_params.get("partial", "").lower() in ("1", "true", "yes")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        async with request.form() as form:  # closes the uploaded file's temporary copy
+        async with request.form(max_files=1) as form:  # closes the upload's temporary copy
             upload = form.get("file")
             if upload is None or isinstance(upload, str):
                 raise Invalid("attach the CSV file as 'file'", field="file")
@@ -245,14 +266,18 @@ async def set_approval(request: Request, rt: RuntimeDep, viewer: WriteUser) -> d
     return {"approval_required": body.approval_required}
 
 
-@router.get("/api/v1/chats/{tag}")
+@router.get("/api/v1/chats/{tag:chat_tag}")
 async def get_chat(tag: str, request: Request, rt: RuntimeDep, viewer: ViewerDep) -> dict[str, Any]:
     zone, _ = zone_for(request, viewer)
     return await _one(rt, tag, viewer, zone)
 
 
-@router.patch("/api/v1/chats/{tag}", openapi_extra=body_doc(ChatFieldsIn))
-@router.put("/api/v1/chats/{tag}", openapi_extra=body_doc(ChatFieldsIn), include_in_schema=False)
+@router.patch(
+    "/api/v1/chats/{tag:chat_tag}", openapi_extra=body_doc(ChatFieldsIn), responses=errors(409)
+)
+@router.put(
+    "/api/v1/chats/{tag:chat_tag}", openapi_extra=body_doc(ChatFieldsIn), include_in_schema=False
+)
 async def update_chat(
     tag: str, request: Request, rt: RuntimeDep, viewer: WriteUser
 ) -> dict[str, Any]:
@@ -275,6 +300,23 @@ async def set_status(
     return await _one(rt, chat.tag_key, viewer, zone)
 
 
+@router.post("/api/v1/chats/{tag}/hosts/accept")
+async def accept_hosting(
+    tag: str, request: Request, rt: RuntimeDep, viewer: WriteUser
+) -> dict[str, Any]:
+    """Accept an invitation to host the chat: the role takes effect (404 without one)."""
+    chat = await hosts.answer(db=rt.db, account=viewer, tag=tag, accept=True)
+    zone, _ = zone_for(request, viewer)
+    return await _one(rt, chat.tag_key, viewer, zone)
+
+
+@router.post("/api/v1/chats/{tag}/hosts/decline")
+async def decline_hosting(tag: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    """Decline an invitation to host the chat: it goes, and nothing else changes."""
+    chat = await hosts.answer(db=rt.db, account=viewer, tag=tag, accept=False)
+    return {"chat": chat.hashtag, "declined": True}
+
+
 @router.post("/api/v1/chats/{tag}/confirm_active")
 async def confirm_active(
     tag: str, request: Request, rt: RuntimeDep, viewer: WriteUser
@@ -285,7 +327,7 @@ async def confirm_active(
     return await _one(rt, chat.tag_key, viewer, zone)
 
 
-@router.post("/api/v1/chats/{tag}/review", openapi_extra=body_doc(ReviewIn))
+@router.post("/api/v1/chats/{tag}/review", openapi_extra=body_doc(ReviewIn), responses=errors(409))
 async def review(tag: str, request: Request, rt: RuntimeDep, viewer: WriteUser) -> Response:
     """Admins approve or reject a submitted listing (a rejected one is removed)."""
     body = validate(ReviewIn, await read_params(request))

@@ -29,8 +29,10 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hashchat import csvfile
 from hashchat.accounts.models import Account
 from hashchat.accounts.validation import handle_key
+from hashchat.csvfile import unguard
 from hashchat.directory import links
 from hashchat.directory.models import Chat
 from hashchat.directory.schedule import DAY_NAMES, WEEKDAYS, Schedule, describe_rule, picked
@@ -133,6 +135,9 @@ def decode(raw: bytes) -> str:
         raise file_problem(1, 'the file is UTF-16; save it as CSV UTF-8 (Excel: "CSV UTF-8")')
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
+    if b"\x00" in raw:  # no text holds NUL (and PostgreSQL would refuse to store it)
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise ImportFailed([RowError(line, "the file has NUL bytes: it is not CSV text")])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -209,7 +214,9 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
                 if len(rows) >= MAX_ROWS:
                     raise file_problem(line, f"the file has more than {MAX_ROWS} rows")
                 padded = values + [""] * (len(names) - len(values))
-                rows.append((line, {n: v.strip() for n, v in zip(names, padded, strict=False)}))
+                rows.append(
+                    (line, {n: unguard(v.strip()) for n, v in zip(names, padded, strict=False)})
+                )
             line = reader.line_num + 1
     except csv.Error as exc:
         raise file_problem(line, f"line {line} cannot be read as CSV: {exc}") from None
@@ -357,12 +364,10 @@ async def export_rows(session: AsyncSession, chats: list[Chat]) -> list[dict[str
 
 
 def to_csv(rows: list[dict[str, str]]) -> str:
-    out = io.StringIO()
+    """The spreadsheet's columns; cells guarded against formulas (csvfile.py), which
+    ``read_rows`` takes off again, so an export imports as it was."""
     names = [*COLUMNS, *OPTIONAL, "status"]
-    writer = csv.DictWriter(out, fieldnames=names, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    return csvfile.write(names, ([row.get(n, "") for n in names] for row in rows))
 
 
 def to_json(entities: list[dict[str, Any]]) -> bytes:

@@ -134,6 +134,9 @@ def chat_entity(
         "live": live,
         "health": health,
         "followers_count": chat.followers_count,
+        "bridges": chat.bridge_networks,
+        "bridge_when": chat.bridge_when,
+        "bridged_in_exports": chat.bridged_in_exports,
     }
     if viewer:
         entity["following"] = (

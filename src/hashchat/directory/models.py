@@ -81,12 +81,26 @@ class Chat(Base):
     inactive_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     health_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followers_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Since when its hosts and moderators may moderate its room (hide, mute, ban): an admin
+    # listed or approved it, or its host had used the hashtag before listing it. None: not yet
+    # (anyone may list a chat for a hashtag; that alone gives no say over others' posts).
+    vouched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Where it ranks in the directory, kept by ``standing_of`` on every write (below).
     standing: Mapped[int] = mapped_column(Integer, default=0)
+    # Bridges (bridges/): the networks whose posts with the hashtag come into the room
+    # (space-separated, "" for none), when ("sessions": from 30 minutes before each session to
+    # its end plus grace; "always"), and whether exports include them.
+    bridges: Mapped[str] = mapped_column(String(64), default="")
+    bridge_when: Mapped[str] = mapped_column(String(16), default="sessions")
+    bridged_in_exports: Mapped[bool] = mapped_column(Boolean, default=True)
 
     @property
     def is_listed(self) -> bool:
         return self.review == "approved"
+
+    @property
+    def bridge_networks(self) -> list[str]:
+        return self.bridges.split()
 
 
 def standing_of(chat: Chat) -> int:
@@ -108,6 +122,9 @@ def _keep_standing(_mapper: object, _connection: object, chat: Chat) -> None:
 
 
 class ChatHost(Base):
+    """A host or co-host who took the role: the lister themselves, someone an admin named, or
+    someone who accepted an invitation (``HostInvitation``)."""
+
     __tablename__ = "chat_hosts"
 
     chat_id: Mapped[int] = mapped_column(
@@ -118,6 +135,26 @@ class ChatHost(Base):
     )
     role: Mapped[str] = mapped_column(String(16), default="host")
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HostInvitation(Base):
+    """Someone named as a host of a listing by someone else: nothing until they accept (the
+    role then takes effect) or decline (the invitation goes)."""
+
+    __tablename__ = "host_invitations"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16), default="cohost")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ChatTopic(Base):

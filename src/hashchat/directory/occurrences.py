@@ -5,18 +5,22 @@
 read it through its index on ``starts_at`` instead of expanding rules per request. Rows that
 have started are history (they carry the chat's health) and are never rewritten; rows still
 ahead are replaced whenever the schedule changes, and the reconciler extends the horizon as
-time passes (directory/steps.py).
+time passes (directory/steps.py). An occurrence held at other times than its schedule's (a host
+started it early, extended or ended it: ``held``) keeps the times it was held, and the chat's
+next occurrence moves past it once it is over.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.directory.models import Chat, ChatException, ChatOccurrence
-from hashchat.directory.schedule import Schedule
+from hashchat.directory.schedule import Occurrence, Schedule
 
 HORIZON = timedelta(days=63)  # nine weeks: the agenda can look eight weeks ahead
 
@@ -73,7 +77,7 @@ async def refresh(session: AsyncSession, chat: Chat, schedule: Schedule, *, now:
         session, chat, schedule, now - schedule.duration + timedelta(seconds=1), now + HORIZON
     )
     chat.expanded_until = now + HORIZON
-    set_next(chat, schedule, now=now)
+    await set_next(session, chat, schedule, now=now)
 
 
 async def extend(session: AsyncSession, chat: Chat, schedule: Schedule, *, now: datetime) -> int:
@@ -125,11 +129,68 @@ async def _insert(
     return len(fresh)
 
 
-def set_next(chat: Chat, schedule: Schedule, *, now: datetime) -> None:
-    """Point the chat at its ongoing or next occurrence (None when there is none)."""
+async def set_next(session: AsyncSession, chat: Chat, schedule: Schedule, *, now: datetime) -> None:
+    """Point the chat at its ongoing or next occurrence (None when there is none): the
+    schedule's, at the times it is held when a host started, extended or ended it, and the
+    one after it when such an occurrence is over."""
     if not is_expanded(chat):
         chat.next_start = chat.next_end = None
         return
     upcoming = schedule.next_after(now)
-    chat.next_start = upcoming.starts_at if upcoming else None
-    chat.next_end = upcoming.ends_at if upcoming else None
+    starts, ends = (upcoming.starts_at, upcoming.ends_at) if upcoming else (None, None)
+    for _ in range(10):  # a few held occurrences in a row at most; the schedule goes on after
+        if upcoming is None:
+            break
+        row = await session.get(ChatOccurrence, (chat.id, upcoming.local_date))
+        if row is None or (row.starts_at, row.ends_at) == (upcoming.starts_at, upcoming.ends_at):
+            break
+        if row.ends_at > now:  # held at other times, and not over yet
+            starts, ends = row.starts_at, row.ends_at
+            break
+        upcoming = schedule.next_after(max(upcoming.ends_at, now))  # over early: the next
+        starts, ends = (upcoming.starts_at, upcoming.ends_at) if upcoming else (None, None)
+    chat.next_start, chat.next_end = starts, ends
+
+
+async def held(
+    session: AsyncSession, chat: Chat, *, local_date: date, starts_at: datetime,
+    ends_at: datetime, now: datetime,
+) -> None:  # fmt: skip
+    """The occurrence of ``local_date`` is held from ``starts_at`` to ``ends_at`` (a host
+    started it early, extended or ended it): its row says so, for the agenda and "live now",
+    and the chat's next occurrence is what follows when it is over."""
+    row = await session.get(ChatOccurrence, (chat.id, local_date))
+    if row is None:  # not (or no longer) in the table: nothing the agenda shows
+        return
+    row.starts_at, row.ends_at = starts_at, ends_at
+    row.local_start = starts_at.astimezone(ZoneInfo(chat.time_zone)).replace(tzinfo=None)
+    await session.flush()
+    await set_next(session, chat, await load_schedule(session, chat), now=now)
+
+
+async def as_held(
+    session: AsyncSession, chat: Chat, found: list[Occurrence], *, now: datetime
+) -> list[Occurrence]:
+    """The schedule's occurrences as they are held: at the times a host started, extended or
+    ended one (its row says), without those already over."""
+    if not found:
+        return found
+    rows = {
+        r.local_date: r
+        for r in await session.scalars(
+            select(ChatOccurrence).where(
+                ChatOccurrence.chat_id == chat.id,
+                ChatOccurrence.local_date.in_([o.local_date for o in found]),
+            )
+        )
+    }
+    shown: list[Occurrence] = []
+    for o in found:
+        row = rows.get(o.local_date)
+        if row is not None and (row.starts_at, row.ends_at) != (o.starts_at, o.ends_at):
+            if row.ends_at <= now:
+                continue
+            o = replace(o, local_start=row.local_start, starts_at=row.starts_at,
+                        ends_at=row.ends_at, moved=True)  # fmt: skip
+        shown.append(o)
+    return shown

@@ -26,8 +26,10 @@ from hashchat.directory import (
     csvio,
     follows,
     health,
+    hosts,
     links,
     listing,
+    occurrences,
     plain,
     search,
     service,
@@ -36,6 +38,7 @@ from hashchat.directory.models import Chat, ChatHost, ChatTopic
 from hashchat.directory.schedule import DAY_NAMES, WEEKDAYS, picked
 from hashchat.directory.zones import zone_for
 from hashchat.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from hashchat.parsing import parse_date
 from hashchat.storage.base import utcnow
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
 from hashchat.web.forms import read_form, safe_next, see_other
@@ -265,12 +268,12 @@ async def agenda_page(request: Request, session: SessionDep, viewer: ViewerDep) 
             _params(request, leave=("start", "offset", "limit")), zone=zone
         )
         start = (
-            date.fromisoformat(request.query_params["start"])
+            parse_date(request.query_params["start"], field="start")
             if request.query_params.get("start")
             else None
         )
-    except (Invalid, ValueError) as exc:
-        errors["form"] = exc.message if isinstance(exc, Invalid) else "start is a date (YYYY-MM-DD)"
+    except Invalid as exc:
+        errors["form"] = exc.message
         filters, start = search.Filters(zone=zone), None
     now = utcnow()
     found = await search.agenda(session, filters, start=start, now=now)
@@ -381,7 +384,8 @@ async def _chat_context(
     upcoming = []
     if chat.status == "active" and chat.review == "approved":
         start = now - schedule.duration
-        for o in schedule.occurrences(start, start + timedelta(weeks=10), limit=8):
+        found = schedule.occurrences(start, start + timedelta(weeks=10), limit=8)
+        for o in await occurrences.as_held(session, chat, found, now=now):
             mine = o.starts_at.astimezone(here)
             theirs = o.starts_at.astimezone(schedule.zone)
             upcoming.append(
@@ -397,7 +401,14 @@ async def _chat_context(
     skipped = sorted(d for d in schedule.skipped if d >= now.astimezone(schedule.zone).date())
     manage = await service.can_manage(session, chat, viewer)
     follow = await follows.follow_of(session, viewer, chat)
+    invitation = await hosts.invitation_for(session, chat, viewer)
+    invited_by = None
+    if invitation is not None and invitation.invited_by_id is not None:
+        invited_by = await session.get(Account, invitation.invited_by_id)
     return {
+        "invitation": invitation,
+        "invited_by": invited_by,
+        "invited": await hosts.invitations_of(session, chat.id) if manage else [],
         "chat": chat,
         "entity": present(entity),
         "zone": zone,
@@ -443,6 +454,8 @@ async def new_form(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respo
         "repeat": "weekly",
         "weekday": WEEKDAYS[today.weekday()],
         "nth": "1",
+        "bridge_when": "sessions",
+        "bridged_in_exports": "on",
     }
     return _form(request, values, {}, editing=None, waits=waits)
 
@@ -490,6 +503,9 @@ FORM_FIELDS = (
     "weekday",
     "nth",
     "rrule",
+    "bridges",
+    "bridge_when",
+    "bridged_in_exports",
 )
 
 
@@ -499,6 +515,9 @@ def _form_data(form: dict[str, str]) -> dict[str, Any]:
         data.pop("rrule")
     if data["repeat"] != "monthly":
         data.pop("nth")
+    if not form.get("bridge_form"):  # a form without the bridges' fieldset changes none of them
+        for name in ("bridges", "bridge_when", "bridged_in_exports"):
+            data.pop(name)
     return data
 
 
@@ -604,18 +623,22 @@ async def import_form(request: Request, viewer: ViewerDep) -> Response:
 @router.post("/chats/import", response_class=HTMLResponse)
 async def import_upload(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Response:
     from hashchat.web import csrf
+    from hashchat.web.forms import check_csrf_cookie
 
-    async with request.form() as form:  # closes the uploaded file's temporary copy
+    # Who is asking first: nobody's upload is read (or spooled to disk) before we know that
+    # they may import at all.
+    check_csrf_cookie(request)
+    if viewer is None:
+        return see_other("/login?next=/chats/import")
+    if not viewer.is_admin:
+        raise Forbidden("only admins import chats")
+    async with request.form(max_files=1) as form:  # closes the upload's temporary copy
         token = form.get(csrf.FIELD)
         csrf.check(
             getattr(request.state, "csrf_cookie", None),
             token if isinstance(token, str) else None,
             rt.secret_key,
         )
-        if viewer is None:
-            return see_other("/login?next=/chats/import")
-        if not viewer.is_admin:
-            raise Forbidden("only admins import chats")
         upload = form.get("file")
         partial = form.get("partial") in ("on", "1", "true")
         raw = (
@@ -796,7 +819,7 @@ async def edit_form(tag: str, request: Request, session: SessionDep, viewer: Vie
     chat = await service.get_chat(session, tag)
     if not await service.can_manage(session, chat, viewer):
         raise Forbidden("only the chat's hosts or an admin can change it")
-    hosts = (await service.hosts_of(session, [chat.id]))[chat.id]
+    current_hosts = (await service.hosts_of(session, [chat.id]))[chat.id]
     choice = picked(chat.rrule, chat.starts_on)
     values = {
         "hashtag": chat.hashtag,
@@ -805,7 +828,11 @@ async def edit_form(tag: str, request: Request, session: SessionDep, viewer: Vie
         "topics": chat.topics,
         "language": chat.language or "",
         "link": chat.link,
-        "hosts": " ".join("@" + a.handle for a, _ in hosts),
+        # Those invited and not yet answered stay in the list, so saving keeps them asked.
+        "hosts": " ".join(
+            "@" + a.handle
+            for a, _ in [*current_hosts, *await hosts.invitations_of(session, chat.id)]
+        ),
         "starts_on": chat.starts_on.isoformat(),
         "start_time": f"{chat.start_time:%H:%M}",
         "time_zone": chat.time_zone,
@@ -814,6 +841,9 @@ async def edit_form(tag: str, request: Request, session: SessionDep, viewer: Vie
         "weekday": choice.weekday,
         "nth": str(choice.nth or 1),
         "rrule": chat.rrule,
+        "bridges": chat.bridges,
+        "bridge_when": chat.bridge_when,
+        "bridged_in_exports": "on" if chat.bridged_in_exports else "",
     }
     return _form(request, values, {}, editing=chat)
 
@@ -868,6 +898,21 @@ async def follow(tag: str, request: Request, rt: RuntimeDep, viewer: ViewerDep) 
     except Invalid as exc:
         return await _back_with_error(request, rt, tag, viewer, exc)
     return see_other(safe_next(form.get("next"), back))
+
+
+@router.post("/chats/{tag}/hosts/{answer}", response_class=HTMLResponse)
+async def answer_invitation(
+    tag: str, answer: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
+) -> Response:
+    """Accept or decline an invitation to host the chat."""
+    await read_form(request)
+    back = links.chat_path(tag)
+    if viewer is None:
+        return see_other(f"/login?{urlencode({'next': back})}")
+    if answer not in ("accept", "decline"):
+        raise NotFound("no such answer", field="answer")
+    await hosts.answer(db=rt.db, account=viewer, tag=tag, accept=answer == "accept")
+    return see_other(back)
 
 
 @router.post("/chats/{tag}/manage", response_class=HTMLResponse)

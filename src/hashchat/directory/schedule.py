@@ -33,6 +33,7 @@ from dateutil.rrule import YEARLY as YEARLY_FREQ
 from dateutil.rrule import rrule as DateRule
 from dateutil.rrule import rrulestr
 
+from hashchat import parsing
 from hashchat.accounts.validation import check_time_zone
 from hashchat.errors import Invalid
 
@@ -489,12 +490,8 @@ def check_duration(value: object) -> int:
 
 
 def parse_date(value: object, *, field: str) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise Invalid(f"{value!r} is not a date (YYYY-MM-DD)", field=field) from None
+    """YYYY-MM-DD, in the years hashchat's arithmetic on dates holds (parsing.py)."""
+    return parsing.parse_date(value, field=field)
 
 
 _TIME_12H = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?$", re.IGNORECASE)
@@ -535,7 +532,7 @@ def parse_local(value: object, *, field: str) -> datetime:
             "give the local wall-clock time in the chat's time zone, without an offset",
             field=field,
         )
-    return parsed.replace(second=0, microsecond=0)
+    return parsing.check_datetime(parsed, field=field).replace(second=0, microsecond=0)
 
 
 def check_schedule(

@@ -30,6 +30,15 @@ class ChatFieldsIn(BaseModel):
     rrule: str | None = Field(
         None, description="An RFC 5545 RRULE instead of the picker ('' for a one-off)."
     )
+    bridges: list[str] | str | None = Field(
+        None, description='Networks whose posts with the hashtag come into the room: ["bluesky"].'
+    )
+    bridge_when: str | None = Field(
+        None, description='"sessions" (30 minutes before each session to its end) or "always".'
+    )
+    bridged_in_exports: bool | str | None = Field(
+        None, description="Whether transcripts' exports include bridged posts (default true)."
+    )
 
 
 class ChatIn(ChatFieldsIn):

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts.models import Account
 from hashchat.accounts.validation import handle_key
+from hashchat.directory import hosts as hosting
 from hashchat.directory import links, occurrences, reminders
 from hashchat.directory.models import (
     Chat,
@@ -32,8 +33,11 @@ from hashchat.directory.schedule import (
     rule_from,
 )
 from hashchat.directory.validation import (
+    check_bridge_when,
+    check_bridges,
     check_chat_language,
     check_description,
+    check_flag,
     check_hashtag,
     check_link,
     check_title,
@@ -64,6 +68,9 @@ class ChatFields:
     link: str
     schedule: Schedule
     hosts: list[str] = field(default_factory=list)  # handles, the first is the host
+    bridges: list[str] = field(default_factory=list)  # networks whose posts come in (bridges/)
+    bridge_when: str = "sessions"
+    bridged_in_exports: bool = True
 
 
 def check_fields(data: Mapping[str, object], *, current: Chat | None = None) -> ChatFields:
@@ -111,7 +118,17 @@ def check_fields(data: Mapping[str, object], *, current: Chat | None = None) -> 
         duration_minutes=pick("duration_minutes", current.duration_minutes if current else 60),
         rrule=rule,
     )
-    return ChatFields(hashtag, key, title, description, topics, language, link, schedule, hosts)
+    return ChatFields(
+        hashtag, key, title, description, topics, language, link, schedule, hosts,
+        bridges=check_bridges(pick("bridges", current.bridge_networks if current else [])),
+        bridge_when=check_bridge_when(
+            pick("bridge_when", current.bridge_when if current else "sessions")
+        ),
+        bridged_in_exports=check_flag(
+            pick("bridged_in_exports", current.bridged_in_exports if current else True),
+            "bridged_in_exports",
+        ),
+    )  # fmt: skip
 
 
 async def get_chat(session: AsyncSession, tag: str) -> Chat:
@@ -161,6 +178,7 @@ async def visible_chat(session: AsyncSession, tag: str, viewer: Account | None) 
             viewer.is_admin
             or viewer.id == chat.created_by_id
             or await is_host(session, chat, viewer)
+            or await hosting.invitation_for(session, chat, viewer) is not None
         )
         if not allowed:
             raise NotFound(f"#{chat.hashtag} is not listed", field="hashtag")
@@ -199,19 +217,14 @@ def _set_fields(chat: Chat, fields: ChatFields) -> None:
     chat.time_zone = fields.schedule.time_zone
     chat.duration_minutes = fields.schedule.duration_minutes
     chat.rrule = fields.schedule.rrule
+    chat.bridges = " ".join(fields.bridges)
+    chat.bridge_when = fields.bridge_when
+    chat.bridged_in_exports = fields.bridged_in_exports
 
 
 async def _write_topics(session: AsyncSession, chat_id: int, topics: list[str]) -> None:
     await session.execute(delete(ChatTopic).where(ChatTopic.chat_id == chat_id))
     session.add_all(ChatTopic(chat_id=chat_id, key=topic_key(t)) for t in topics)
-
-
-async def _write_hosts(session: AsyncSession, chat_id: int, hosts: list[Account]) -> None:
-    await session.execute(delete(ChatHost).where(ChatHost.chat_id == chat_id))
-    session.add_all(
-        ChatHost(chat_id=chat_id, account_id=a.id, role="host" if i == 0 else "cohost", position=i)
-        for i, a in enumerate(hosts)
-    )
 
 
 async def approval_required(session: AsyncSession, *, default: bool) -> bool:
@@ -304,7 +317,8 @@ async def add_chat(
             f"#{fields.hashtag} is already listed", field="hashtag", url=links.chat(fields.hashtag)
         ) from None
     await _write_topics(session, chat.id, fields.topics)
-    await _write_hosts(session, chat.id, hosts)
+    await hosting.write_hosts(session, chat, hosts, actor=actor, now=now)
+    await hosting.vouch_at_listing(session, chat, actor=actor, hosts=hosts, waits=waits, now=now)
     await occurrences.refresh(session, chat, fields.schedule, now=now)
     if waits:
         for admin in await session.scalars(select(Account).where(Account.role == "admin")):
@@ -360,7 +374,7 @@ async def update_chat(
         chat.updated_at = now
         await _write_topics(session, chat.id, fields.topics)
         if hosts is not None:
-            await _write_hosts(session, chat.id, hosts)
+            await hosting.write_hosts(session, chat, hosts, actor=actor, now=now)
         await occurrences.refresh(session, chat, schedule, now=now)
         await reminders.replan_chat(session, chat, now=now)
     return chat
@@ -422,14 +436,19 @@ async def review(
     reason: str = "",
     now: datetime | None = None,
 ) -> Chat | None:
-    """An admin approves a submitted listing (it appears in the directory) or rejects it (it
-    is removed, freeing the hashtag; the submitter is told why)."""
+    """An admin approves a submitted listing (it appears in the directory, and its room may
+    be moderated) or rejects it (it is removed, freeing the hashtag; the submitter is told
+    why). Approving a listed chat whose room may not be moderated yet vouches for it
+    (directory/hosts.py)."""
     if not actor.is_admin:
         raise Forbidden("only admins review submitted chats")
     now = now or utcnow()
     reason = " ".join(reason.split())[:300]
     async with db.write() as session:
         chat = await get_chat(session, tag)
+        if chat.review == "approved" and approve and chat.vouched_at is None:
+            hosting.vouch(chat, now)
+            return chat
         if chat.review == "approved":
             raise Conflict(
                 f"#{chat.hashtag} is already listed", field="hashtag", url=links.chat(chat.hashtag)
@@ -438,6 +457,7 @@ async def review(
         if approve:
             chat.review = "approved"
             chat.listed_at = now
+            hosting.vouch(chat, now)
             chat.updated_at = now
             await occurrences.refresh(
                 session, chat, await occurrences.load_schedule(session, chat), now=now

@@ -41,7 +41,7 @@ async def advance(context: Context) -> Outcome:
         for chat in chats:
             schedule = await occurrences.load_schedule(session, chat)
             await occurrences.extend(session, chat, schedule, now=now)
-            occurrences.set_next(chat, schedule, now=now)
+            await occurrences.set_next(session, chat, schedule, now=now)
     return Outcome(len(chats))
 
 

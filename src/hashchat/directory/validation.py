@@ -12,7 +12,9 @@ from markdown_it import MarkdownIt
 
 from hashchat.errors import Invalid
 from hashchat.posts.service import check_language
-from hashchat.text import is_valid_hashtag, normalize_tag
+from hashchat.posts.tags import check_tag
+from hashchat.text import is_valid_hashtag
+from hashchat.text.clean import strip_controls
 
 MAX_TITLE, MAX_DESCRIPTION, MAX_LINK = 120, 5000, 200
 MAX_TOPICS, MAX_TOPIC = 8, 40
@@ -38,7 +40,7 @@ ALLOWED_TAGS = {
 
 
 def _clean_line(text: str) -> str:
-    return " ".join("".join(c for c in text if unicodedata.category(c)[0] != "C").split())
+    return " ".join(strip_controls(text).split())
 
 
 def check_hashtag(value: object) -> tuple[str, str]:
@@ -51,9 +53,7 @@ def check_hashtag(value: object) -> tuple[str, str]:
             f"#{name} is not a hashtag: letters, digits and _ only, not only digits",
             field="hashtag",
         )
-    if len(name) > 139:
-        raise Invalid("a hashtag has at most 139 characters", field="hashtag")
-    return name, normalize_tag(name)
+    return check_tag(name, field="hashtag")
 
 
 def check_title(value: object) -> str:
@@ -71,7 +71,7 @@ def check_description(value: object) -> str:
     if not isinstance(value, str):
         raise Invalid("the description is text", field="description")
     text = value.replace("\r\n", "\n").strip()
-    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+    text = strip_controls(text, keep="\n\t")
     if len(text) > MAX_DESCRIPTION:
         raise Invalid(
             f"a description has at most {MAX_DESCRIPTION} characters", field="description"
@@ -197,3 +197,52 @@ def render_description(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
     )
+
+
+# The networks a chat can bring posts in from (bridges/), and when.
+BRIDGE_NETWORKS = ("bluesky",)
+BRIDGE_WHEN = ("sessions", "always")
+
+
+def check_bridges(value: object) -> list[str]:
+    """A list of networks (or one, or comma-separated), each known, each once."""
+    if value is None or value == "":
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise Invalid('bridges is a list of networks, such as ["bluesky"]', field="bridges")
+    found: list[str] = []
+    for item in items:
+        name = item.strip().lower()
+        if not name:
+            continue
+        if name not in BRIDGE_NETWORKS:
+            raise Invalid(
+                f"hashchat cannot bridge {item.strip()!r}; it bridges "
+                + ", ".join(BRIDGE_NETWORKS),
+                field="bridges",
+            )
+        if name not in found:
+            found.append(name)
+    return found
+
+
+def check_bridge_when(value: object) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in BRIDGE_WHEN:
+        raise Invalid(
+            'bridge_when is "sessions" (from 30 minutes before each session to its end) or '
+            '"always"',
+            field="bridge_when",
+        )
+    return value.strip().lower()
+
+
+def check_flag(value: object, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "on", "yes"):
+        return True
+    if text in ("false", "0", "off", "no", ""):
+        return False
+    raise Invalid(f"{field} is true or false", field=field)

@@ -24,6 +24,7 @@ from hashchat.hosting.schemas import (
     ScriptIn,
     SessionEditIn,
 )
+from hashchat.parsing import parse_id
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep, WriteUser
 from hashchat.web.params import body_doc, read_params
 
@@ -69,7 +70,9 @@ async def edit_session(
     guests = data.get("guests")
     if isinstance(guests, str):
         guests = [g for g in guests.replace(",", " ").split() if g]
-    if guests is not None and not isinstance(guests, list):
+    if guests is not None and not (
+        isinstance(guests, list) and all(isinstance(g, str) for g in guests)
+    ):
         raise Invalid("guests is a list of handles", field="guests")
     changed = await sessions.update_details(
         db=rt.db,
@@ -233,7 +236,8 @@ async def answers(session_id: str, session: SessionDep, viewer: ViewerDep) -> li
 async def _belongs(rt: Any, session_id: str, question_id: str) -> None:
     """NotFound unless the question is one of this session's (the path says both)."""
     async with rt.db.read() as session:
-        question = await session.get(Question, int(question_id)) if question_id.isdigit() else None
+        key = parse_id(question_id)
+        question = await session.get(Question, key) if key else None
         if question is None or str(question.session_id) != session_id:
             raise NotFound("no such question in this session", field="question_id")
 

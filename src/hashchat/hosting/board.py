@@ -49,6 +49,7 @@ from hashchat.hosting.models import (
     RoomRestriction,
 )
 from hashchat.hosting.sessions import announce, get_session
+from hashchat.parsing import find_id
 from hashchat.realtime.events import record, session_stream, tag_stream
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
@@ -362,10 +363,7 @@ async def _board_event(
 async def _item(
     session: AsyncSession, chat_session: ChatSession, item_id: object, *, field: str = "item_id"
 ) -> BoardItem:
-    try:
-        key = int(str(item_id))
-    except ValueError:
-        raise NotFound("no such question on this board", field=field) from None
+    key = find_id(item_id, field=field, message="no such question on this board")
     item = await session.scalar(
         select(BoardItem)
         .where(BoardItem.id == key)
@@ -576,10 +574,9 @@ async def merge(
     async with db.write() as session:
         chat_session, chat = await get_session(session, session_id)
         await roles.require_in_session(session, chat_session, actor, "moderate")
-        try:
-            keys = sorted({int(str(item_id)), int(str(into_id))})
-        except ValueError:
-            raise NotFound("no such question on this board", field="into_id") from None
+        item_key = find_id(item_id, field="item_id", message="no such question on this board")
+        into_key = find_id(into_id, field="into_id", message="no such question on this board")
+        keys = sorted({item_key, into_key})
         if len(keys) == 1:
             raise Invalid("a question cannot be merged into itself", field="into_id")
         # Both rows locked in id order: two merges of the same pair cannot deadlock, and the
@@ -594,8 +591,8 @@ async def merge(
                 .execution_options(populate_existing=True)
             )
         }
-        source = locked.get(int(str(item_id)))
-        target = locked.get(int(str(into_id)))
+        source = locked.get(item_key)
+        target = locked.get(into_key)
         if source is None or source.session_id != chat_session.id:
             raise NotFound("no such question on this board", field="item_id")
         if target is None or target.session_id != chat_session.id:

@@ -16,6 +16,7 @@ from hashchat.hosting import roles
 from hashchat.hosting.classify import question_entity
 from hashchat.hosting.models import ChatSession, Question, SessionGuest, SessionPost
 from hashchat.hosting.sessions import session_entity
+from hashchat.hosting.visibility import shown_in
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Post
 from hashchat.storage.base import utcnow
@@ -35,7 +36,8 @@ async def threads(
     session: AsyncSession, chat_session: ChatSession, *, viewer_id: int | None = None
 ) -> list[Thread]:
     """The asked questions by number, each with its answers (and replies under them) oldest
-    first, at most ``ANSWERS_SHOWN`` each (``answers_count`` says how many there are)."""
+    first, at most ``ANSWERS_SHOWN`` each (``answers_count`` says how many there are); what
+    the chat's moderation hides is left out (hosting/visibility.py)."""
     asked = list(
         await session.scalars(
             select(Question)
@@ -51,6 +53,7 @@ async def threads(
                 SessionPost.session_id == chat_session.id,
                 SessionPost.kind.in_(("answer", "reply")),
                 Post.deleted_at.is_(None),
+                shown_in(chat_session.chat_id),
             )
             .order_by(SessionPost.post_id)
         )
@@ -65,7 +68,9 @@ async def threads(
     posts = {
         p.id: p
         for p in await session.scalars(
-            select(Post).where(Post.id.in_(wanted), Post.deleted_at.is_(None))
+            select(Post).where(
+                Post.id.in_(wanted), Post.deleted_at.is_(None), shown_in(chat_session.chat_id)
+            )
         )
     }
     entities = {

@@ -7,8 +7,8 @@ the chat's hosts, only an admin on an admin, and nobody mutes or bans themselves
 checked first (``check_*``); each action then writes its change and its audit row in one
 transaction, whose events (``hide``, ``session``) leave only after the commit.
 
-What the rules do to new posts is in hosting/room_rules.py; the room leaves hidden posts out
-(live/service.py, through :func:`hidden_in_room`).
+What the rules do to new posts is in hosting/room_rules.py; what hidden posts and mutes keep
+out of every place a chat's posts are shown is one rule, in hosting/visibility.py.
 """
 
 from __future__ import annotations
@@ -17,29 +17,38 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
-from sqlalchemy import Select, delete, or_, select, union_all
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hashchat import parsing
 from hashchat.accounts.models import Account
 from hashchat.directory.models import Chat, ChatHost
 from hashchat.directory.service import get_chat
 from hashchat.errors import Forbidden, Invalid, NotFound
 from hashchat.hosting import roles
-from hashchat.hosting.models import ChatSession, HiddenPost, ModerationAction, RoomRestriction
+from hashchat.hosting.models import (
+    ChatSession,
+    HiddenPost,
+    ModerationAction,
+    RoomRestriction,
+    SessionPost,
+)
+from hashchat.hosting.room_events import (
+    recent_posts_of,
+    reposts_of,
+    tell_hidden,
+    tell_shown,
+)
 from hashchat.hosting.sessions import announce, get_session
+from hashchat.parsing import find_id
 from hashchat.posts.models import Post, PostTag, Tag
-from hashchat.realtime.events import Event, record, record_many, tag_stream
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
-from hashchat.storage.sequence import take_ids
 
 MAX_MINUTES = 30 * 24 * 60  # a timed mute or ban lasts at most 30 days; longer: until lifted
 MAX_SLOW_MODE = 3600
 DEFAULT_LOG, MAX_LOG = 20, 100
 KINDS = ("mute", "ban")
-MUTE_REACH = timedelta(hours=24)  # open rooms are told to drop what a muted person posted since
-MUTE_REACH_POSTS = 200
 PAST = {"mute": "muted", "ban": "banned"}
 
 
@@ -47,13 +56,7 @@ PAST = {"mute": "muted", "ban": "banned"}
 
 
 def check_id(value: object, *, field: str, what: str) -> int:
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise NotFound(f"no such {what}", field=field) from None
-    if number < 1:
-        raise NotFound(f"no such {what}", field=field)
-    return number
+    return find_id(value, field=field, message=f"no such {what}")
 
 
 def check_minutes(minutes: object) -> int | None:
@@ -123,15 +126,6 @@ def _person(account: Account | None) -> dict[str, str] | None:
     return {"id": str(account.id), "acct": account.handle, "display_name": account.display_name}
 
 
-def hide_payload(chat: Chat, post_id: int) -> str:
-    return orjson.dumps({"status_id": str(post_id), "chat": chat.hashtag}).decode()
-
-
-def hide_event(event_id: int, chat: Chat, post_id: int) -> Event:
-    """``hide``: rooms of ``chat`` remove the post (and reposts of it)."""
-    return Event(event_id, "hide", hide_payload(chat, post_id), (tag_stream(chat.tag_key),))
-
-
 def hidden_entity(chat: Chat, post_id: int, hidden: bool) -> dict[str, Any]:
     return {"chat": chat.hashtag, "status_id": str(post_id), "hidden": hidden}
 
@@ -158,9 +152,20 @@ class LogPage:
 # -- helpers -----------------------------------------------------------------------------------
 
 
+def may_moderate_room(chat: Chat, actor: Account) -> bool:
+    """Whether the room's moderation is open to the chat's hosts and moderators: once the
+    listing is vouched for (directory/hosts.py); admins always."""
+    return actor.is_admin or chat.vouched_at is not None
+
+
 async def _chat_for(session: AsyncSession, tag: str, actor: Account) -> Chat:
     chat = await get_chat(session, tag)
     await roles.require(session, chat.id, actor, "moderate")
+    if not may_moderate_room(chat, actor):
+        raise Forbidden(
+            f"#{chat.hashtag}'s room can be moderated once an admin approves the listing (or "
+            "for a host who had used the hashtag before listing it)"
+        )
     return chat
 
 
@@ -202,6 +207,8 @@ async def active_restriction(
 
 
 async def _post_in_chat(session: AsyncSession, chat: Chat, post_id: int) -> Post:
+    """The post, if it is in the chat: it carries the chat's hashtag, or belongs to one of its
+    sessions (a reply under a question, written without the hashtag)."""
     post = await session.get(Post, post_id)
     if post is None or post.deleted_at is not None:
         raise NotFound("no such post", field="status_id")
@@ -210,7 +217,12 @@ async def _post_in_chat(session: AsyncSession, chat: Chat, post_id: int) -> Post
         .join(Tag, Tag.id == PostTag.tag_id)
         .where(PostTag.post_id == post_id, Tag.key == chat.tag_key)
     )
-    if tagged is None:
+    placed = await session.scalar(
+        select(SessionPost.post_id)
+        .join(ChatSession, ChatSession.id == SessionPost.session_id)
+        .where(SessionPost.post_id == post_id, ChatSession.chat_id == chat.id)
+    )
+    if tagged is None and placed is None:
         raise Invalid(
             f"the post is not in #{chat.hashtag}: it lacks the hashtag", field="status_id"
         )
@@ -235,15 +247,15 @@ async def hide_post(*, db: Database, actor: Account, tag: str, status_id: object
         )
         await _audit(session, chat, actor, "hide", account_id=post.account_id, post_id=post.id)
         await session.flush()
-        await record(session, kind="hide", payload=hide_payload(chat, post.id),
-                     streams=[tag_stream(chat.tag_key)])  # fmt: skip
+        await tell_hidden(session, chat, [post.id])
     return hidden_entity(chat, post.id, True)
 
 
 async def unhide_post(
     *, db: Database, actor: Account, tag: str, status_id: object
 ) -> dict[str, Any]:
-    """Let a hidden post back into the room (rooms show it when next loaded; no event).
+    """Let a hidden post back into the chat: an ``unhide`` event (with the Status) for it and
+    each repost of it tells open rooms to show them again, unless its author is muted there.
     Unhiding a post that is not hidden changes nothing."""
     post_id = check_id(status_id, field="status_id", what="post")
     async with db.write() as session:
@@ -256,35 +268,8 @@ async def unhide_post(
         await session.delete(hidden)
         await _audit(session, chat, actor, "unhide", post_id=post_id,
                      account_id=post.account_id if post else None)  # fmt: skip
+        await tell_shown(session, chat, [post_id, *await reposts_of(session, post_id)])
     return hidden_entity(chat, post_id, False)
-
-
-def hidden_in_room(tag_keys: list[str]) -> Select[Any]:
-    """Ids of the posts a room of these chats leaves out (a query to use as a NOT IN): those
-    hidden in any of them and reposts of those, and, while a mute lasts, the muted person's
-    posts and reposts with that chat's hashtag."""
-    hidden = (
-        select(HiddenPost.post_id)
-        .join(Chat, Chat.id == HiddenPost.chat_id)
-        .where(Chat.tag_key.in_(tag_keys))
-    )
-    reposts = select(Post.id).where(Post.reblog_of_id.in_(hidden))
-    muted = (
-        select(PostTag.post_id)
-        .join(Tag, Tag.id == PostTag.tag_id)
-        .join(Chat, Chat.tag_key == Tag.key)
-        .join(RoomRestriction, RoomRestriction.chat_id == Chat.id)
-        .join(
-            Post,
-            (Post.id == PostTag.post_id) & (Post.account_id == RoomRestriction.account_id),
-        )
-        .where(
-            Chat.tag_key.in_(tag_keys),
-            RoomRestriction.kind == "mute",
-            or_(RoomRestriction.until.is_(None), RoomRestriction.until > utcnow()),
-        )
-    )
-    return select(union_all(hidden, reposts, muted).subquery().c.post_id)
 
 
 # -- muting and banning ------------------------------------------------------------------------
@@ -298,7 +283,7 @@ async def restrict(
     written before and during it; open rooms get a ``hide`` for each of the last day's) or ban
     (they cannot post with it) a person in a chat, for ``minutes`` or until lifted. A person has
     one restriction per chat: banning a muted person replaces the mute, and the other way
-    round. Unmuting sends no event: their posts come back when a room is next loaded."""
+    round."""
     assert kind in KINDS
     target_id = check_id(account_id, field="account_id", what="account")
     length = check_minutes(minutes)
@@ -316,43 +301,19 @@ async def restrict(
         detail = f"for {length} minutes" if length is not None else "until lifted"
         await _audit(session, chat, actor, kind, account_id=target.id, detail=detail)
         if kind == "mute":
-            await _tell_rooms_of_mute(session, chat, target, now)
+            await tell_hidden(session, chat, await recent_posts_of(session, chat, target.id, now))
         entity = restriction_entity(chat, target, restriction)
     return entity
-
-
-async def _tell_rooms_of_mute(
-    session: AsyncSession, chat: Chat, target: Account, now: datetime
-) -> None:
-    """A ``hide`` event for each of the person's recent posts (and reposts) with the chat's
-    hashtag: open rooms drop them as a freshly loaded room leaves them out."""
-    post_ids = list(
-        await session.scalars(
-            select(PostTag.post_id)
-            .join(Tag, Tag.id == PostTag.tag_id)
-            .join(Post, Post.id == PostTag.post_id)
-            .where(
-                Tag.key == chat.tag_key,
-                Post.account_id == target.id,
-                Post.deleted_at.is_(None),
-                Post.created_at > now - MUTE_REACH,
-            )
-            .order_by(PostTag.post_id.desc())
-            .limit(MUTE_REACH_POSTS)
-        )
-    )
-    if not post_ids:
-        return
-    first = await take_ids(session, len(post_ids))
-    events = [hide_event(first + n, chat, i) for n, i in enumerate(sorted(post_ids))]
-    await record_many(session, events)
 
 
 async def lift(
     *, db: Database, actor: Account, tag: str, kind: str, account_id: object
 ) -> dict[str, Any]:
-    """Unmute or unban. Lifting what is not there (or has run out) changes nothing; unmuting a
-    banned person is refused, so a ban is never lifted by the wrong button."""
+    """Unmute or unban. Unmuting tells open rooms to show the person's last day's posts there
+    again (an ``unhide`` each, as muting sent a ``hide``); unbanning changes nothing a room
+    shows, only what they may post next. Lifting what is not there (or has run out) changes
+    nothing; unmuting a banned person is refused, so a ban is never lifted by the wrong
+    button."""
     assert kind in KINDS
     target_id = check_id(account_id, field="account_id", what="account")
     now = utcnow()
@@ -372,6 +333,9 @@ async def lift(
         )
         if current is not None:
             await _audit(session, chat, actor, f"un{kind}", account_id=target.id)
+            if kind == "mute":
+                back = await recent_posts_of(session, chat, target.id, now)
+                await tell_shown(session, chat, back)
         entity = restriction_entity(chat, target, None)
     return entity
 
@@ -438,12 +402,9 @@ async def set_locked(
 
 
 def check_log_page(max_id: object, limit: object) -> tuple[int | None, int]:
-    before = None
-    if max_id not in (None, ""):
-        try:
-            before = int(str(max_id))
-        except ValueError:
-            raise Invalid("max_id must be an entry id (a number)", field="max_id") from None
+    before = parsing.check_id(
+        max_id, field="max_id", message="max_id must be an entry id (a number)"
+    )
     size = DEFAULT_LOG
     if limit not in (None, ""):
         try:

@@ -1,10 +1,12 @@
 """The hosting pages: a session's page (its questions with their answers, and for its hosts the
 console that runs it). Every change goes through the same services as the API; the page works
-without JavaScript (each button is a form)."""
+without JavaScript (each button is a form). A form that fails sends the browser back to the
+page with the error beside its field (post/redirect/get, web/flash.py), never leaving it on a
+POST-only URL."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -16,9 +18,14 @@ from hashchat.accounts.models import Account
 from hashchat.directory import links
 from hashchat.directory import service as directory
 from hashchat.directory.zones import zone_for
-from hashchat.errors import DomainError, NotFound
+from hashchat.errors import DomainError, Invalid, NotFound
 from hashchat.hosting import board, grouping, moderation, polls, questions, sessions
 from hashchat.hosting.models import ChatSession
+from hashchat.hosting.moderation_pages import moderation_section
+from hashchat.hosting.page_forms import again, form_and_back, session_path
+from hashchat.parsing import parse_id
+from hashchat.storage.base import utcnow
+from hashchat.web import flash
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
 from hashchat.web.forms import read_form, safe_next, see_other
 from hashchat.web.templating import render
@@ -28,15 +35,20 @@ router = APIRouter(include_in_schema=False)
 EXTEND_CHOICES = (10, 15, 30, 60)
 POLL_MINUTES = (5, 10, 15, 30, 60)
 SLOW_CHOICES = (0, 10, 30, 60, 120, 300)
-
-
-def session_path(hashtag: str, session_id: int) -> str:
-    return f"{links.chat_path(hashtag)}/sessions/{session_id}"
+SCRIPT_ACTIONS = ("add", "ask_new", "edit", "ask", "skip", "up", "down", "swap")
 
 
 def _when(value: datetime, zone: str) -> str:
     here = value.astimezone(ZoneInfo(zone))
     return f"{here:%a} {here.day} {here:%b %Y}, {here:%H:%M}"
+
+
+def _until(start: datetime, end: datetime, zone: str) -> str:
+    """The end as the header shows it: the time, and the date too when it is another day."""
+    here, there = start.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
+    if here.date() == there.date():
+        return f"{there:%H:%M}"
+    return f"{there:%a} {there.day} {there:%b}, {there:%H:%M}"
 
 
 async def _context(
@@ -55,10 +67,12 @@ async def _context(
         )
         pending = queue["items"]
     viewer_id = viewer.id if viewer else None
-    audit: list[dict[str, Any]] = []
-    if moderating and viewer is not None:
-        audit = (await moderation.audit_log(session, actor=viewer, tag=chat.hashtag)).entries
+    moderated: dict[str, Any] = {"audit": [], "restricted": []}
+    if moderating and viewer is not None and moderation.may_moderate_room(chat, viewer):
+        moderated = await moderation_section(session, chat, viewer)
     waiting = [q for q in script if q.state == "scheduled"]
+    length = sessions.length_minutes(chat_session)
+    now = utcnow()
     return {
         "chat": chat,
         "s": view,
@@ -66,7 +80,8 @@ async def _context(
         "path": session_path(chat.hashtag, chat_session.id),
         "chat_path": links.chat_path(chat.hashtag),
         "starts": _when(chat_session.starts_at, zone),
-        "ends": _when(chat_session.ends_at, zone),
+        "ends": _until(chat_session.starts_at, chat_session.ends_at, zone),
+        "ends_if_started_now": _until(now, now + timedelta(minutes=length), zone),
         "zone": zone,
         "threads": threads,
         "script": script,
@@ -75,14 +90,15 @@ async def _context(
             q.id: f"{q.posted_at.astimezone(ZoneInfo(zone)):%H:%M}" for q in script if q.posted_at
         },
         "extend_choices": EXTEND_CHOICES,
-        "length": int((chat_session.ends_at - chat_session.starts_at).total_seconds() // 60),
+        "length": length,
         "others": await sessions.sessions_of(session, chat, limit=8),
         "board": public,
         "pending": pending,
         "polls": await polls.session_polls(session, chat_session.id, viewer_id=viewer_id),
         "poll_minutes": POLL_MINUTES,
         "slow_choices": SLOW_CHOICES,
-        "audit": audit,
+        **moderated,
+        "room_moderation": viewer is not None and moderation.may_moderate_room(chat, viewer),
         "errors": {},
         "values": {},
     }
@@ -95,21 +111,9 @@ async def session_page(
     chat_session, chat = await sessions.get_session(session, session_id)
     if chat.tag_key != (await directory.visible_chat(session, tag, viewer)).tag_key:
         raise NotFound("no such session of this chat", field="session_id")
-    return render(
-        request,
-        "hosting/session.html",
-        await _context(session, request, chat_session, chat, viewer),
-    )
-
-
-async def _form_and_back(
-    request: Request, rt: Any, session_id: str, anchor: str
-) -> tuple[dict[str, str], str]:
-    """The posted form (CSRF checked) and the session page to go back to, at ``anchor``."""
-    form = await read_form(request)
-    async with rt.db.read() as session:
-        chat_session, chat = await sessions.get_session(session, session_id)
-    return form, session_path(chat.hashtag, chat_session.id) + anchor
+    context = await _context(session, request, chat_session, chat, viewer)
+    context["errors"], context["values"] = flash.take(request)  # a form's error, carried here
+    return flash.forget(request, render(request, "hosting/session.html", context))
 
 
 @router.post("/chats/{tag}/sessions/{session_id}/run", response_class=HTMLResponse)
@@ -117,11 +121,12 @@ async def run(
     tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
 ) -> Response:
     """The console's buttons: start, extend, end; add, edit, ask, skip and move questions."""
-    form, back = await _form_and_back(request, rt, session_id, "")
+    form, back = await form_and_back(request, rt, session_id, "")
     if viewer is None:
         return see_other(f"/login?{urlencode({'next': back})}")
     action = form.get("action", "")
     question_id = form.get("question", "")
+    anchor = "#script" if action in SCRIPT_ACTIONS else ""
     try:
         if action == "start":
             await sessions.start_now(db=rt.db, actor=viewer, session_id=session_id)
@@ -173,33 +178,70 @@ async def run(
         elif action == "skip":
             await questions.skip(db=rt.db, actor=viewer, question_id=question_id)
         elif action in ("up", "down"):
-            order = [int(i) for i in form.get("order", "").split(",") if i.isdigit()]
-            key = int(question_id) if question_id.isdigit() else -1
-            if key in order:
-                i = order.index(key)
-                j = i - 1 if action == "up" else i + 1
-                if 0 <= j < len(order):
-                    order[i], order[j] = order[j], order[i]
-            await questions.reorder(db=rt.db, actor=viewer, session_id=session_id, order=order)
+            swap = await _move(rt, viewer, session_id, form, action)
+            if swap is not None:  # both have a minute: ask before swapping them
+                return flash.redirect_with_error(
+                    request, back + "#script", errors={"order": swap}, values=form
+                )
+        elif action == "swap":
+            await _swap_minutes(rt, viewer, session_id, form)
         else:
             raise NotFound("no such action", field="action")
     except DomainError as exc:
-        return await _again(request, rt, session_id, viewer, form, exc)
-    anchor = "#script" if action in ("add", "ask_new", "edit", "ask", "skip", "up", "down") else ""
+        return again(request, back + (anchor if exc.field != "state" else ""), form, exc)
     return see_other(safe_next(form.get("next"), back) + anchor)
 
 
-async def _again(
-    request: Request, rt: Any, session_id: str, viewer: Account | None, form: dict[str, str],
-    exc: DomainError,
-) -> Response:  # fmt: skip
-    """The page again, with the error beside its field and what was typed kept."""
+def _neighbours(form: dict[str, str], action: str) -> tuple[list[int], int, int] | None:
+    """The waiting questions' order as the page showed it, and the two places a move swaps."""
+    ids = (parse_id(i) for i in form.get("order", "").split(","))
+    order = [i for i in ids if i is not None]
+    key = parse_id(form.get("question", ""))
+    if key not in order:
+        return None
+    i = order.index(key)
+    j = i - 1 if action == "up" else i + 1
+    return (order, i, j) if 0 <= j < len(order) else None
+
+
+async def _move(
+    rt: Any, viewer: Account, session_id: str, form: dict[str, str], action: str
+) -> str | None:
+    """Move a waiting question up or down. Each keeps its own minute; when both have one, the
+    move would mean swapping them, so the host is asked first (the question, returned)."""
+    found = _neighbours(form, action)
+    if found is None:
+        raise Invalid("that question cannot move that way", field="order")
+    order, i, j = found
     async with rt.db.read() as session:
-        chat_session, chat = await sessions.get_session(session, session_id)
-        context = await _context(session, request, chat_session, chat, viewer)
-    context["errors"] = {exc.field or "form": exc.message}
-    context["values"] = form
-    return render(request, "hosting/session.html", context, status=exc.status)
+        script = {q.id: q for q in await questions.questions_of(session, int(session_id))}
+    mine, other = script.get(order[i]), script.get(order[j])
+    if mine is None or other is None:
+        raise Invalid("the script changed; look again", field="order")
+    if (
+        mine.offset_minutes is not None
+        and other.offset_minutes is not None
+        and mine.offset_minutes != other.offset_minutes
+    ):
+        return (
+            f"Q{mine.number} is asked at minute {mine.offset_minutes} and Q{other.number} at "
+            f"minute {other.offset_minutes}: the script asks in time order. Swap their minutes?"
+        )
+    order[i], order[j] = order[j], order[i]
+    await questions.reorder(
+        db=rt.db, actor=viewer, session_id=session_id, order=order, keep_minutes=True
+    )
+    return None
+
+
+async def _swap_minutes(rt: Any, viewer: Account, session_id: str, form: dict[str, str]) -> None:
+    """The host said yes: the two questions change places and minutes."""
+    found = _neighbours(form, form.get("direction", ""))
+    if found is None:
+        raise Invalid("that question cannot move that way", field="order")
+    order, i, j = found
+    order[i], order[j] = order[j], order[i]
+    await questions.reorder(db=rt.db, actor=viewer, session_id=session_id, order=order)
 
 
 @router.post("/chats/{tag}/sessions/{session_id}/board", response_class=HTMLResponse)
@@ -207,7 +249,7 @@ async def board_action(
     tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
 ) -> Response:
     """The Q&A board's buttons: ask, upvote, and the moderators' and hosts' decisions."""
-    form, back = await _form_and_back(request, rt, session_id, "#board")
+    form, back = await form_and_back(request, rt, session_id, "#board")
     if viewer is None:
         return see_other(f"/login?{urlencode({'next': back})}")
     action = form.get("action", "")
@@ -246,7 +288,7 @@ async def board_action(
         else:
             raise NotFound("no such action", field="action")
     except DomainError as exc:
-        return await _again(request, rt, session_id, viewer, form, exc)
+        return again(request, back, form, exc)
     return see_other(back)
 
 
@@ -255,7 +297,7 @@ async def poll_action(
     tag: str, session_id: str, request: Request, rt: RuntimeDep, viewer: ViewerDep
 ) -> Response:
     """Vote in one of the session's polls, or (hosts) start a poll."""
-    form, back = await _form_and_back(request, rt, session_id, "#polls")
+    form, back = await form_and_back(request, rt, session_id, "#polls")
     if viewer is None:
         return see_other(f"/login?{urlencode({'next': back})}")
     try:
@@ -275,7 +317,7 @@ async def poll_action(
                 db=rt.db, voter=viewer, poll_id=form.get("poll"), choices=list(choices)
             )
     except DomainError as exc:
-        return await _again(request, rt, session_id, viewer, form, exc)
+        return again(request, back, form, exc)
     return see_other(safe_next(form.get("next"), back))
 
 

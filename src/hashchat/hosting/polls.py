@@ -24,6 +24,7 @@ from hashchat.errors import Invalid, NotFound
 from hashchat.hosting import roles
 from hashchat.hosting.models import Poll, PollOption, PollVote, SessionPost
 from hashchat.hosting.poll_entity import load_polls, poll_entity
+from hashchat.parsing import find_id
 from hashchat.posts.polls import PollDraft, check_poll
 from hashchat.realtime.events import record, session_stream, tag_stream
 from hashchat.storage.base import table_of, utcnow
@@ -125,11 +126,7 @@ def _choices(raw: object) -> list[int]:
 
 
 async def _poll(session: AsyncSession, poll_id: object, *, lock: bool = False) -> Poll:
-    try:
-        key = int(str(poll_id))
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
-    query = select(Poll).where(Poll.id == key)
+    query = select(Poll).where(Poll.id == find_id(poll_id, field="id", message="Record not found"))
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     poll = await session.scalar(query)

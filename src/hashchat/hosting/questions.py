@@ -29,6 +29,7 @@ from hashchat.hosting import roles
 from hashchat.hosting.classify import chat_keys, question_entity, renumber
 from hashchat.hosting.models import ChatSession, Question
 from hashchat.live.service import with_room_tag
+from hashchat.parsing import find_id
 from hashchat.posts.batch import Draft, write_posts
 from hashchat.posts.service import check_text
 from hashchat.posts.writer import writer_for
@@ -79,10 +80,7 @@ def check_offset(
 async def locked_session(session: AsyncSession, session_id: object) -> tuple[ChatSession, Chat]:
     """The session with its row locked (PostgreSQL; SQLite writes are serial anyway): every
     change to a session's questions takes this lock first."""
-    try:
-        key = int(str(session_id))
-    except ValueError:
-        raise NotFound("no such session", field="session_id") from None
+    key = find_id(session_id, field="session_id", message="no such session")
     chat_session = await session.scalar(
         select(ChatSession)
         .where(ChatSession.id == key)
@@ -113,10 +111,7 @@ async def _waiting(
 
 
 async def _question(session: AsyncSession, question_id: object) -> Question:
-    try:
-        key = int(str(question_id))
-    except ValueError:
-        raise NotFound("no such question", field="question_id") from None
+    key = find_id(question_id, field="question_id", message="no such question")
     question = await session.get(Question, key)
     if question is None:
         raise NotFound("no such question", field="question_id")
@@ -291,10 +286,13 @@ async def edit_question(
 
 
 async def reorder(
-    *, db: Database, actor: Account, session_id: object, order: object
-) -> list[Question]:
+    *, db: Database, actor: Account, session_id: object, order: object,
+    keep_minutes: bool = False,
+) -> list[Question]:  # fmt: skip
     """Put the waiting questions in ``order`` (their ids, every one of them once). The times
-    stay where they were: the first question in the new order takes the earliest offset."""
+    stay where they were: the first question in the new order takes the earliest offset;
+    with ``keep_minutes`` each question keeps its own minute instead (the console's up and
+    down buttons, which ask before swapping two questions' minutes)."""
     if not isinstance(order, list) or not order:
         raise Invalid("order lists the ids of the questions still waiting", field="order")
     async with db.write() as session:
@@ -316,8 +314,9 @@ async def reorder(
         )
         ordered = [by_id[i] for i in wanted]
         for question, offset in zip(ordered, slots, strict=True):
-            question.offset_minutes = offset
-            question.due_at = _due(chat_session, offset)
+            if not keep_minutes:
+                question.offset_minutes = offset
+                question.due_at = _due(chat_session, offset)
         await _renumber(session, chat_session.id, order=ordered)
         await _announce(session, chat_session, chat)
     return ordered

@@ -9,7 +9,7 @@ set intersection with the cached chat keys (hosting/classify.py). For a chat's p
 - in slow mode a person posts once per ``slow_mode_seconds`` in the session (RateLimited with
   the seconds to wait); hosts, co-hosts, moderators and admins are exempt;
 - a muted person's post is written, and the room leaves it out while the mute lasts
-  (hosting/moderation.py ``hidden_in_room``); open rooms are told by a ``hide`` event that
+  (hosting/visibility.py); open rooms are told by a ``hide`` event that
   follows its ``update`` in the same transaction.
 
 A repost joins the rooms of the original's chats, so the same rules apply to it
@@ -260,7 +260,7 @@ async def hide_repost(session: AsyncSession, verdict: Verdict, repost_id: int) -
 
 
 async def _hide(session: AsyncSession, hides: list[tuple[Chat, int]]) -> None:
-    from hashchat.hosting.moderation import hide_event
+    from hashchat.hosting.room_events import hide_event
 
     if not hides:
         return

@@ -3,13 +3,17 @@ scheduled -> live -> ended by it; hosts can start early, extend and end.
 
 The window a session's posts fall in runs from ``starts_at`` to ``ends_at`` plus
 ``grace_minutes`` (people finish their answers after the host says goodbye). Starting early
-moves ``starts_at`` to now; extending or ending moves ``ends_at``.
+moves the session to now and keeps its length (a session days ahead does not run for days);
+extending or ending moves ``ends_at``. Each of these tells the directory the times the
+occurrence was held (directory/occurrences.py ``held``), so the chat's page, the agenda and
+its next occurrence follow.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import and_, delete, select
@@ -20,6 +24,7 @@ from hashchat.directory.models import Chat, ChatOccurrence
 from hashchat.errors import Invalid, NotFound
 from hashchat.hosting import roles
 from hashchat.hosting.models import ChatSession, SessionGuest
+from hashchat.parsing import find_id
 from hashchat.posts.service import insert_ignore
 from hashchat.realtime.events import record, session_stream, tag_stream
 from hashchat.storage.base import utcnow
@@ -32,6 +37,26 @@ MAX_TOPIC, MAX_NOTES = 200, 5000
 
 def window_end(chat_session: ChatSession) -> datetime:
     return chat_session.ends_at + timedelta(minutes=chat_session.grace_minutes)
+
+
+def length_minutes(chat_session: ChatSession) -> int:
+    return int((chat_session.ends_at - chat_session.starts_at).total_seconds() // 60)
+
+
+def held_on(chat_session: ChatSession, chat: Chat) -> date:
+    """The day the session was (or will be) held, in the chat's zone: its scheduled date
+    unless a host started it on another day."""
+    start = chat_session.started_at or chat_session.starts_at
+    return start.astimezone(ZoneInfo(chat.time_zone)).date()
+
+
+async def _tell_directory(session: AsyncSession, chat_session: ChatSession, chat: Chat) -> None:
+    from hashchat.directory import occurrences
+
+    await occurrences.held(
+        session, chat, local_date=chat_session.local_date, starts_at=chat_session.starts_at,
+        ends_at=chat_session.ends_at, now=utcnow(),
+    )  # fmt: skip
 
 
 def session_entity(chat_session: ChatSession, chat: Chat) -> dict[str, Any]:
@@ -68,10 +93,7 @@ async def announce(session: AsyncSession, chat_session: ChatSession, chat: Chat)
 
 
 async def get_session(session: AsyncSession, session_id: object) -> tuple[ChatSession, Chat]:
-    try:
-        key = int(str(session_id))
-    except ValueError:
-        raise NotFound("no such session", field="session_id") from None
+    key = find_id(session_id, field="session_id", message="no such session")
     chat_session = await session.get(ChatSession, key)
     if chat_session is None:
         raise NotFound("no such session", field="session_id")
@@ -197,7 +219,9 @@ async def advance(*, db: Database, now: datetime) -> tuple[int, datetime | None]
 
 
 async def start_now(*, db: Database, actor: Account, session_id: object) -> ChatSession:
-    """Start a scheduled session now (early); it keeps its scheduled end."""
+    """Start a scheduled session now (early). It keeps its length: a 60-minute session
+    started now ends in 60 minutes, whenever it was scheduled (the console says so before);
+    its script keeps each question's minute from the start."""
     now = utcnow()
     async with db.write() as session:
         chat_session, chat = await get_session(session, session_id)
@@ -207,8 +231,11 @@ async def start_now(*, db: Database, actor: Account, session_id: object) -> Chat
         if chat_session.ends_at <= now:
             raise Invalid("the session's time is over; there is nothing to start", field="state")
         chat_session.state, chat_session.started_at = "live", now
-        chat_session.starts_at = min(chat_session.starts_at, now)
+        if now < chat_session.starts_at:
+            length = chat_session.ends_at - chat_session.starts_at
+            chat_session.starts_at, chat_session.ends_at = now, now + length
         await _shift_questions(session, chat_session)
+        await _tell_directory(session, chat_session, chat)
         await announce(session, chat_session, chat)
     return chat_session
 
@@ -229,6 +256,7 @@ async def extend(
         if chat_session.state not in ("scheduled", "live"):
             raise Invalid(f"the session has {chat_session.state}", field="state")
         chat_session.ends_at += timedelta(minutes=extra)
+        await _tell_directory(session, chat_session, chat)
         await announce(session, chat_session, chat)
     return chat_session
 
@@ -242,6 +270,7 @@ async def end_now(*, db: Database, actor: Account, session_id: object) -> ChatSe
             raise Invalid(f"the session is {chat_session.state}, not live", field="state")
         chat_session.state, chat_session.ended_at = "ended", now
         chat_session.ends_at = now
+        await _tell_directory(session, chat_session, chat)
         await announce(session, chat_session, chat)
     return chat_session
 

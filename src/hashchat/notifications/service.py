@@ -44,6 +44,7 @@ from hashchat.errors import Invalid, NotFound
 from hashchat.notifications import push
 from hashchat.notifications.entities import notification_entity
 from hashchat.notifications.models import Marker, Notification
+from hashchat.parsing import check_id, find_id
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Post
 from hashchat.posts.timelines import Page
@@ -53,7 +54,14 @@ from hashchat.storage.engine import Database
 from hashchat.storage.sequence import take_ids
 
 MASTODON_TYPES = ("mention", "status", "reblog", "follow", "favourite", "poll", "update")
-CHAT_TYPES = ("chat.reminder", "chat.inactive", "chat.submitted", "chat.approved", "chat.rejected")
+CHAT_TYPES = (
+    "chat.reminder",
+    "chat.inactive",
+    "chat.submitted",
+    "chat.approved",
+    "chat.rejected",
+    "chat.host_invited",
+)
 TYPES = MASTODON_TYPES + CHAT_TYPES
 CHAT_EVENT = "chat.notification"  # the stream event of hashchat's own types
 TIMELINES = ("home", "notifications")
@@ -254,10 +262,7 @@ async def _related(session: AsyncSession, rows: list[Notification], *, viewer_id
 async def get_notification(
     session: AsyncSession, *, account_id: int, notification_id: object
 ) -> Listed:
-    try:
-        key = int(str(notification_id))
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
+    key = find_id(notification_id, field="id", message="Record not found")
     row = await session.get(Notification, key)
     if row is None or row.account_id != account_id:
         raise NotFound("Record not found", field="id")
@@ -266,10 +271,7 @@ async def get_notification(
 
 async def dismiss(*, db: Database, account_id: int, notification_id: object) -> None:
     """Remove one notification (Mastodon's dismiss); someone else's is not found."""
-    try:
-        key = int(str(notification_id))
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
+    key = find_id(notification_id, field="id", message="Record not found")
     async with db.write() as session:
         result = await session.execute(
             delete(Notification).where(
@@ -305,10 +307,9 @@ async def save_marker(
     """Move a read marker (Mastodon's POST /api/v1/markers); it never moves backwards."""
     if timeline not in TIMELINES:
         raise Invalid(f"timeline is one of {', '.join(TIMELINES)}", field="timeline")
-    try:
-        last = int(str(last_read_id))
-    except ValueError:
-        raise Invalid("last_read_id is an id", field="last_read_id") from None
+    last = check_id(last_read_id, field="last_read_id", message="last_read_id is an id")
+    if last is None:
+        raise Invalid("last_read_id is an id", field="last_read_id")
     async with db.write() as session:
         marker = await session.get(Marker, (account_id, timeline))
         if marker is None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account
 from hashchat.errors import Invalid, NotFound
+from hashchat.parsing import find_id
 from hashchat.posts import editing, pins, saved, service, timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Favourite, Post
@@ -33,11 +34,7 @@ async def _one(session: Any, post_id: str, viewer: Account | None) -> dict[str, 
 
 
 async def _get(session: AsyncSession, post_id: str) -> Post:
-    try:
-        key = int(post_id)
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
-    post = await session.get(Post, key)
+    post = await session.get(Post, find_id(post_id, field="id", message="Record not found"))
     if post is None or post.deleted_at is not None:
         raise NotFound("Record not found", field="id")
     return post
@@ -60,6 +57,7 @@ async def create_status(request: Request, rt: RuntimeDep, viewer: WriteUser) -> 
         in_reply_to_id=body.in_reply_to_id,
         language=body.language,
         poll=poll,
+        bridges=body.bridges or (),
     )
     # The entity built for the stream, plus what this viewer sees of their own new post.
     entity = {**created.entity, "favourited": False, "reblogged": False, "muted": False,

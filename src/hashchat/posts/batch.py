@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hashchat import urls
 from hashchat.accounts.models import Account
 from hashchat.accounts.validation import handle_key
-from hashchat.errors import DomainError, Invalid
+from hashchat.errors import Conflict, DomainError, Invalid
 from hashchat.posts.entities import Related, status_entity
 from hashchat.posts.models import Mention, Post, PostTag, Tag
 from hashchat.posts.polls import PollDraft
@@ -30,6 +30,20 @@ from hashchat.storage.base import table_of, utcnow
 from hashchat.storage.bulk import insert_rows
 from hashchat.storage.sequence import take_ids
 from hashchat.text import Entity, normalize_tag, render_html
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a post from another network comes from (a bridge's draft): its network, its URI
+    there (stored once: a second draft with the same URI is refused), its web address, when
+    it was made there, and its text already rendered to safe HTML (from the network's own
+    links and tags, bridges/)."""
+
+    network: str
+    uri: str
+    url: str
+    created_at: datetime
+    html: str
 
 
 @dataclass(slots=True)
@@ -42,6 +56,10 @@ class Draft:
     in_reply_to_id: int | None = None
     language: str | None = None
     poll: PollDraft | None = None  # written with the post (the registered "poll" part)
+    origin: Origin | None = None  # a post from another network (bridges/)
+    # Networks to post it out to as well, from the author's linked accounts ("bluesky"): the
+    # bridges' registered step checks and queues it (bridges/bluesky/posting.py).
+    bridges: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -62,6 +80,9 @@ class NewPost:
     replies_count: int
     reblogs_count: int
     favourites_count: int
+    origin: str | None = None
+    origin_uri: str | None = None
+    origin_url: str | None = None
 
 
 @dataclass(slots=True)
@@ -134,11 +155,16 @@ async def write_posts(
             target = parents.get(draft.in_reply_to_id)
             if target is not None and target.reblog_of_id is not None:
                 target = parents.get(target.reblog_of_id)
-            if target is None:
+            if target is None and draft.origin is not None:
+                draft.in_reply_to_id = None  # its parent went meanwhile: it stands alone here
+            elif target is None:
                 results[i] = Invalid("the post you reply to does not exist", field="in_reply_to_id")
                 continue
-            draft.in_reply_to_id = target.id
+            else:
+                draft.in_reply_to_id = target.id
         good.append(i)
+    if any(drafts[i].origin is not None for i in good):
+        good = await _not_stored_yet(session, drafts, good, results)
     # The features' checks (a chat room's rules ...): each may refuse drafts, one by one.
     batch = Batch(session, drafts, now, good, results)
     then: dict[str, Then] = {}
@@ -199,15 +225,24 @@ async def write_posts(
         draft = drafts[i]
         post_id = first + n
         parent = parents[draft.in_reply_to_id] if draft.in_reply_to_id else None
-        html = render_html(draft.text, draft.entities, tag_url=urls.tag, mention_url=mention_url)
+        origin = draft.origin
+        if origin is None:
+            html = str(
+                render_html(draft.text, draft.entities, tag_url=urls.tag, mention_url=mention_url)
+            )
+        else:
+            html = origin.html
         row: dict[str, Any] = {
             "id": post_id, "account_id": draft.author_id, "text": draft.text,
             "content_html": f"<p>{html}</p>", "language": draft.language,
             "in_reply_to_id": parent.id if parent else None,
             "in_reply_to_account_id": parent.account_id if parent else None,
             "conversation_id": parent.conversation_id if parent else post_id,
-            "reblog_of_id": None, "created_at": now, "deleted_at": None,
-            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+            "reblog_of_id": None, "created_at": origin.created_at if origin else now,
+            "deleted_at": None, "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+            "origin": origin.network if origin else None,
+            "origin_uri": origin.uri if origin else None,
+            "origin_url": origin.url if origin else None,
         }  # fmt: skip
         post_rows.append(row)
         post_tags: dict[str, str] = {}
@@ -251,3 +286,25 @@ async def write_posts(
         if step.after is not None:
             await step.after(batch)
     return [r for r in results if r is not None]
+
+
+async def _not_stored_yet(
+    session: AsyncSession,
+    drafts: list[Draft],
+    good: list[int],
+    results: list[Created | DomainError | None],
+) -> list[int]:
+    """``good`` without the drafts from another network already stored (or twice in this
+    batch): a post from elsewhere is stored once, whatever the bridge sees again."""
+    uris = {o.uri for i in good if (o := drafts[i].origin) is not None}
+    seen = set(await session.scalars(select(Post.origin_uri).where(Post.origin_uri.in_(uris))))
+    kept: list[int] = []
+    for i in good:
+        origin = drafts[i].origin
+        if origin is not None:
+            if origin.uri in seen:
+                results[i] = Conflict("this post is stored already", field="origin_uri")
+                continue
+            seen.add(origin.uri)
+        kept.append(i)
+    return kept

@@ -21,6 +21,7 @@ from hashchat import urls
 from hashchat.accounts.models import Account
 from hashchat.accounts.validation import handle_key
 from hashchat.errors import Forbidden, Invalid, NotFound
+from hashchat.parsing import find_id
 from hashchat.posts.entities import gather, status_entity
 from hashchat.posts.models import Mention, Post, PostEdit, PostTag
 from hashchat.posts.service import (
@@ -54,10 +55,7 @@ def check_edit(*, text: object, language: object = None, poll: object = None) ->
 
 
 async def _editable(session: AsyncSession, post_id: object, editor: Account) -> Post:
-    try:
-        key = int(str(post_id))
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
+    key = find_id(post_id, field="id", message="Record not found")
     post = await session.scalar(select(Post).where(Post.id == key).with_for_update())
     if post is None or post.deleted_at is not None:
         raise NotFound("Record not found", field="id")

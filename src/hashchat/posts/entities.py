@@ -34,6 +34,9 @@ class PostLike(Protocol):
     replies_count: int
     reblogs_count: int
     favourites_count: int
+    origin: str | None
+    origin_uri: str | None
+    origin_url: str | None
 
 
 @dataclass(slots=True)
@@ -70,10 +73,14 @@ def status_entity(post: PostLike, related: Related) -> dict[str, Any]:
         original = related.originals.get(post.reblog_of_id)
         reblog = status_entity(original, related) if original is not None else None
     tags = related.tags.get(post.id, [])
+    here = urls.post(author.handle, post.id)
+    origin = None
+    if post.origin is not None:  # from another network: its own URI and address (bridges/)
+        origin = {"network": post.origin, "uri": post.origin_uri, "url": post.origin_url}
     entity: dict[str, Any] = {
         "id": str(post.id),
-        "uri": urls.post(author.handle, post.id),
-        "url": urls.post(author.handle, post.id),
+        "uri": post.origin_uri if origin else here,
+        "url": post.origin_url if origin else here,
         "created_at": _iso(post.created_at),
         "edited_at": _iso(edited) if (edited := getattr(post, "edited_at", None)) else None,
         "account": account,
@@ -106,6 +113,7 @@ def status_entity(post: PostLike, related: Related) -> dict[str, Any]:
         "card": None,
         "poll": None,
         "application": None,
+        "origin": origin,  # hashchat's own: null for a post made here
     }
     for name, values in related.parts.items():  # fields other features keep (posts/steps.py)
         entity[name] = values.get(post.id)

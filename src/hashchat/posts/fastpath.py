@@ -21,7 +21,7 @@ from hashchat.accounts import oauth
 from hashchat.errors import Conflict, DomainError, Forbidden, Invalid, RateLimited, Unauthorized
 from hashchat.posts import service
 from hashchat.posts.schemas import StatusIn
-from hashchat.web.params import MAX_BODY, BadRequest, validate
+from hashchat.web.params import BadRequest, check_no_nul, validate
 
 PATH = "/api/v1/statuses"
 
@@ -38,17 +38,14 @@ def wants_fast_path(scope: Scope) -> bool:
 
 
 async def _body(receive: Receive) -> bytes:
+    """The whole body; App.__call__ (web/bodylimit.py) has already limited its size: past
+    the limit, ``receive`` says the client went away and the 413 is answered for us."""
     chunks = []
-    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ConnectionResetError("client went away")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise Invalid("the request body is too large")
-        chunks.append(chunk)
+        chunks.append(message.get("body", b""))
         if not message.get("more_body"):
             return b"".join(chunks)
 
@@ -60,7 +57,7 @@ def _json(raw: bytes) -> dict[str, Any]:
         raise BadRequest(f"malformed JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise BadRequest("the JSON body must be an object")
-    return parsed
+    return check_no_nul(parsed)
 
 
 async def _answer(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> None:
@@ -149,6 +146,7 @@ async def _create(scope: Scope, receive: Receive, runtime: Any) -> dict[str, Any
         text=body.status,
         in_reply_to_id=body.in_reply_to_id,
         language=body.language,
+        bridges=body.bridges or (),
     )
     return {**created.entity, "favourited": False, "reblogged": False, "muted": False,
             "bookmarked": False, "pinned": False}  # fmt: skip

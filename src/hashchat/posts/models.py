@@ -30,6 +30,8 @@ class Post(Base):
         Index("ix_posts_reply", "in_reply_to_id"),
         # One repost per person per post; NULLs (ordinary posts) never collide.
         Index("uq_posts_reblog", "reblog_of_id", "account_id", unique=True),
+        # A post from another network is stored once (NULLs, posts made here, never collide).
+        Index("uq_posts_origin_uri", "origin_uri", unique=True),
     )
 
     # Not auto-incremented: taken from the shared event counter (storage/sequence.py), so that a
@@ -48,6 +50,12 @@ class Post(Base):
     replies_count: Mapped[int] = mapped_column(Integer, default=0)
     reblogs_count: Mapped[int] = mapped_column(Integer, default=0)
     favourites_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A post from another network (bridges/): the network, the post's own URI there (an at://
+    # URI, an ActivityPub id) and its web address. None for a post made here, unless it was
+    # also posted out (then ``origin_uri`` is what came back, so it is not stored twice).
+    origin: Mapped[str | None] = mapped_column(String(16))
+    origin_uri: Mapped[str | None] = mapped_column(String(512))
+    origin_url: Mapped[str | None] = mapped_column(String(512))
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last edit (editing.py)
 
 

@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 from hashchat.accounts import service as accounts
 from hashchat.accounts.models import Account
 from hashchat.errors import DomainError, NotFound
+from hashchat.parsing import parse_id
 from hashchat.posts import service, timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Post, PostTag, Tag
 from hashchat.text import is_valid_hashtag, normalize_tag
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
+from hashchat.web.errors import error_headers
 from hashchat.web.forms import read_form, safe_next, see_other
 from hashchat.web.templating import render
 
@@ -68,8 +70,14 @@ async def tag_page(
     if not is_valid_hashtag("#" + name):
         raise NotFound(f"#{name} is not a hashtag")
     page = timelines.Page.parse(max_id=max_id or None)
-    posts = await timelines.tag_timeline(session, any_tags=[name], page=page)
-    statuses = await render_statuses(session, posts, viewer_id=viewer.id if viewer else None)
+    viewer_id = viewer.id if viewer else None
+    posts = await timelines.tag_timeline(session, any_tags=[name], page=page, viewer_id=viewer_id)
+    statuses = await render_statuses(session, posts, viewer_id=viewer_id)
+    if viewer is not None:  # their own posts that the chat's moderators hid: marked for them
+        own = [p.id for p in posts if p.account_id == viewer.id]
+        hidden = await timelines.left_out_ids(session, [name], own)
+        for status in statuses:
+            status["hidden_from_chat"] = int(status["id"]) in hidden
     tag = await session.scalar(select(Tag).where(Tag.key == normalize_tag(name)))
     following = bool(viewer and tag) and await accounts.follows_tag(
         session, viewer.id if viewer else 0, tag.id if tag else 0
@@ -104,10 +112,8 @@ async def tag_follow(name: str, request: Request, rt: RuntimeDep, viewer: Viewer
 async def permalink(
     handle: str, post_id: str, request: Request, session: SessionDep, viewer: ViewerDep
 ) -> Response:
-    try:
-        post = await session.get(Post, int(post_id))
-    except ValueError:
-        post = None
+    key = parse_id(post_id)
+    post = await session.get(Post, key) if key is not None else None
     author = await session.get(Account, post.account_id) if post else None
     if post is None or author is None or author.handle_key != handle.lower():
         raise NotFound("there is no such post")
@@ -166,6 +172,7 @@ async def compose(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respon
                 "in_reply_to_id": form.get("in_reply_to_id", ""),
             },
             status=exc.status,
+            headers=error_headers(exc),
         )
     return see_other(back if form.get("stay") else f"/@{viewer.handle}/{post.id}")
 

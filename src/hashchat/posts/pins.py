@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts.models import Account
 from hashchat.errors import Invalid, NotFound
+from hashchat.parsing import find_id
 from hashchat.posts.models import Pin, Post
 from hashchat.storage.engine import Database
 
@@ -15,11 +16,7 @@ MAX_PINS = 5
 
 
 async def _own_post(session: AsyncSession, post_id: object, account: Account) -> Post:
-    try:
-        key = int(str(post_id))
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
-    post = await session.get(Post, key)
+    post = await session.get(Post, find_id(post_id, field="id", message="Record not found"))
     if post is None or post.deleted_at is not None:
         raise NotFound("Record not found", field="id")
     if post.account_id != account.id:

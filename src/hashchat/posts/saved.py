@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts.models import Account
 from hashchat.errors import NotFound
+from hashchat.parsing import find_id
 from hashchat.posts.models import Bookmark, Favourite, Post
 from hashchat.posts.service import insert_ignore
 from hashchat.posts.timelines import Page, _run
@@ -15,11 +16,7 @@ from hashchat.storage.engine import Database
 
 
 async def _post(session: AsyncSession, post_id: object) -> Post:
-    try:
-        key = int(str(post_id))
-    except ValueError:
-        raise NotFound("Record not found", field="id") from None
-    post = await session.get(Post, key)
+    post = await session.get(Post, find_id(post_id, field="id", message="Record not found"))
     if post is None or post.deleted_at is not None:
         raise NotFound("Record not found", field="id")
     if post.reblog_of_id is not None:  # bookmarking a repost keeps what it reposts

@@ -27,3 +27,5 @@ class StatusIn(BaseModel):
     spoiler_text: str | None = None
     media_ids: list[str] | None = None
     poll: PollIn | None = None
+    # hashchat's own: also post it from your linked account on these networks (["bluesky"]).
+    bridges: list[str] | None = None

@@ -3,6 +3,7 @@ one transaction; the events reach viewers only after the commit (storage/engine.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +17,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hashchat.accounts.models import Account
 from hashchat.config import get_settings
 from hashchat.errors import Forbidden, Invalid, NotFound
+from hashchat.parsing import check_id, find_id
 from hashchat.posts.batch import Created, Draft, NewPost
 from hashchat.posts.entities import gather, status_entity
 from hashchat.posts.models import Favourite, Mention, Post, PostTag
 from hashchat.posts.polls import PollDraft
 from hashchat.posts.steps import Like, Repost, RepostThen, steps
+from hashchat.posts.tags import check_tag
 from hashchat.posts.writer import writer_for
 from hashchat.realtime.events import PUBLIC, account_stream, record, tag_stream
 from hashchat.storage.base import utcnow
@@ -54,9 +57,13 @@ def check_text(text: object, *, field: str = "status") -> CheckedText:
             f"{limit}",
             field=field,
         )
-    if not parsed.valid:
+    if not parsed.valid or "\x00" in text:  # PostgreSQL keeps no NUL in text; nor do we
         raise Invalid("the post contains characters that are not allowed", field=field)
-    return CheckedText(text, extract_entities(text), parsed.weighted_length)
+    entities = extract_entities(text)
+    for entity in entities:
+        if entity.kind == "hashtag":
+            check_tag(entity.text, field=field)
+    return CheckedText(text, entities, parsed.weighted_length)
 
 
 def check_language(language: object) -> str | None:
@@ -86,11 +93,7 @@ def insert_ignore(session: AsyncSession, table: type[Any]) -> Any:
 
 
 async def _live_post(session: AsyncSession, post_id: object, *, field: str) -> Post:
-    try:
-        key = int(str(post_id))
-    except ValueError:
-        raise NotFound("no such post", field=field) from None
-    post = await session.get(Post, key)
+    post = await session.get(Post, find_id(post_id, field=field, message="no such post"))
     if post is None or post.deleted_at is not None:
         raise NotFound("no such post", field=field)
     return post
@@ -112,11 +115,17 @@ async def create_post(
     text: object,
     in_reply_to_id: object = None,
     language: object = None,
+    bridges: Sequence[str] = (),
 ) -> NewPost:
     """Create a post; when this returns, the post is committed and its events are on their way.
     Raises Invalid naming the field, with nothing written."""
     created = await create_post_entity(
-        db=db, author=author, text=text, in_reply_to_id=in_reply_to_id, language=language
+        db=db,
+        author=author,
+        text=text,
+        in_reply_to_id=in_reply_to_id,
+        language=language,
+        bridges=bridges,
     )
     return created.post
 
@@ -129,19 +138,18 @@ async def create_post_entity(
     in_reply_to_id: object = None,
     language: object = None,
     poll: PollDraft | None = None,
+    bridges: Sequence[str] = (),
 ) -> Created:
     """As :func:`create_post`, also answering the new Status entity (no read-back needed).
     Posts arriving together are committed together (posts/writer.py). ``poll`` (checked by
     posts.polls.check_poll) is written with the post."""
     checked = check_text(text)
     lang = check_language(language)
-    reply_to = None
-    if in_reply_to_id not in (None, ""):
-        try:
-            reply_to = int(str(in_reply_to_id))
-        except ValueError:
-            raise Invalid("the post you reply to does not exist", field="in_reply_to_id") from None
+    reply_to = check_id(
+        in_reply_to_id, field="in_reply_to_id", message="the post you reply to does not exist"
+    )
     draft = Draft(author.id, checked.text, checked.entities, reply_to, lang, poll)
+    draft.bridges = tuple(bridges)
     return await writer_for(db).submit(draft)
 
 
@@ -179,21 +187,30 @@ async def delete_post(*, db: Database, actor: Account, post_id: object) -> Post:
         post = await _live_post(session, post_id, field="id")
         if post.account_id != actor.id and not actor.is_admin:
             raise Forbidden("only the author or an admin can delete this post")
-        await _remove(session, post)
-        reblogs = await session.scalars(
-            select(Post).where(Post.reblog_of_id == post.id, Post.deleted_at.is_(None))
-        )
-        for reblog in list(reblogs):
-            await _remove(session, reblog)
-        if post.in_reply_to_id is not None:
-            parent = await session.get(Post, post.in_reply_to_id)
-            if parent is not None and parent.deleted_at is None:
-                await _bump(session, parent, "replies_count", -1)
-        if post.reblog_of_id is not None:
-            original = await session.get(Post, post.reblog_of_id)
-            if original is not None and original.deleted_at is None:
-                await _bump(session, original, "reblogs_count", -1)
+        await remove_post(session, post)
+        for step in steps.ready().write:  # a bridge deletes its copy elsewhere (posts/steps.py)
+            if step.deleted is not None:
+                await step.deleted(session, post.id)
     return post
+
+
+async def remove_post(session: AsyncSession, post: Post) -> None:
+    """Delete ``post`` in ``session``'s transaction, whoever asks (the caller checked): its
+    text is erased, reposts of it go too, and viewers get a ``delete`` event for each."""
+    await _remove(session, post)
+    reblogs = await session.scalars(
+        select(Post).where(Post.reblog_of_id == post.id, Post.deleted_at.is_(None))
+    )
+    for reblog in list(reblogs):
+        await _remove(session, reblog)
+    if post.in_reply_to_id is not None:
+        parent = await session.get(Post, post.in_reply_to_id)
+        if parent is not None and parent.deleted_at is None:
+            await _bump(session, parent, "replies_count", -1)
+    if post.reblog_of_id is not None:
+        original = await session.get(Post, post.reblog_of_id)
+        if original is not None and original.deleted_at is None:
+            await _bump(session, original, "reblogs_count", -1)
 
 
 async def _remove(session: AsyncSession, post: Post) -> None:

@@ -108,6 +108,9 @@ class WriteStep:
     check: Callable[[Batch], Awaitable[Then | None]] | None = None
     after: Then | None = None
     check_repost: Callable[[Repost], Awaitable[RepostThen | None]] | None = None
+    # Its author (or an admin) deleted a post here, in the transaction that deletes it (a
+    # post gone at its origin is removed by the bridge, and does not run this).
+    deleted: Callable[[AsyncSession, int], Awaitable[None]] | None = None
     after_like: Callable[[Like], Awaitable[None]] | None = None
     after_edit: Callable[[Edit], Awaitable[None]] | None = None
 

@@ -6,6 +6,7 @@ Pagination is Mastodon's: ``max_id`` (older than), ``since_id`` (newer than, new
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +17,44 @@ from sqlalchemy.orm import aliased
 from hashchat.accounts.models import Follow, TagFollow
 from hashchat.accounts.relations import hidden_from
 from hashchat.errors import Invalid
+from hashchat.parsing import check_id
 from hashchat.posts.models import Post, PostTag, Tag
 from hashchat.text import normalize_tag
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 40
+
+# A rule that leaves posts out of a hashtag's timeline: given the timeline's tag keys, a SQL
+# condition on ``Post`` that is true for a post to leave out. A feature above posts/ registers
+# its rule (hosting: what a chat's moderation hides, hosting/visibility.py) when the app is
+# built; posts/ never imports it (docs/architecture.md, "Extension by registration").
+TagRule = Callable[[list[str]], Any]
+_tag_rules: list[TagRule] = []
+
+
+def register_tag_rule(rule: TagRule) -> None:
+    """Apply ``rule`` to every hashtag timeline from now on (registering twice is once)."""
+    if rule not in _tag_rules:
+        _tag_rules.append(rule)
+
+
+def left_out(tag_keys: list[str]) -> Any | None:
+    """The registered rules for a timeline of ``tag_keys`` as one condition (None: none)."""
+    if not _tag_rules or not tag_keys:
+        return None
+    return or_(*(rule(tag_keys) for rule in _tag_rules))
+
+
+async def left_out_ids(
+    session: AsyncSession, tag_names: Iterable[str], post_ids: Iterable[int]
+) -> set[int]:
+    """Which of ``post_ids`` the registered rules leave out of the timeline of ``tag_names``
+    (an author's own view shows them, marked)."""
+    keys = sorted({normalize_tag(n.lstrip("#")) for n in tag_names if n.strip("# ")})
+    ids = sorted(set(post_ids))
+    rule = left_out(keys)
+    if rule is None or not ids:
+        return set()
+    return set(await session.scalars(select(Post.id).where(Post.id.in_(ids), rule)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,22 +74,11 @@ class Page:
         limit: object = None,
     ) -> Page:
         def as_id(value: object, name: str) -> int | None:
-            if value in (None, ""):
-                return None
-            try:
-                number = int(str(value))
-            except ValueError:
-                raise Invalid(f"{name} must be a post id (a number)", field=name) from None
-            if number < 0:
-                raise Invalid(f"{name} must not be negative", field=name)
-            return number
+            return check_id(value, field=name, message=f"{name} must be a post id (a number)")
 
         size = DEFAULT_LIMIT
         if limit not in (None, ""):
-            try:
-                size = int(str(limit))
-            except ValueError:
-                raise Invalid("limit must be a number", field="limit") from None
+            size = check_id(limit, field="limit", message="limit must be a number") or 0
             if size < 1:
                 raise Invalid("limit must be at least 1", field="limit")
             size = min(size, MAX_LIMIT)
@@ -116,15 +140,22 @@ async def tag_timeline(
     page: Page,
     include_reblogs: bool = False,
     only_account_ids: set[int] | None = None,
-    exclude: Select[Any] | None = None,
     viewer_id: int | None = None,
 ) -> list[Post]:
     """Posts carrying any of ``any_tags`` and every one of ``all_tags``, none of ``none_tags``,
-    and not among the ids ``exclude`` selects (a live room leaves out its hidden posts)."""
+    and not left out by a registered rule (what a chat's moderation hides), except the
+    viewer's own posts: their author still sees them."""
     any_ids = await tag_ids(session, any_tags)
     if not any_ids:
         return []
     query = select(PostTag.post_id.label("id")).where(PostTag.tag_id.in_(any_ids))
+    rule = left_out(sorted({normalize_tag(t.lstrip("#")) for t in any_tags if t.strip("# ")}))
+    if rule is not None or only_account_ids is not None or viewer_id is not None:
+        query = query.join(Post, Post.id == PostTag.post_id)
+    if rule is not None:
+        query = query.where(
+            ~rule if viewer_id is None else or_(~rule, Post.account_id == viewer_id)
+        )
     if not include_reblogs:
         query = query.where(PostTag.reblog.is_(False))
     if all_tags:
@@ -144,10 +175,8 @@ async def tag_timeline(
             query = query.where(
                 PostTag.post_id.not_in(select(PostTag.post_id).where(PostTag.tag_id.in_(none_ids)))
             )
-    if exclude is not None:
-        query = query.where(PostTag.post_id.not_in(exclude))
-    if only_account_ids is not None or viewer_id is not None:
-        query = query.join(Post, Post.id == PostTag.post_id).where(*not_hidden(viewer_id))
+    if viewer_id is not None:  # people the viewer muted or blocked (accounts/relations.py)
+        query = query.where(*not_hidden(viewer_id))
     if only_account_ids is not None:
         query = query.where(Post.account_id.in_(only_account_ids))
     return await _run(session, query.distinct(), page)

@@ -41,7 +41,7 @@ from .extract import (
     remove_overlapping_entities,
     utf16_length,
 )
-from .render import LINK_REL, render_html, url_href
+from .render import LINK_REL, Link, render_html, render_links, url_href
 from .validate import (
     V1,
     V2,
@@ -67,6 +67,7 @@ __all__ = [
     "Config",
     "Entity",
     "EntityKind",
+    "Link",
     "ParsedText",
     "WeightRange",
     "extract_cashtags",
@@ -90,6 +91,7 @@ __all__ = [
     "parse_text",
     "remove_overlapping_entities",
     "render_html",
+    "render_links",
     "url_href",
     "utf16_length",
     "utf16_to_index",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
@@ -100,5 +101,35 @@ def render_html(
         parts.append(_escape_text(text[pos:start]))
         parts.append(html)
         pos = end
+    parts.append(_escape_text(text[pos:]))
+    return Markup("".join(parts))  # noqa: S704 -- every part above is escaped
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A span of a text to link: code point indices (``end`` exclusive), where it points, and
+    what it is (``hashtag``, ``mention`` or ``url``: the link's class)."""
+
+    start: int
+    end: int
+    href: str
+    kind: str
+
+
+def render_links(text: str, links: Sequence[Link]) -> Markup:
+    """``text`` as HTML with the given spans linked, escaped as :func:`render_html` does: for
+    text whose links were found elsewhere (another network's own facets). A span that overlaps
+    an earlier one, falls outside the text, or points anywhere but http(s) stays plain text."""
+    parts: list[str] = []
+    pos = 0
+    for link in sorted(links, key=lambda k: k.start):
+        if link.start < pos or link.end > len(text) or link.end <= link.start:
+            continue
+        href = link.href if _HTTP_URL.match(link.href) else None
+        if href is None:
+            continue
+        parts.append(_escape_text(text[pos : link.start]))
+        parts.append(_link(href, text[link.start : link.end], link.kind))
+        pos = link.end
     parts.append(_escape_text(text[pos:]))
     return Markup("".join(parts))  # noqa: S704 -- every part above is escaped

@@ -11,8 +11,10 @@ from fastapi import APIRouter
 
 from hashchat import urls
 from hashchat.errors import DomainError, Invalid, NotFound
+from hashchat.parsing import parse_id
 from hashchat.transcripts import embeds, exports, service
 from hashchat.web.deps import SessionDep, ViewerDep
+from hashchat.web.openapi import errors
 
 router = APIRouter(tags=["transcripts"])
 
@@ -55,12 +57,13 @@ async def transcript(
 def _dimension(value: str | None, default: int, field: str) -> int:
     if value is None or value == "":
         return default
-    if not value.isdigit() or int(value) < 1:
+    pixels = parse_id(value)
+    if not pixels:
         raise Invalid(f"{field} is a whole number of pixels", field=field)
-    return min(default, int(value))
+    return min(default, pixels)
 
 
-@router.get("/api/oembed")
+@router.get("/api/oembed", responses=errors(404, 501))
 async def oembed(
     session: SessionDep,
     url: str,
@@ -70,7 +73,7 @@ async def oembed(
 ) -> dict[str, Any]:
     """oEmbed for a post (``/@handle/123`` or ``/embed/statuses/123``) or a question
     (``/embed/questions/45``): a "rich" answer whose html is an iframe of the embed."""
-    if format != "json":
+    if format not in ("json", ""):  # oEmbed answers a format it does not offer with 501
         raise NotImplementedFormat("only format=json is offered", field="format")
     parts = urlsplit(url.strip())
     ours = urlsplit(urls.base())

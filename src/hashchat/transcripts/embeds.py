@@ -13,6 +13,7 @@ from hashchat.accounts.models import Account
 from hashchat.directory.models import Chat
 from hashchat.errors import NotFound
 from hashchat.hosting.models import ChatSession, Question, SessionPost
+from hashchat.parsing import find_id
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Post
 from hashchat.transcripts import service
@@ -40,13 +41,7 @@ class EmbeddedQuestion:
 
 
 def _key(value: object, field: str) -> int:
-    try:
-        key = int(str(value))
-    except ValueError:
-        raise NotFound("there is no such post", field=field) from None
-    if key <= 0:
-        raise NotFound("there is no such post", field=field)
-    return key
+    return find_id(value, field=field, message="there is no such post")
 
 
 async def _listed_session(session: AsyncSession, session_id: int) -> tuple[ChatSession, Chat]:

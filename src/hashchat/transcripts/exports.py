@@ -9,19 +9,19 @@ a formula is prefixed with an apostrophe.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from hashchat import urls
+from hashchat import csvfile, urls
 from hashchat.directory.models import Chat
 from hashchat.hosting.classify import question_entity
 from hashchat.hosting.models import ChatSession
+from hashchat.hosting.sessions import held_on
 from hashchat.transcripts.service import Entry, QuestionThread, Transcript
 from hashchat.web import atom
 from hashchat.web.templating import TEMPLATES
@@ -39,7 +39,6 @@ CSV_COLUMNS = (
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~=&])")
 _MD_ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def transcript_path(hashtag: str, session_id: int) -> str:
@@ -53,8 +52,23 @@ def transcript_url(hashtag: str, session_id: int) -> str:
 
 
 def filename(transcript: Transcript, fmt: str) -> str:
+    """``<hashtag>-<the day it was held>.<fmt>`` (a session started early is named after the
+    day it happened, not the day it was scheduled for)."""
     safe = re.sub(r"[^A-Za-z0-9_-]", "", transcript.chat.hashtag) or "chat"
-    return f"{safe}-{transcript.chat_session.local_date.isoformat()}.{fmt}"
+    return f"{safe}-{held_on(transcript.chat_session, transcript.chat).isoformat()}.{fmt}"
+
+
+def held_times(transcript: Transcript) -> str:
+    """When the session ran, in the chat's own zone, for a reader: "Wed 4 Mar 2026, 20:00 to
+    21:00 (Europe/London)" (the end's date too when it is another day)."""
+    chat, chat_session = transcript.chat, transcript.chat_session
+    zone = ZoneInfo(chat.time_zone)
+    start = (chat_session.started_at or chat_session.starts_at).astimezone(zone)
+    end = (chat_session.ended_at or chat_session.ends_at).astimezone(zone)
+    until = f"{end:%H:%M}" if end.date() == start.date() else (
+        f"{end:%a} {end.day} {end:%b %Y}, {end:%H:%M}"
+    )  # fmt: skip
+    return f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M} to {until} ({chat.time_zone})"
 
 
 def post_entity(entry: Entry) -> dict[str, Any]:
@@ -75,7 +89,23 @@ def post_entity(entry: Entry) -> dict[str, Any]:
         "favourites_count": status["favourites_count"],
         "text": status["text"],
         "content": status["content"],
+        "origin": status.get("origin"),  # a bridged post: {"network", "uri", "url"}
     }
+
+
+def without_bridged(transcript: Transcript) -> Transcript:
+    """The transcript without posts from other networks (a host's ``bridged_in_exports``)."""
+
+    def here(entries: list[Entry]) -> list[Entry]:
+        kept = [e for e in entries if not e.status.get("origin")]
+        for entry in kept:
+            entry.replies = here(entry.replies)
+        return kept
+
+    for thread in transcript.threads:
+        thread.answers = here(thread.answers)
+    transcript.lines = here(transcript.lines)
+    return transcript
 
 
 def _thread_entity(thread: QuestionThread, chat_session: ChatSession) -> dict[str, Any]:
@@ -157,8 +187,7 @@ def to_markdown(transcript: Transcript) -> str:
     lines = [
         f"# {title}",
         "",
-        f"\\#{md_escape(chat.hashtag)} · {entity['local_date']} · "
-        f"{entity['starts_at']} to {entity['ends_at']} · "
+        f"\\#{md_escape(chat.hashtag)} · {md_escape(held_times(transcript))} · "
         f"[transcript]({transcript_url(chat.hashtag, transcript.chat_session.id)})",
         "",
         "## Questions",
@@ -211,20 +240,10 @@ def to_markdown(transcript: Transcript) -> str:
 # -- CSV -----------------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def to_csv(transcript: Transcript) -> str:
     """One row per post of the chat, in time order."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for line in transcript.lines:
-        post = post_entity(line)
-        writer.writerow([_cell(post[c]) for c in CSV_COLUMNS])
-    return out.getvalue()
+    rows = ([post[c] for c in CSV_COLUMNS] for post in map(post_entity, transcript.lines))
+    return csvfile.write(CSV_COLUMNS, rows)
 
 
 # -- HTML ----------------------------------------------------------------------------------------
@@ -240,6 +259,8 @@ def to_html(transcript: Transcript) -> str:
     return _env.get_template("transcripts/export.html").render(
         t=transcript,
         url=transcript_url(transcript.chat.hashtag, transcript.chat_session.id),
+        held=held_times(transcript),
+        day=held_on(transcript.chat_session, transcript.chat).isoformat(),
         safe=Markup,
     )
 

@@ -106,6 +106,8 @@ async def transcript_file(
         session, chat_session, chat, order=service.check_order(order), chat_limit=every,
         answers_limit=every, replies_limit=every, people_limit=every,
     )  # fmt: skip
+    if not chat.bridged_in_exports:  # the hosts leave posts from other networks out
+        transcript = exports.without_bridged(transcript)
     body: str | bytes
     if fmt == "md":
         body = exports.to_markdown(transcript)

@@ -3,8 +3,9 @@ asked questions in order, each with its answers as threads (replies nested under
 they discuss, late answers marked), the whole chat in time order a page at a time, the people
 who took part, the links they shared and the polls with their results.
 
-A fixed number of queries whatever the session's size. Deleted posts and posts a moderator hid
-from the chat's room are left out (the room leaves them out too); reposts are not chat lines.
+A fixed number of queries whatever the session's size. Deleted posts and what the chat's
+moderation hides (hosting/visibility.py: hidden posts, posts of people muted there) are left
+out, as the room leaves them out; reposts are not chat lines.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat import urls
-from hashchat.accounts.entities import _iso
+from hashchat.accounts.entities import _iso, remote_acct
 from hashchat.accounts.models import Account
 from hashchat.directory import service as directory
 from hashchat.directory.models import Chat
 from hashchat.errors import Invalid, NotFound
 from hashchat.hosting import polls, sessions
-from hashchat.hosting.models import ChatSession, HiddenPost, Question, SessionPost
+from hashchat.hosting.models import ChatSession, Question, SessionPost
+from hashchat.hosting.visibility import shown_in
+from hashchat.parsing import check_id
 from hashchat.posts.models import Post
 
 ORDERS = ("engaged", "time")
@@ -121,25 +124,16 @@ def check_number(value: object, field: str) -> int | None:
     """A whole number from a query parameter ("" or None: none given)."""
     if value is None or value == "":
         return None
-    text = str(value)
-    if not text.isdigit():
-        raise Invalid(f"{field} must be a whole number", field=field)
-    return int(text)
+    return check_id(value, field=field, message=f"{field} must be a whole number")
 
 
 def check_min_id(min_id: object) -> int | None:
-    if min_id is None or min_id == "":
-        return None
-    try:
-        return int(str(min_id))
-    except ValueError:
-        raise Invalid("min_id must be a post id", field="min_id") from None
+    return check_id(min_id, field="min_id", message="min_id must be a post id")
 
 
 def _shown(chat: Chat, session_id: int, *columns: Any) -> Select[Any]:
-    """The session's posts that a transcript shows (not deleted, not hidden, not reposts):
-    ``columns`` of them, their ids by default."""
-    hidden = select(HiddenPost.post_id).where(HiddenPost.chat_id == chat.id)
+    """The session's posts that a transcript shows (not deleted, not hidden by the chat's
+    moderation, not reposts): ``columns`` of them, their ids by default."""
     return (
         select(*(columns or (SessionPost.post_id,)))
         .select_from(SessionPost)
@@ -148,7 +142,7 @@ def _shown(chat: Chat, session_id: int, *columns: Any) -> Select[Any]:
             SessionPost.session_id == session_id,
             Post.deleted_at.is_(None),
             Post.reblog_of_id.is_(None),
-            SessionPost.post_id.not_in(hidden),
+            shown_in(chat.id, post_id=SessionPost.post_id),
         )
     )
 
@@ -225,7 +219,6 @@ async def _replies(
 
     Each level is looked up by its parents (the posts' reply index) rather than by scanning
     the session; the session is checked on the rows found."""
-    hidden = select(HiddenPost.post_id).where(HiddenPost.chat_id == chat.id)
     root_of = {i: i for i in answer_ids}
     under: dict[int, list[_Row]] = {}
     frontier = list(answer_ids)
@@ -242,7 +235,7 @@ async def _replies(
                     Post.in_reply_to_id.in_(frontier[start : start + 5000]),
                     Post.deleted_at.is_(None),
                     SessionPost.kind == "reply",
-                    Post.id.not_in(hidden),
+                    shown_in(chat.id),
                 )
             )  # fmt: skip
             level.extend(_Row(*row[:5]) for row in rows if row[5] == session_id)
@@ -270,25 +263,32 @@ async def _statuses(session: AsyncSession, ids: set[int]) -> dict[int, dict[str,
             select(
                 Post.id, Post.created_at, Post.text, Post.content_html, Post.in_reply_to_id,
                 Post.replies_count, Post.reblogs_count, Post.favourites_count,
-                Account.id, Account.handle, Account.display_name,
+                Post.origin, Post.origin_uri, Post.origin_url,
+                Account.id, Account.handle, Account.display_name, Account.origin_url,
             )
             .join(Account, Account.id == Post.account_id)
             .where(Post.id.in_(wanted[start : start + 5000]))
         )  # fmt: skip
-        for (post_id, at, text, content, parent, replies, reposts, likes,
-             account_id, handle, name) in rows:  # fmt: skip
+        for (post_id, at, text, content, parent, replies, reposts, likes, network, origin_uri,
+             origin_url, account_id, handle, name, profile) in rows:  # fmt: skip
             account = people.get(account_id)
             if account is None:
+                remote = network is not None and profile  # from another network (bridges/)
                 account = people[account_id] = {
-                    "id": str(account_id), "username": handle, "acct": handle,
-                    "display_name": name, "url": urls.profile(handle),
+                    "id": str(account_id), "username": handle.split("@", 1)[0],
+                    "acct": remote_acct(handle, profile) if remote else handle,
+                    "display_name": name, "url": profile if remote else urls.profile(handle),
                 }  # fmt: skip
             url = urls.post(handle, post_id)
+            origin = None
+            if network is not None:
+                origin = {"network": network, "uri": origin_uri, "url": origin_url}
             found[post_id] = {
-                "id": str(post_id), "uri": url, "url": url, "created_at": _iso(at),
+                "id": str(post_id), "uri": origin_uri if origin else url,
+                "url": origin_url if origin else url, "created_at": _iso(at),
                 "account": account, "content": content, "text": text,
                 "in_reply_to_id": str(parent) if parent else None, "replies_count": replies,
-                "reblogs_count": reposts, "favourites_count": likes,
+                "reblogs_count": reposts, "favourites_count": likes, "origin": origin,
             }  # fmt: skip
     return found
 

@@ -48,7 +48,9 @@ class CSRFCookieMiddleware:
         fresh = value is None or len(value) < 16
         if fresh:
             value = new_token(24)
-        scope.setdefault("state", {})["csrf_cookie"] = value
+        state = scope.setdefault("state", {})
+        state["csrf_cookie"] = value
+        state["csrf_fresh"] = fresh  # no cookie came: no form of this request can be valid
 
         async def send_with_cookie(message: Message) -> None:
             if fresh and message["type"] == "http.response.start":

@@ -102,6 +102,10 @@ async def get_viewer(auth: AuthDep) -> Account | None:
 ViewerDep = Annotated[Account | None, Depends(get_viewer)]
 
 
+#: The dependencies that need a signed-in user (web/openapi.py declares their 401 and 403).
+USER_REQUIRED: set[object] = set()
+
+
 def require_user(scope: str) -> object:
     """A dependency: the signed-in account, holding ``scope`` when it came with a token. A
     cookie-authenticated API call that changes something must carry the CSRF header."""
@@ -119,6 +123,7 @@ def require_user(scope: str) -> object:
             )
         return auth.account
 
+    USER_REQUIRED.add(dependency)
     return Depends(dependency)
 
 

@@ -9,18 +9,29 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 
 from hashchat.web import csrf
+from hashchat.web.params import check_no_nul
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    """The submitted form as a dict of strings, after the CSRF check (Forbidden if it fails)."""
-    form = await request.form()
+    """The submitted form as a dict of strings, after the CSRF check (Forbidden if it fails).
+
+    A browser that came without a CSRF cookie cannot hold a valid token, so it is refused
+    before its body is read; a form never carries files here (those are refused unspooled)."""
+    check_csrf_cookie(request)
+    form = await request.form(max_files=0)
     data = {k: v for k, v in form.items() if isinstance(v, str)}
     csrf.check(
         getattr(request.state, "csrf_cookie", None),
         data.get(csrf.FIELD),
         request.app.state.runtime.secret_key,
     )
-    return data
+    return check_no_nul(data)
+
+
+def check_csrf_cookie(request: Request) -> None:
+    """Forbidden, before anything is parsed, when the request brought no CSRF cookie."""
+    if getattr(request.state, "csrf_fresh", True):
+        csrf.check(None, None, "")
 
 
 def safe_next(target: Any, default: str = "/") -> str:

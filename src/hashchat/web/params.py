@@ -12,7 +12,6 @@ from pydantic import BaseModel, ValidationError
 from hashchat.errors import Invalid
 
 M = TypeVar("M", bound=BaseModel)
-MAX_BODY = 1024 * 1024
 
 
 class BadRequest(Invalid):
@@ -34,9 +33,7 @@ async def read_params(request: Request, *, body: bool = True) -> dict[str, Any]:
     if not body or request.method in ("GET", "HEAD", "DELETE"):
         return data
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise Invalid("the request body is too large", field=None)
+    raw = await request.body()  # at most the route's limit (web/bodylimit.py)
     if not raw:
         return data
     if content_type == "application/json":
@@ -48,12 +45,32 @@ async def read_params(request: Request, *, body: bool = True) -> dict[str, Any]:
             raise BadRequest("the JSON body must be an object")
         data.update(parsed)
     elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.form()
+        # Parameters are text: a file part is refused (400) before it is spooled anywhere.
+        form = await request.form(max_files=0)
         _merge(data, [(k, v) for k, v in form.multi_items() if isinstance(v, str)])
     else:
         raise BadRequest(
             f"unsupported content type {content_type or '(none)'}: send JSON or a form"
         )
+    return check_no_nul(data)
+
+
+def check_no_nul(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` unless a text in it holds NUL, which no field of ours takes (and PostgreSQL
+    refuses to store): Invalid naming the field."""
+
+    def holds_nul(value: Any) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+        if isinstance(value, list):
+            return any(holds_nul(v) for v in value)
+        return False
+
+    for key, value in data.items():
+        if holds_nul(key) or holds_nul(value):
+            raise Invalid(f"{key} may not contain NUL characters", field=key.replace("\x00", ""))
     return data
 
 

@@ -52,10 +52,22 @@ templates.env.globals["post_max_length"] = 280
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context or {}, status_code=status)
+    return templates.TemplateResponse(
+        request, name, context or {}, status_code=status, headers=headers
+    )
 
 
-def render_error(request: Request, status: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", {"status": status, "message": message}, status=status)
+def render_error(
+    request: Request, status: int, message: str, *, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    return render(
+        request, "error.html", {"status": status, "message": message}, status=status,
+        headers=headers,
+    )  # fmt: skip

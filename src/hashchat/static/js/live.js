@@ -81,12 +81,78 @@ function countButton(act, shown, on) {
   const form = el("form", { method: "post", class: "inline", "data-act": act,
     action: `/posts/${shown.id}/${on ? "un" : ""}${act}` });
   const count = act === "reblog" ? shown.reblogs_count : shown.favourites_count;
+  // The name holds the visible count (axe: label-content-name-mismatch): "Like, likes: 3".
   const button = el("button", { type: "submit", class: `link${on ? " on" : ""}`, "aria-pressed": String(!!on),
-    "aria-label": act === "reblog" ? "Repost" : "Like" },
+    "aria-keyshortcuts": act === "favourite" ? "l" : undefined },
     icon(act === "reblog" ? "repost" : "like"), " ",
+    el("span", { class: "dir-sr", text: act === "reblog" ? "Repost, reposts:" : "Like, likes:" }), " ",
     el("span", { "data-count": act === "reblog" ? "reblogs" : "favourites", text: String(count) }));
   form.append(button);
   return form;
+}
+
+const NETWORKS = { bluesky: "Bluesky", mastodon: "Mastodon" };
+
+/** "on Bluesky", linked to the original: a post that came over a bridge. */
+function originLink(origin) {
+  const name = NETWORKS[origin.network] || origin.network;
+  return el("a", { class: `origin origin-${origin.network}`, href: origin.url,
+    rel: "nofollow ugc noopener", text: `on ${name}` });
+}
+
+/** "Bluesky: reconnecting" while a bridge's source is down; gone when it is back. */
+function onBridge(state) {
+  const line = document.querySelector("[data-bridge-status]");
+  if (!line) return;
+  const name = NETWORKS[state.network] || state.network;
+  line.textContent = state.state === "connected" ? "" : `${name}: ${state.state}`;
+  line.hidden = state.state === "connected";
+}
+
+// What the viewer has pressed (repost, like) per original post: a stream's Status carries no
+// viewer's fields, so a repost arriving live takes them from the page and from what was clicked.
+const pressed = new Map();
+for (const article of document.querySelectorAll("article[data-original]")) {
+  const on = (act) => article.querySelector(`[data-act="${act}"] button`)?.getAttribute("aria-pressed") === "true";
+  pressed.set(article.dataset.original, { reblog: on("reblog"), favourite: on("favourite") });
+}
+
+function pressedOf(status) {
+  const shown = status.reblog || status;
+  const known = pressed.get(shown.id) || {};
+  const mine = !!(config.viewer && status.reblog && status.account.id === config.viewer.id);
+  return {
+    reblog: known.reblog || !!shown.reblogged || mine,
+    favourite: known.favourite || !!shown.favourited,
+  };
+}
+
+const hiddenOwn = new Set(); // the viewer's own posts that a `hide` named while they were held
+const ownNote = () => el("p", { class: "moderated-note", "data-moderated-note": "",
+  text: "Hidden from the chat by its moderators. Only you see it here; it stays on your profile." });
+
+// "replying to @lena: The middle. Everything sags…": from the parent on the page, else fetched.
+function replyContext(shown) {
+  const line = el("p", { class: "reply-context" }, "replying to ");
+  const fill = (acct, text) => {
+    line.replaceChildren("replying to ", el("a", { href: `/@${encodeURIComponent(acct)}/${shown.in_reply_to_id}`, text: `@${acct}` }));
+    if (text) line.append(": ", el("span", { text: text.length > 80 ? `${text.slice(0, 79).trimEnd()}…` : text }));
+  };
+  const parent = document.querySelector(`article[data-original="${CSS.escape(shown.in_reply_to_id)}"]`);
+  if (parent) {
+    fill(parent.querySelector(".handle").firstChild.textContent.trim().slice(1),
+      parent.querySelector(".content").textContent.replace(/\s+/g, " ").trim());
+  } else {
+    line.append(el("span", { text: "…" }));
+    fetch(`/api/v1/statuses/${shown.in_reply_to_id}`, { headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((parentStatus) => {
+        if (!parentStatus) { line.remove(); return; }
+        const text = new DOMParser().parseFromString(parentStatus.content, "text/html").body.textContent;
+        fill(parentStatus.account.acct, text.replace(/\s+/g, " ").trim());
+      }).catch(() => line.remove());
+  }
+  return line;
 }
 
 export function renderPost(status) {
@@ -95,7 +161,7 @@ export function renderPost(status) {
   const article = el("article", {
     class: `post${status.reblog ? " is-reblog" : ""}${role ? " is-host" : ""} arrived`,
     id: `post-${status.id}`, "data-id": status.id, "data-account": shown.account.id,
-    "data-original": shown.id, tabindex: "-1",
+    "data-by": status.account.id, "data-original": shown.id, tabindex: "-1",
   });
   if (status.reblog) {
     article.append(el("p", { class: "reblogged" }, icon("repost"), " ",
@@ -106,9 +172,10 @@ export function renderPost(status) {
   if (role) handle.append(" ", el("span", { class: "badge role", text: role }));
   article.append(el("header", {},
     el("img", { class: "avatar", src: shown.account.avatar, alt: "", width: "40", height: "40" }),
-    el("div", { class: "who" }, el("a", { class: "name", href: shown.account.url, text: name }), handle),
+    el("div", { class: "who" }, el("a", { class: "name", href: shown.account.url, text: name }), handle,
+      ...(shown.origin ? [originLink(shown.origin)] : [])),
     el("a", { class: "when", href: shown.url },
-      el("time", { datetime: shown.created_at, text: timeFormat.format(new Date(shown.created_at)) }))));
+      el("time", { datetime: shown.created_at, "data-relative": "", text: timeFormat.format(new Date(shown.created_at)) }))));
   if (roomTags.length > 1) {
     const chips = el("p", { class: "chats" });
     for (const tag of shown.tags) {
@@ -117,31 +184,36 @@ export function renderPost(status) {
     }
     article.append(chips);
   }
+  if (shown.in_reply_to_id) article.append(replyContext(shown));
   const content = el("div", { class: "content" });
   content.append(sanitize(shown.content));
   article.append(content);
   if (shown.poll) article.append(renderPoll(shown.poll, shown.account.id));
   const actions = el("footer", { class: "actions" },
-    el("a", { href: `${shown.url}#reply`, "data-act": "reply", "aria-label": `Reply to ${shown.account.acct}` },
-      icon("reply"), " ", el("span", { "data-count": "replies", text: String(shown.replies_count) })));
+    el("a", { href: `${shown.url}#reply`, "data-act": "reply", "aria-keyshortcuts": "r" },
+      icon("reply"), " ", el("span", { class: "dir-sr", text: `Reply to ${shown.account.acct}, replies:` }), " ",
+      el("span", { "data-count": "replies", text: String(shown.replies_count) })));
   if (config.viewer) {
-    actions.append(countButton("reblog", shown, shown.reblogged), countButton("favourite", shown, shown.favourited));
+    const on = pressedOf(status);
+    pressed.set(shown.id, on);
+    actions.append(countButton("reblog", shown, on.reblog), countButton("favourite", shown, on.favourite));
   } else {
-    actions.append(el("span", {}, icon("repost"), " ", el("span", { "data-count": "reblogs", text: String(shown.reblogs_count) })),
-      el("span", {}, icon("like"), " ", el("span", { "data-count": "favourites", text: String(shown.favourites_count) })));
+    actions.append(el("span", {}, icon("repost"), " ", el("span", { class: "dir-sr", text: "reposts:" }), " ", el("span", { "data-count": "reblogs", text: String(shown.reblogs_count) })),
+      el("span", {}, icon("like"), " ", el("span", { class: "dir-sr", text: "likes:" }), " ", el("span", { "data-count": "favourites", text: String(shown.favourites_count) })));
   }
-  actions.append(el("button", { type: "button", class: "link js-only js-ready", "data-act": "mute",
-    "aria-label": `Mute @${shown.account.acct} in this room`, text: "Mute" }));
+  if (shown.account.id !== config.viewer?.id) { // nobody mutes themselves
+    actions.append(el("button", { type: "button", class: "link js-only js-ready", "data-act": "mute" },
+      "Mute", el("span", { class: "dir-sr", text: ` @${shown.account.acct} in this room` })));
+  }
   if (config.can?.moderate && !role) {
-    actions.append(el("button", { type: "button", class: "link danger", "data-mod": "hide",
-      "aria-label": `Hide this post from the room for everyone`, text: "Hide" }),
-      el("button", { type: "button", class: "link danger", "data-mod": "mute",
-        "aria-label": `Hide @${shown.account.acct}'s posts from the room`, text: "Mute for all" }),
-      el("button", { type: "button", class: "link danger", "data-mod": "ban",
-        "aria-label": `Ban @${shown.account.acct} from the chat`, text: "Ban" }));
+    const sr = (text) => el("span", { class: "dir-sr", text });
+    actions.append(el("button", { type: "button", class: "link danger", "data-mod": "hide" }, "Hide", sr(" this post from the room for everyone")),
+      el("button", { type: "button", class: "link danger", "data-mod": "mute" }, "Mute for all", sr(`: hide @${shown.account.acct}'s posts from the room`)),
+      el("button", { type: "button", class: "link danger", "data-mod": "ban" }, "Ban", sr(` @${shown.account.acct} from the chat`)));
   }
   article.append(actions);
   if (muted.has(shown.account.id)) article.classList.add("is-muted");
+  if (status.hidden_from_chat || hiddenOwn.has(status.id)) markHidden(article, true);
   return article;
 }
 
@@ -229,11 +301,40 @@ pollForm?.addEventListener("submit", async (event) => {
 
 // -- moderating the room -----------------------------------------------------------------------
 
+// A post the chat's moderation hides leaves the room (with reposts of it); its author's own
+// copy stays, marked, so they know. `unhide` puts it back in its place.
+function isOwn(article) { return !!config.viewer && article.dataset.by === config.viewer.id; }
+
+function markHidden(article, hidden) {
+  article.classList.toggle("is-hidden-from-chat", hidden);
+  const note = article.querySelector("[data-moderated-note]");
+  if (hidden && !note) article.querySelector(".content").after(ownNote());
+  if (!hidden) note?.remove();
+}
+
 function onHide(payload) {
   const id = payload.status_id;
-  for (const article of document.querySelectorAll(`[data-id="${CSS.escape(id)}"], [data-original="${CSS.escape(id)}"]`)) article.remove();
-  const index = held.findIndex((s) => s.id === id || s.reblog?.id === id);
+  for (const article of document.querySelectorAll(`[data-id="${CSS.escape(id)}"], [data-original="${CSS.escape(id)}"]`)) {
+    if (isOwn(article) && article.dataset.id === id) markHidden(article, true);
+    else article.remove();
+  }
+  if (config.viewer) hiddenOwn.add(id);
+  const index = held.findIndex((s) => (s.id === id || s.reblog?.id === id) && s.account.id !== config.viewer?.id);
   if (index >= 0) { held.splice(index, 1); updateBadge(); }
+}
+
+function onUnhide(payload) {
+  const id = payload.status_id;
+  hiddenOwn.delete(id);
+  const present = document.querySelectorAll(`[data-id="${CSS.escape(id)}"]`);
+  for (const article of present) markHidden(article, false);
+  if (present.length || held.some((s) => s.id === id)) return;
+  seen.set(id, payload.status);
+  if (paused) { held.push(payload.status); updateBadge(); return; }
+  document.querySelector("[data-empty]")?.remove();
+  const later = [...log.querySelectorAll(":scope > article[data-id]")].find((a) => BigInt(a.dataset.id) < BigInt(id));
+  log.insertBefore(renderPost(payload.status), later || null);
+  placeAnswer(id);
 }
 
 document.addEventListener("click", async (event) => {
@@ -261,8 +362,10 @@ function show(status) {
   seen.set(status.id, status);
   if (document.getElementById(`post-${status.id}`)) return; // already on the page
   document.querySelector("[data-empty]")?.remove();
-  log.prepend(renderPost(status));
+  const article = renderPost(status);
+  log.prepend(article);
   placeAnswer(status.id);
+  document.dispatchEvent(new CustomEvent("room:added", { detail: { article, status } }));
 }
 
 // -- the chat by question ----------------------------------------------------------------------
@@ -325,7 +428,6 @@ function setPaused(value) {
   paused = value;
   pauseButton.setAttribute("aria-pressed", String(paused));
   pauseButton.firstChild.textContent = paused ? "Resume " : "Pause ";
-  log.setAttribute("aria-live", paused ? "off" : "polite");
   if (!paused) {
     while (held.length) show(held.shift());
     newBadge.hidden = true;
@@ -365,12 +467,15 @@ function onCounts(status) {
   }
 }
 
+// The room's other parts (static/js/room.js) follow the stream through these.
+function tell(kind, detail) { document.dispatchEvent(new CustomEvent(`room:${kind}`, { detail })); }
+
 function connect() {
   const params = new URLSearchParams();
   for (const tag of config.tags) params.append("tag", tag);
   params.set("since_id", config.since);
   const source = new EventSource(`/api/v1/streaming/hashtag?${params}`);
-  source.addEventListener("open", () => { statusLine.textContent = "Live"; statusLine.dataset.state = "live"; });
+  source.addEventListener("open", () => { statusLine.textContent = "Live"; statusLine.dataset.state = "live"; tell("open", {}); });
   source.addEventListener("update", (e) => { config.since = e.lastEventId; onUpdate(JSON.parse(e.data)); });
   source.addEventListener("status.update", (e) => { config.since = e.lastEventId; onCounts(JSON.parse(e.data)); });
   source.addEventListener("delete", (e) => { config.since = e.lastEventId; onDelete(e.data); });
@@ -378,16 +483,20 @@ function connect() {
     config.since = e.lastEventId;
     const question = JSON.parse(e.data);
     questionSection(question.number, question.text);
+    tell("question", question);
   });
   source.addEventListener("answer", (e) => {
     config.since = e.lastEventId;
     const answer = JSON.parse(e.data);
     answerOf.set(answer.status_id, answer.question);
     placeAnswer(answer.status_id);
+    tell("answer", answer);
   });
   source.addEventListener("session", (e) => {
     config.since = e.lastEventId;
-    const state = JSON.parse(e.data).state;
+    const session = JSON.parse(e.data);
+    tell("session", session);
+    const state = session.state;
     const badge = document.querySelector("[data-session-state]");
     if (badge) {
       badge.textContent = { scheduled: "upcoming", live: "live now", ended: "ended", cancelled: "cancelled" }[state] || state;
@@ -395,7 +504,10 @@ function connect() {
     }
   });
   source.addEventListener("poll", (e) => { config.since = e.lastEventId; onPoll(JSON.parse(e.data)); });
+  source.addEventListener("board", (e) => { config.since = e.lastEventId; tell("board", JSON.parse(e.data)); });
   source.addEventListener("hide", (e) => { config.since = e.lastEventId; onHide(JSON.parse(e.data)); });
+  source.addEventListener("bridge", (e) => { config.since = e.lastEventId; onBridge(JSON.parse(e.data)); });
+  source.addEventListener("unhide", (e) => { config.since = e.lastEventId; onUnhide(JSON.parse(e.data)); });
   source.addEventListener("resume", () => { statusLine.textContent = "Catching up…"; });
   source.addEventListener("error", () => {
     if (source.readyState === EventSource.CLOSED) {
@@ -434,8 +546,10 @@ if (compose) {
   const hasTag = (text) => new RegExp(`(^|[^\\p{L}\\p{N}_])[#＃]${chat().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}_])`, "iu").test(text);
   const finalText = (text) => (hasTag(text) ? text : `${text.trimEnd()} #${chat()}`);
   const recount = attachCounter(textarea, counter, { prefix: () => "", transform: finalText });
+  compose.composedText = () => finalText(textarea.value); // what goes out (bluesky.js counts it)
   chatSelect?.addEventListener("change", recount);
   const cancelReply = () => { replyId.value = ""; replying.hidden = true; };
+  compose.cancelReply = cancelReply; // room.js: Esc
   compose.querySelector("[data-cancel-reply]").addEventListener("click", cancelReply);
   compose.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -445,9 +559,11 @@ if (compose) {
     button.disabled = true;
     compose.querySelector(".field-error")?.remove();
     try {
-      const status = await api("POST", "/api/v1/statuses", { status: finalText(text), in_reply_to_id: replyId.value || null });
+      const bluesky = compose.querySelector("[data-bluesky-check]")?.checked; // bluesky.js
+      const status = await api("POST", "/api/v1/statuses", { status: finalText(text), in_reply_to_id: replyId.value || null, ...(bluesky ? { bridges: ["bluesky"] } : {}) });
       textarea.value = ""; cancelReply(); recount();
       if (!paused) show(status);
+      compose.dispatchEvent(new CustomEvent("posted", { detail: { status, bluesky } }));
     } catch (error) {
       const message = el("p", { class: "field-error", role: "alert", text: error.message });
       textarea.after(message);
@@ -486,10 +602,14 @@ const onAct = async (event) => {
     let status = await api("POST", `/api/v1/statuses/${article.dataset.original}/${undo ? "un" : ""}${act}`);
     if (act === "reblog" && status.reblog) status = status.reblog;
     const on = act === "reblog" ? status.reblogged : status.favourited;
-    form.setAttribute("action", `/posts/${article.dataset.original}/${on ? "un" : ""}${act}`);
-    const button = form.querySelector("button");
-    button.classList.toggle("on", on);
-    button.setAttribute("aria-pressed", String(on));
+    pressed.set(article.dataset.original, { ...(pressed.get(article.dataset.original) || {}), [act]: !!on });
+    // Every copy of the post on the page (the original and reposts of it) shows the same state.
+    for (const copy of document.querySelectorAll(`[data-original="${CSS.escape(article.dataset.original)}"] form[data-act="${act}"]`)) {
+      copy.setAttribute("action", `/posts/${article.dataset.original}/${on ? "un" : ""}${act}`);
+      const button = copy.querySelector("button");
+      button.classList.toggle("on", on);
+      button.setAttribute("aria-pressed", String(on));
+    }
     onCounts(status);
   } catch (error) {
     statusLine.textContent = error.message;

@@ -32,6 +32,11 @@ const source = new EventSource(`/api/v1/streaming/hashtag?${params}`);
 for (const kind of ["board", "poll", "question", "answer"]) {
   source.addEventListener(kind, (event) => { if (mine(JSON.parse(event.data))) refresh(); });
 }
+// The chat's moderation hid or showed a post again: answers and the moderation log change.
+const chatKey = root.dataset.tag.toLowerCase();
+for (const kind of ["hide", "unhide"]) {
+  source.addEventListener(kind, (event) => { if (JSON.parse(event.data).chat.toLowerCase() === chatKey) refresh(); });
+}
 source.addEventListener("session", (event) => {
   // State and times change the whole page; not while someone is typing in a form.
   if (mine(JSON.parse(event.data)) && !document.activeElement?.closest("form")) window.location.reload();

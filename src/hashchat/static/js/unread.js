@@ -9,7 +9,11 @@ function show(count) {
   if (!count) return;
   badge.textContent = count > 99 ? "99+" : String(count);
   badge.hidden = false;
-  badge.parentElement.setAttribute("aria-label", `Notifications, ${count} unread`);
+  // The link's name keeps the visible number (axe: label-content-name-mismatch):
+  // "Notifications 3 unread".
+  if (!badge.nextElementSibling?.matches(".dir-sr")) {
+    badge.after(Object.assign(document.createElement("span"), { className: "dir-sr", textContent: " unread" }));
+  }
 }
 
 if (badge) {

@@ -1,8 +1,8 @@
 """Mastodon apps: notifications about posts, edits, pins, bookmarks, mutes, blocks, filters,
 lists, push subscriptions and notifying follows
 
-Revision ID: 0008_apps
-Revises: 0005
+Revision ID: 0010_apps
+Revises: 0009_room_presence
 Create Date: 2026-12-06 01:27:58.273317
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import hashchat.storage.base
 
-revision: str = "0008_apps"
-down_revision: str | None = "0005"
+revision: str = "0010_apps"
+down_revision: str | None = "0009_room_presence"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Web Push: the messages waiting to be sent to push subscriptions
 
-Revision ID: 0009_push_deliveries
-Revises: 0008_apps
+Revision ID: 0011_push_deliveries
+Revises: 0010_apps
 Create Date: 2026-12-06 02:22:07.422488
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import hashchat.storage.base
 
-revision: str = "0009_push_deliveries"
-down_revision: str | None = "0008_apps"
+revision: str = "0011_push_deliveries"
+down_revision: str | None = "0010_apps"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

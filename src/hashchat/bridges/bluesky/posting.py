@@ -1,0 +1,196 @@
+"""Posting out to Bluesky, as a step of the write path (posts/steps.py; registered by
+``hashchat/features.py``):
+
+- ``check``: a draft asking for ``bridges: ["bluesky"]`` needs its author's linked Bluesky
+  account and text within Bluesky's limits, or it fails alone with the reason on its field;
+- then, once the posts are written (and placed in their sessions): each such post, and each
+  question of a session whose chat is bridged to Bluesky when its author has a linked account
+  (a host's scripted questions go out from the host's own account), is queued in the outbox
+  with its record key, and the post takes its future at:// URI as ``origin_uri`` in the same
+  transaction: when the record comes back through the ingest it is already here, once.
+
+Nothing here waits on the network: the outbox is sent after the commit (outbox.py).
+"""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hashchat.bridges.bluesky import record
+from hashchat.bridges.bluesky.outbox_model import OutgoingPost
+from hashchat.bridges.bluesky.tid import next_tid
+from hashchat.bridges.linked import LinkedAccount
+from hashchat.directory.models import Chat
+from hashchat.errors import Invalid
+from hashchat.hosting.models import ChatSession, Question
+from hashchat.posts.batch import Created
+from hashchat.posts.models import Post
+from hashchat.posts.steps import Batch, Steps, Then, WriteStep
+from hashchat.storage.base import utcnow
+
+NETWORK = "bluesky"
+
+
+class LinkedAuthors:
+    """Who has a linked Bluesky account, cached for a few seconds per process: most batches
+    are by people without one and ask for nothing, and then the step costs no query. A draft
+    that asks to go out is always checked against the database itself; a link made or removed
+    in this process is seen at once, one made in another within ``ttl`` seconds (its owner's
+    questions go out from then on)."""
+
+    ttl = 5.0
+
+    def __init__(self) -> None:
+        self.ids: frozenset[int] | None = None
+        self.loaded = 0.0
+
+    async def get(self, session: AsyncSession) -> frozenset[int]:
+        if self.ids is None or time.monotonic() - self.loaded > self.ttl:
+            rows = await session.scalars(
+                select(LinkedAccount.account_id).where(LinkedAccount.network == NETWORK)
+            )
+            self.ids = frozenset(rows)
+            self.loaded = time.monotonic()
+        return self.ids
+
+    def forget(self) -> None:
+        self.ids = None
+
+
+linked_authors = LinkedAuthors()
+
+
+def post_uri(did: str, rkey: str) -> str:
+    return f"at://{did}/{record.COLLECTION}/{rkey}"
+
+
+def wake_after_commit(session: AsyncSession) -> None:
+    """Once this transaction commits, the outbox senders of this process look at once."""
+    if session.info.get("bluesky_wake"):
+        return
+    session.info["bluesky_wake"] = True
+
+    def woken(_session: object) -> None:
+        from hashchat.bridges.bluesky.outbox import wake
+
+        wake()
+
+    event.listen(session.sync_session, "after_commit", woken, once=True)
+
+
+async def check_out(batch: Batch) -> Then | None:
+    authors = {batch.drafts[i].author_id for i in batch.going if batch.drafts[i].origin is None}
+    asking = {batch.drafts[i].author_id for i in batch.going if batch.drafts[i].bridges}
+    if not authors:
+        return None
+    authors = (authors & await linked_authors.get(batch.session)) | asking
+    if not authors:
+        return None  # nobody here has a link, nobody asks: no query
+    rows = await batch.session.execute(
+        select(LinkedAccount.account_id, LinkedAccount.id, LinkedAccount.remote_id).where(
+            LinkedAccount.network == NETWORK, LinkedAccount.account_id.in_(authors)
+        )
+    )
+    links = {account_id: (link_id, did) for account_id, link_id, did in rows}
+    asked: dict[int, tuple[int, str]] = {}
+    for i in list(batch.going):
+        draft = batch.drafts[i]
+        if not draft.bridges:
+            continue
+        unknown = [name for name in draft.bridges if name != NETWORK]
+        if unknown:
+            batch.refuse(i, Invalid(f"no bridge to {unknown[0]}: only bluesky", field="bridges"))
+        elif draft.author_id not in links:
+            batch.refuse(
+                i,
+                Invalid(
+                    "link your Bluesky account first (Settings › Linked accounts)",
+                    field="bridges",
+                ),
+            )
+        else:
+            try:
+                record.check_length(draft.text)
+            except Invalid as error:
+                batch.refuse(i, error)
+                continue
+            asked[i] = links[draft.author_id]
+    if not links:
+        return None
+
+    async def queue(written: Batch) -> None:
+        out: dict[int, tuple[int, str]] = {}
+        for i, (link_id, did) in asked.items():
+            result = written.results[i]
+            if isinstance(result, Created):
+                out[result.post.id] = (link_id, did)
+        by_linked = {
+            r.post.id: links[r.post.account_id]
+            for r in written.created()
+            if r.post.account_id in links and r.post.id not in out and r.post.origin is None
+        }
+        if by_linked:
+            questions = await written.session.scalars(
+                select(Question.post_id)
+                .join(ChatSession, ChatSession.id == Question.session_id)
+                .join(Chat, Chat.id == ChatSession.chat_id)
+                .where(Question.post_id.in_(by_linked), Chat.bridges.contains(NETWORK))
+            )
+            for post_id in questions:
+                if post_id is not None:
+                    out[post_id] = by_linked[post_id]
+        if out:
+            await enqueue(written.session, out)
+
+    return queue
+
+
+async def enqueue(session: AsyncSession, out: dict[int, tuple[int, str]]) -> None:
+    """Queue ``out`` (post id -> (link id, DID)) in ``session``'s transaction."""
+    now = utcnow()
+    rows = await session.execute(select(Post.id, Post.text).where(Post.id.in_(out)))
+    texts: dict[int, str] = {post_id: text for post_id, text in rows}
+    for post_id, (link_id, did) in out.items():
+        rkey = next_tid()
+        uri = post_uri(did, rkey)
+        state, error = "waiting", ""
+        try:
+            record.check_length(texts.get(post_id, ""))
+        except Invalid as too_long:  # a scripted question longer than Bluesky takes
+            state, error = "failed", too_long.message
+        session.add(
+            OutgoingPost(
+                post_id=post_id,
+                link_id=link_id,
+                rkey=rkey,
+                uri=uri,
+                state=state,
+                error=error,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        if state == "waiting":
+            await session.execute(update(Post).where(Post.id == post_id).values(origin_uri=uri))
+    await session.flush()
+    wake_after_commit(session)
+
+
+async def deleted_here(session: AsyncSession, post_id: int) -> None:
+    """Its author deleted the post here: not sent yet, it never goes; sent, its record on
+    Bluesky is deleted too (by the sender, after the commit)."""
+    row = await session.get(OutgoingPost, post_id)
+    if row is None:
+        return
+    if row.state == "waiting":
+        row.state, row.error = "cancelled", "deleted before it was sent"
+    elif row.state == "sent":
+        row.state, row.next_attempt_at, row.attempts = "deleting", utcnow(), 0
+        wake_after_commit(session)
+
+
+def register(steps: Steps) -> None:
+    steps.add(WriteStep("bridges.bluesky.out", check=check_out, deleted=deleted_here))

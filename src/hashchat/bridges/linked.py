@@ -1,0 +1,42 @@
+"""Linked accounts: a person's own account on another network (Bluesky now, Mastodon next),
+which hashchat may post from on their behalf. Its secrets are sealed (sealing.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hashchat.storage.base import Base, BigId, UTCDateTime, utcnow
+
+NETWORKS = ("bluesky",)
+METHODS = ("app_password", "oauth")
+
+
+class LinkedAccount(Base):
+    __tablename__ = "linked_accounts"
+    # One account per network per person: posting from the room needs no choice of account.
+    __table_args__ = (UniqueConstraint("account_id", "network"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    network: Mapped[str] = mapped_column(String(16))
+    remote_id: Mapped[str] = mapped_column(String(320))  # Bluesky: the DID
+    handle: Mapped[str] = mapped_column(String(320))  # as last seen, shown to the person
+    service_url: Mapped[str] = mapped_column(String(512))  # Bluesky: the PDS
+    method: Mapped[str] = mapped_column(String(16))  # "app_password" or "oauth"
+    # The session (tokens, an app password, a DPoP key), sealed: see sealing.py.
+    sealed: Mapped[str] = mapped_column(Text)
+    access_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A refresh under way elsewhere holds this until then (refresh tokens are single-use).
+    refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def owner(self) -> str:
+        """What its sealed secrets are bound to."""
+        return f"{self.network}:{self.account_id}:{self.remote_id}"

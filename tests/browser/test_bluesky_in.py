@@ -1,0 +1,88 @@
+"""A host turns Bluesky on for a chat on its edit page; a post made on the PDS (tests/pds) with
+the hashtag appears in the open room, marked "on Bluesky" and linked to the original, its text
+as text. Then the room on a phone-sized screen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Browser, expect
+
+from tests.bridges.jetstream import post_record
+from tests.browser.conftest import screenshot
+from tests.browser.test_live_room import sign_in
+from tests.conftest import new_database
+from tests.liveserver import LiveServer
+from tests.pds import Network
+
+
+def test_a_bluesky_post_appears_in_the_open_room(
+    browser: Browser, atproto_network: Network, tmp_path: Path
+) -> None:
+    server = LiveServer(
+        tmp_path,
+        new_database("sqlite", tmp_path),
+        extra_env={
+            "HASHCHAT_BRIDGES": "true",
+            "HASHCHAT_BLUESKY_FIREHOSE": atproto_network.pds.replace("http://", "ws://"),
+            "HASHCHAT_BLUESKY_PLC_URL": atproto_network.plc,
+            "HASHCHAT_BLUESKY_HANDLE_RESOLVER": atproto_network.pds,
+        },
+    ).start()
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        host = sign_in(context, server, "skyhost")
+        host.goto(f"{server.url}/chats/new")
+        host.get_by_label("Hashtag").fill("#SkyChat")
+        host.get_by_label("Title").fill("Sky chat")
+        host.get_by_label("First date").fill(datetime.now(UTC).date().isoformat())
+        host.get_by_label("Starts at").fill("20:00")
+        host.get_by_label("Every week").check()
+        host.get_by_label("Bluesky").check()
+        host.get_by_label("When").select_option("always")
+        host.get_by_role("button", name="List the chat").click()
+        expect(host).to_have_url(f"{server.url}/chats/SkyChat")
+
+        host.goto(f"{server.url}/live/SkyChat")
+        expect(host.locator("[data-status]")).to_have_text("Live")
+        them = atproto_network.create_account("sky")
+        made = None
+        # The reader connects within a couple of seconds of the chat being bridged.
+        for _ in range(40):
+            made = atproto_network.xrpc(
+                "com.atproto.repo.createRecord",
+                body={
+                    "repo": them.did,
+                    "collection": "app.bsky.feed.post",
+                    "record": post_record("A1: <b>tea</b> #SkyChat"),
+                },
+                token=them.access_jwt,
+            )
+            try:
+                expect(host.locator("article.post").first).to_contain_text(
+                    "A1: <b>tea</b>", timeout=1_000
+                )
+                break
+            except AssertionError:
+                continue
+        assert made is not None
+        post = host.locator("article.post").first
+        expect(post.locator(".origin")).to_have_text("on Bluesky")
+        rkey = made["uri"].rsplit("/", 1)[1]
+        href = post.locator(".origin").get_attribute("href")
+        assert href == f"https://bsky.app/profile/{them.did}/post/{rkey}"
+        expect(post.locator(".handle")).to_contain_text(f"@{them.handle}@bsky.app")
+        assert post.locator(".content b").count() == 0  # the text stays text
+        screenshot(host, "bluesky-in-room")
+        host.set_viewport_size({"width": 390, "height": 844})
+        host.reload()
+        expect(host.locator("article.post .origin").first).to_be_visible()
+        screenshot(host, "bluesky-in-room-phone")
+        api = httpx.get(f"{server.url}/api/v1/timelines/tag/SkyChat", timeout=10).json()
+        assert api[0]["account"]["acct"] == f"{them.handle}@bsky.app"
+        assert api[0]["url"] == href
+    finally:
+        context.close()
+        server.stop()
