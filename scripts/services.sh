@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs (from Debian's packages, when root) and starts what the tests need: PostgreSQL, Redis,
 # Chromium, a C compiler (for the benchmark's load generator), the atproto PDS of the bridge
-# tests (tests/pds, from npm) and axe-core for the accessibility checks (tests/axe, from npm).
-# Safe to run again: it only does what is missing. Prints what it did.
+# tests (tests/pds, from npm), axe-core for the accessibility checks (tests/axe, from npm) and
+# the JavaScript Mastodon clients (tests/clients, from npm). Safe to run again: it only does
+# what is missing. Prints what it did.
 set -euo pipefail
 
 PG_USER=${HASHCHAT_PG_USER:-hashchat}
@@ -15,7 +16,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The benchmark harness's load generator is C, built by the smoke test (tests/test_bench_smoke.py).
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
-# npm installs the bridge tests' PDS (below); any Node.js will do for that, it runs on its own.
+# npm installs the bridge tests' PDS and the JavaScript Mastodon clients (below); any Node.js
+# will do for that, they run on the Node 22 their packages bring.
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 # node-gyp builds the PDS's SQLite binding when no prebuilt one can be had.
 command -v g++ >/dev/null 2>&1 || need+=(g++)
@@ -91,4 +93,19 @@ if [ ! -f "$axe_stamp" ] || [ "$axe_dir/package-lock.json" -nt "$axe_stamp" ]; t
   echo "services: installing axe-core for the accessibility checks (npm ci in tests/axe)"
   (cd "$axe_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch "$axe_stamp")
 fi
-echo "services: PostgreSQL, Redis, Chromium, gcc, the atproto PDS and axe-core are ready"
+# The Mastodon client libraries the suite runs unchanged (masto.js, megalodon) and Node 22 (the
+# npm packages node-linux-<arch>), exactly as tests/clients/package-lock.json pins them. None has
+# a native part, so no build step. A stamp newer than the lockfile means done.
+clients_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/clients"
+clients_stamp="$clients_dir/node_modules/.hashchat-installed"
+if [ ! -f "$clients_stamp" ] || [ "$clients_dir/package-lock.json" -nt "$clients_stamp" ]; then
+  echo "services: installing the JavaScript Mastodon clients (npm ci in tests/clients)"
+  (
+    cd "$clients_dir"
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    node22=$(ls -d node_modules/node-linux-*/ | head -n 1)
+    "${node22%/}/bin/node" -e "import('masto').then(() => import('megalodon'))"
+    touch "$clients_stamp"
+  )
+fi
+echo "services: PostgreSQL, Redis, Chromium, gcc, the atproto PDS, axe-core and the JavaScript clients are ready"

@@ -21,7 +21,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "hashchat"
 LAYERS: list[set[str]] = [
     {"storage", "text"},
     {"accounts", "posts", "realtime"},
-    {"directory", "hosting", "live", "catchup", "analytics", "transcripts", "notifications"},
+    {"directory", "hosting", "live", "catchup", "analytics", "transcripts", "notifications"}
+    | {"apps"},
     {"bridges", "jobs"},
     {"app", "cli", "demo", "features", "schema", "__main__"},
 ]

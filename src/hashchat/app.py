@@ -19,7 +19,7 @@ from hashchat.realtime.api import public_stream, serve_public_stream
 from hashchat.realtime.wire import RAW_SEND
 from hashchat.runtime import Runtime
 from hashchat.storage import faults
-from hashchat.web import apilimit, early, errors, openapi
+from hashchat.web import apilimit, cors, early, errors, openapi
 from hashchat.web.bodylimit import serve_limited
 from hashchat.web.csrf import CSRFCookieMiddleware
 from hashchat.web.headers import SecurityHeadersMiddleware
@@ -37,6 +37,10 @@ class App(FastAPI):
         if scope["type"] != "http":
             await self._route(scope, receive, send)
             return
+        crossing = await cors.handle(scope, receive, send)
+        if crossing is None:  # a preflight, answered (web/cors.py)
+            return
+        send = crossing  # the answer carries the CORS headers, whoever gives it
         scope["app"] = self  # for the pages of early answers, before Starlette sets it
         if await early.refuse_nul(scope, receive, send):
             return
@@ -108,6 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from hashchat.accounts import api as accounts_api
     from hashchat.accounts import pages as accounts_pages
+    from hashchat.accounts import relations_api
+    from hashchat.apps import api as apps_api
+    from hashchat.apps import filters_api, lists_api, nodeinfo, startup_api
     from hashchat.directory import api as directory_api
     from hashchat.directory import pages as directory_pages
     from hashchat.hosting import api as hosting_api
@@ -123,7 +130,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (
         meta.router,
+        apps_api.router,  # before the accounts': /api/v1/accounts/search is no account id
+        nodeinfo.router,
+        startup_api.router,  # before the accounts' /api/v1/accounts/{id} too
+        filters_api.router,
+        lists_api.router,
         accounts_api.router,
+        relations_api.router,
         posts_api.router,
         realtime_api.router,
         hosting_api.router,  # before the directory's: /api/v1/chats/sessions/... is not a tag

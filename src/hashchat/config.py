@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         "", description="smtp://user:password@host:port (smtps:// for TLS, ?starttls=1) for email"
     )
     smtp_from: str = Field("", description="From address of emails; default hashchat@<host>")
+    vapid_private_key: str = Field(
+        "", description="Web Push's VAPID key (PEM); generated and kept under data_dir when unset."
+    )
+    vapid_subject: str = Field(
+        "", description="Who push services may contact (mailto: or https:); default the base URL."
+    )
     jobs: bool = Field(True, description="Run the reconciler loop (reminders, chat health).")
     jobs_interval: float = Field(10.0, ge=0.05, le=3600, description="Reconciler pass, seconds.")
     presence_interval: float = Field(
@@ -144,6 +150,55 @@ class Settings(BaseSettings):
         with os.fdopen(fd, "w") as handle:
             handle.write(key)
         return key
+
+    def resolved_vapid_key(self) -> str:
+        """Web Push's VAPID private key (PEM, P-256): the configured one, or the one kept
+        under data_dir (created on first use, mode 0600)."""
+        if self.vapid_private_key:
+            return self.vapid_private_key
+        path = self.data_dir / "vapid_key.pem"
+        if path.exists():
+            return path.read_text()
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        pem = (
+            ec.generate_private_key(ec.SECP256R1())
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            .decode()
+        )
+        try:  # O_EXCL: two processes starting together keep one key
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(pem)
+        return pem
+
+    def vapid_public_key(self) -> str:
+        """The VAPID public key as apps take it (``vapid_key``): base64url, uncompressed."""
+        return _vapid_public(self.resolved_vapid_key())
+
+
+@lru_cache(maxsize=8)
+def _vapid_public(pem: str) -> str:
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError("HASHCHAT_VAPID_PRIVATE_KEY is not an EC (P-256) key")
+    point = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(point).decode().rstrip("=")
 
 
 @lru_cache

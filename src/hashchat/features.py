@@ -21,11 +21,16 @@ def install() -> None:
     """Register every feature's write steps and Status parts (safe to call again)."""
     if steps.installed:
         return
+    from hashchat.accounts.steps import account_steps
+    from hashchat.apps import filters
     from hashchat.bridges.bluesky import posting as bluesky_posting
     from hashchat.hosting import posting
+    from hashchat.notifications import posting as notifying
 
     posting.register(steps)
     bluesky_posting.register(steps)  # after hosting's: it reads where posts were placed
+    notifying.register(steps, account_steps)  # after hosting's: its events follow the post's
+    filters.register(steps)  # Status.filtered, for the person reading
     steps.installed = True
 
 

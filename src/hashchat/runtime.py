@@ -61,6 +61,9 @@ class Runtime:
         if self.settings.jobs:  # HASHCHAT_JOBS=false: tests run the passes by hand
             self.reconciler = self.make_reconciler()
             self.reconciler.start()
+            from hashchat.notifications import push
+
+            push.on_queued = self.reconciler.poke  # a push goes out once its commit is done
             from hashchat.features import services
 
             self.services = services(self)
@@ -83,6 +86,10 @@ class Runtime:
             await service.stop()
         self.services = []
         if self.reconciler is not None:
+            from hashchat.notifications import push
+
+            if push.on_queued == self.reconciler.poke:
+                push.on_queued = None
             await self.reconciler.stop()
             self.reconciler = None
         await writer_for(self.db).stop()

@@ -1,6 +1,7 @@
 """Imports every model so that the metadata (and Alembic) sees all tables."""
 
 from hashchat.accounts import models as accounts  # noqa: F401
+from hashchat.apps import models as apps  # noqa: F401
 from hashchat.bridges import linked as bridges_linked  # noqa: F401
 from hashchat.bridges import models as bridges  # noqa: F401
 from hashchat.bridges.bluesky import outbox_model as bluesky_outbox  # noqa: F401

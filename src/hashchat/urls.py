@@ -24,7 +24,12 @@ def tag(name: str) -> str:
 
 
 def avatar(account_id: int) -> str:
-    return f"{base()}/avatars/{account_id}.svg"
+    """PNG: native apps cannot draw SVG (the pages' own profile uses the SVG one)."""
+    return f"{base()}/avatars/{account_id}.png"
+
+
+def header(account_id: int) -> str:
+    return f"{base()}/headers/{account_id}.png"
 
 
 def live(name: str) -> str:

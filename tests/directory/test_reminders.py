@@ -98,7 +98,8 @@ async def test_a_reminder_arrives_on_time_once_in_the_app_and_by_email(
         notification.text == "#WriteChat starts in 15 minutes (01:00 Europe/London): Writers' chat"
     )
     assert notification.account_id == fan.id and notification.from_account_id == host.id
-    assert event is not None and event.kind == "notification" and streams == [f"user:{fan.id}"]
+    assert event is not None and event.kind == "chat.notification"
+    assert streams == [f"user:{fan.id}"]
     payload = orjson.loads(event.payload)
     assert payload["type"] == "chat.reminder" and payload["chat"]["hashtag"] == "WriteChat"
     assert (

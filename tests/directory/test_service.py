@@ -244,7 +244,7 @@ async def test_submissions_wait_for_an_admin_when_the_setting_says_so(
         streams = set(await session.scalars(select(EventStream.stream)))
         kinds = set(await session.scalars(select(EventRow.kind)))
     assert [(n.account_id, n.type) for n in told] == [(admin.id, "chat.submitted")]
-    assert f"user:{admin.id}" in streams and "notification" in kinds
+    assert f"user:{admin.id}" in streams and "chat.notification" in kinds
     # Someone else cannot take the hashtag meanwhile.
     with pytest.raises(Conflict) as caught:
         await make_chat(other, hashtag="BoardGameChat")

@@ -25,7 +25,9 @@ def test_the_steps_in_order() -> None:
         "hosting.create_sessions",
         "hosting.advance_sessions",
         "hosting.ask_due_questions",
+        "notifications.polls",
         "notifications.email",
+        "notifications.push",
     ]
 
 

@@ -187,10 +187,11 @@ async def test_every_change_is_an_event_with_a_gap_free_id(
         streams = set(
             await session.scalars(select(EventStream.stream).where(EventStream.event_id == post.id))
         )
-    assert [e.kind for e in events] == ["update", "status.update", "delete"]
-    assert [e.id for e in events] == list(range(events[0].id, events[0].id + 3))
+    # The like also notifies the author (notifications/posting.py), in the same transaction.
+    assert [e.kind for e in events] == ["update", "status.update", "notification", "delete"]
+    assert [e.id for e in events] == list(range(events[0].id, events[0].id + 4))
     assert events[0].id == post.id, "a post's id is the id of its update event"
-    assert events[2].payload == str(post.id)
+    assert events[3].payload == str(post.id)
     assert streams == {"public", f"account:{author.id}", "tag:writechat"}
 
 

@@ -10,12 +10,14 @@ from sqlalchemy import select
 
 from hashchat.accounts import oauth, service
 from hashchat.accounts.entities import account_entity
-from hashchat.accounts.models import Account, Follow, OAuthApp
+from hashchat.accounts.models import Account, AccountBlock, AccountMute, Follow, OAuthApp
 from hashchat.accounts.schemas import AppIn, ProfileIn, SignUpIn, TokenIn
+from hashchat.config import get_settings
 from hashchat.errors import Forbidden, Invalid, NotFound, Unauthorized
 from hashchat.parsing import check_id, find_id
 from hashchat.posts.entities import tag_entity
 from hashchat.posts.models import Tag
+from hashchat.storage.base import utcnow
 from hashchat.text import normalize_tag
 from hashchat.web.deps import (
     AuthDep,
@@ -42,7 +44,7 @@ def app_entity(app: Any, secret: str | None = None) -> dict[str, Any]:
         "redirect_uris": app.redirect_uris.split(),
         "scopes": app.scopes.split(),
         "client_id": app.client_id,
-        "vapid_key": "",
+        "vapid_key": get_settings().vapid_public_key(),
     }
     if secret is not None:
         entity["client_secret"] = secret
@@ -218,18 +220,21 @@ async def relationships(request: Request, session: SessionDep, viewer: ReadUser)
 
 
 async def relationship(session: Any, viewer_id: int, other_id: int) -> dict[str, Any]:
-    following = await service.is_following(session, viewer_id, other_id)
+    mine = await session.get(Follow, (viewer_id, other_id))
     followed_by = await service.is_following(session, other_id, viewer_id)
+    mute = await session.get(AccountMute, (viewer_id, other_id))
+    if mute is not None and mute.expires_at is not None and mute.expires_at <= utcnow():
+        mute = None
     return {
         "id": str(other_id),
-        "following": following,
-        "showing_reblogs": following,
-        "notifying": False,
+        "following": mine is not None,
+        "showing_reblogs": mine is not None,
+        "notifying": bool(mine and mine.notify),
         "followed_by": followed_by,
-        "blocking": False,
-        "blocked_by": False,
-        "muting": False,
-        "muting_notifications": False,
+        "blocking": await session.get(AccountBlock, (viewer_id, other_id)) is not None,
+        "blocked_by": await session.get(AccountBlock, (other_id, viewer_id)) is not None,
+        "muting": mute is not None,
+        "muting_notifications": bool(mute and mute.notifications),
         "requested": False,
         "requested_by": False,
         "domain_blocking": False,
@@ -250,10 +255,20 @@ async def get_account(account_id: str, session: SessionDep) -> dict[str, Any]:
 
 
 @router.post("/api/v1/accounts/{account_id}/follow")
-async def follow(account_id: str, rt: RuntimeDep, viewer: FollowUser) -> dict[str, Any]:
+async def follow(
+    account_id: str, request: Request, rt: RuntimeDep, viewer: FollowUser
+) -> dict[str, Any]:
+    """Follow; ``notify=true`` asks to be notified of each of their posts (``status``)."""
+    params = await read_params(request)
+    notify = params.get("notify")
     async with rt.db.read() as session:
         other = await _account(session, account_id)
-    await service.follow(db=rt.db, follower_id=viewer.id, followee_id=other.id)
+    await service.follow(
+        db=rt.db,
+        follower_id=viewer.id,
+        followee_id=other.id,
+        notify=None if notify in (None, "") else str(notify).lower() in ("true", "1", "on"),
+    )
     async with rt.db.read() as session:
         return await relationship(session, viewer.id, other.id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hashchat.storage.base import Base, BigId, UTCDateTime, utcnow
@@ -62,6 +62,39 @@ class Follow(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
     followee_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Mastodon's "notify": the follower hears of each new post (a ``status`` notification).
+    notify: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class AccountMute(Base):
+    """A person muted by another: their posts leave the muter's timelines and rooms, and (with
+    ``notifications``) they notify the muter no more, until ``expires_at`` if set."""
+
+    __tablename__ = "account_mutes"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    notifications: Mapped[bool] = mapped_column(Boolean, default=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccountBlock(Base):
+    """A person blocked by another: as a mute, both ways, and any follow between them ends."""
+
+    __tablename__ = "account_blocks"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from hashchat.accounts import oauth, service
+from hashchat.accounts import images, oauth, service
 from hashchat.accounts.validation import time_zones
 from hashchat.errors import DomainError, NotFound
 from hashchat.posts import timelines
@@ -298,14 +297,12 @@ async def authorize(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Resp
 
 # -- avatars -------------------------------------------------------------------------------------
 
-_PALETTE = ["#2563eb", "#7c3aed", "#db2777", "#ea580c", "#16a34a", "#0891b2", "#4f46e5", "#b91c1c"]
-
 
 @router.get("/avatars/{account_id}.svg")
 async def avatar(account_id: int, session: SessionDep) -> Response:
     """A generated avatar: the person's initial on a colour picked from their id."""
     account = await service.get_account(session, account_id)
-    colour = _PALETTE[int(hashlib.sha256(str(account.id).encode()).hexdigest(), 16) % 8]
+    colour = images.colour_of(account.id)
     initial = (account.display_name or account.handle)[:1].upper()
     from markupsafe import escape
 
@@ -323,3 +320,23 @@ async def avatar(account_id: int, session: SessionDep) -> Response:
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
         },
     )
+
+
+_PICTURE_HEADERS = {"Cache-Control": "public, max-age=3600"}
+
+
+@router.get("/avatars/{account_id}.png")
+async def avatar_png(account_id: int, session: SessionDep) -> Response:
+    """The same avatar as PNG: the Account entity's ``avatar`` (native apps draw no SVG)."""
+    account = await service.get_account(session, account_id)
+    initial = (account.display_name or account.handle)[:1].upper()
+    png = images.avatar_png(images.colour_of(account.id), initial)
+    return Response(png, media_type="image/png", headers=_PICTURE_HEADERS)
+
+
+@router.get("/headers/{account_id}.png")
+async def header_png(account_id: int, session: SessionDep) -> Response:
+    """A profile header in the avatar's colour: the Account entity's ``header``."""
+    account = await service.get_account(session, account_id)
+    png = images.header_png(images.colour_of(account.id))
+    return Response(png, media_type="image/png", headers=_PICTURE_HEADERS)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts import validation as v
 from hashchat.accounts.models import Account, Follow, TagFollow, WebSession
+from hashchat.accounts.steps import Followed, account_steps
 from hashchat.errors import Conflict, Invalid, NotFound
 from hashchat.posts.models import Tag
 from hashchat.posts.tags import check_tag
@@ -161,16 +162,26 @@ async def set_role(*, db: Database, account_id: int, role: str) -> None:
 # -- follows -------------------------------------------------------------------------------------
 
 
-async def follow(*, db: Database, follower_id: int, followee_id: int) -> bool:
-    """Follow an account; True if this made a new follow. Following twice is harmless."""
+async def follow(
+    *, db: Database, follower_id: int, followee_id: int, notify: bool | None = None
+) -> bool:
+    """Follow an account; True if this made a new follow. Following twice is harmless (and
+    may change ``notify``: whether each new post of theirs notifies the follower). The steps
+    other features registered (accounts/steps.py) run in the same transaction."""
     if follower_id == followee_id:
         raise Invalid("you cannot follow yourself", field="id")
     async with db.write() as session:
         await get_account(session, followee_id)
-        if await session.get(Follow, (follower_id, followee_id)):
+        existing = await session.get(Follow, (follower_id, followee_id))
+        if existing is not None:
+            if notify is not None:
+                existing.notify = notify
             return False
-        session.add(Follow(follower_id=follower_id, followee_id=followee_id))
+        session.add(Follow(follower_id=follower_id, followee_id=followee_id, notify=bool(notify)))
         await _bump_follow_counts(session, follower_id, followee_id, 1)
+        followed = Followed(session, follower_id, followee_id, utcnow())
+        for step in account_steps.followed.values():
+            await step(followed)
     return True
 
 

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from hashchat.accounts.relations import hidden_ids
 from hashchat.errors import DomainError, Invalid
 from hashchat.hosting.pages import EXTEND_CHOICES, SLOW_CHOICES
 from hashchat.live.service import check_room_tags, load_room, with_room_tag
@@ -74,6 +75,7 @@ async def _page(
         "since": str(room.since_id),
         "hosts": room.hosts,
         "viewer": {"id": str(viewer.id), "handle": viewer.handle} if viewer else None,
+        "silenced": [str(i) for i in await hidden_ids(session, viewer.id)] if viewer else [],
         "maxLength": request.app.state.runtime.settings.post_max_length,
         "session": hosted.entity if hosted else None,
         "answers": {a["id"]: t.question.number for t in hosted.threads for a in t.answers}

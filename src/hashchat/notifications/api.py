@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from hashchat.notifications import service
-from hashchat.web.deps import ReadUser, RuntimeDep, SessionDep, WriteUser
+from hashchat.errors import Forbidden, Unauthorized
+from hashchat.notifications import push, service
+from hashchat.web.deps import Auth, AuthDep, ReadUser, RuntimeDep, SessionDep, WriteUser
 from hashchat.web.params import read_params
 
 router = APIRouter(tags=["notifications"])
@@ -21,7 +22,8 @@ async def list_notifications(
     request: Request, session: SessionDep, viewer: ReadUser
 ) -> JSONResponse:
     """Newest first; ``max_id``/``since_id``/``min_id``/``limit`` and ``types[]`` /
-    ``exclude_types[]`` as in Mastodon, with a ``Link`` header."""
+    ``exclude_types[]`` as in Mastodon, with a ``Link`` header. Mastodon's types unless
+    ``types[]`` names hashchat's own (``chat.reminder`` ..., or ``chat.*`` for all of them)."""
     params = await read_params(request, body=False)
     page = service.parse_page(
         max_id=params.get("max_id"),
@@ -33,8 +35,7 @@ async def list_notifications(
         session,
         account_id=viewer.id,
         page=page,
-        types=service.check_types(params.get("types"), field="types"),
-        exclude_types=service.check_types(params.get("exclude_types"), field="exclude_types"),
+        types=_types(params),
     )
     headers = {}
     rows = listed.notifications
@@ -50,10 +51,19 @@ async def list_notifications(
     return JSONResponse(listed.entities(viewer), headers=headers)
 
 
+def _types(params: dict[str, Any]) -> list[str]:
+    return service.mastodon_types(
+        service.check_types(params.get("types"), field="types"),
+        service.check_types(params.get("exclude_types"), field="exclude_types"),
+    )
+
+
 @router.get("/api/v1/notifications/unread_count")
-async def unread_count(session: SessionDep, viewer: ReadUser) -> dict[str, int]:
-    """Notifications newer than the ``notifications`` read marker."""
-    return {"count": await service.unread_count(session, account_id=viewer.id)}
+async def unread_count(request: Request, session: SessionDep, viewer: ReadUser) -> dict[str, int]:
+    """Notifications newer than the ``notifications`` read marker (types as in the list)."""
+    params = await read_params(request, body=False)
+    count = await service.unread_count(session, account_id=viewer.id, types=_types(params))
+    return {"count": count}
 
 
 @router.post("/api/v1/notifications/clear")
@@ -113,3 +123,49 @@ async def save_markers(request: Request, rt: RuntimeDep, viewer: WriteUser) -> d
             )
             saved[timeline] = _marker(marker)
     return saved
+
+
+# -- Web Push -------------------------------------------------------------------------------------
+
+
+def _bearer(request: Request, auth: Auth) -> str:
+    """Push subscriptions belong to an access token (Mastodon's rule), never to a cookie."""
+    if auth.via != "token" or auth.account is None:
+        raise Unauthorized("push subscriptions need an access token")
+    if not auth.allows("push"):
+        raise Forbidden("This action is outside the authorized scopes (push)")
+    return request.headers["authorization"].partition(" ")[2].strip()
+
+
+@router.post("/api/v1/push/subscription")
+async def subscribe(request: Request, rt: RuntimeDep, auth: AuthDep) -> dict[str, Any]:
+    """``subscription[endpoint]``, ``subscription[keys][p256dh]``, ``subscription[keys][auth]``,
+    ``data[alerts][<type>]`` and ``data[policy]``; replaces the token's subscription."""
+    token = _bearer(request, auth)
+    assert auth.account is not None
+    draft = push.check_subscription(await read_params(request), new=True)
+    row = await push.subscribe(db=rt.db, token=token, account_id=auth.account.id, draft=draft)
+    return push.subscription_entity(row, rt.settings)
+
+
+@router.get("/api/v1/push/subscription")
+async def get_subscription(
+    request: Request, rt: RuntimeDep, session: SessionDep, auth: AuthDep
+) -> dict[str, Any]:
+    row = await push.get(session, token=_bearer(request, auth))
+    return push.subscription_entity(row, rt.settings)
+
+
+@router.put("/api/v1/push/subscription")
+async def change_subscription(request: Request, rt: RuntimeDep, auth: AuthDep) -> dict[str, Any]:
+    """Change ``data[alerts][<type>]`` and ``data[policy]``."""
+    token = _bearer(request, auth)
+    draft = push.check_subscription(await read_params(request), new=False)
+    row = await push.change(db=rt.db, token=token, draft=draft)
+    return push.subscription_entity(row, rt.settings)
+
+
+@router.delete("/api/v1/push/subscription")
+async def unsubscribe(request: Request, rt: RuntimeDep, auth: AuthDep) -> dict[str, Any]:
+    await push.unsubscribe(db=rt.db, token=_bearer(request, auth))
+    return {}

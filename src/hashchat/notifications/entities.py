@@ -21,17 +21,22 @@ def chat_summary(chat: Chat) -> dict[str, Any]:
 
 
 def notification_entity(
-    notification: Notification, *, account: Account, chat: Chat | None
+    notification: Notification,
+    *,
+    account: Account,
+    chat: Chat | None,
+    status: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``account`` is who the notification is from (a chat's host), or the person themself
-    when it comes from hashchat; ``text`` is one plain sentence, to show as text."""
+    """``account`` is who the notification is from (who replied, liked, followed; a chat's
+    host), or the person themself when it comes from hashchat; ``status`` the post it is
+    about; ``text`` is one plain sentence (chat notifications), to show as text."""
     return {
         "id": str(notification.id),
         "type": notification.type,
         "group_key": f"ungrouped-{notification.id}",
         "created_at": _iso(notification.created_at),
         "account": account_entity(account),
-        "status": None,
+        "status": status,
         "text": notification.text,
         "chat": chat_summary(chat) if chat is not None else None,
         "starts_at": _iso(notification.starts_at) if notification.starts_at else None,

@@ -31,6 +31,29 @@ class Notification(Base):
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     text: Mapped[str] = mapped_column(Text, default="")  # one plain sentence, shown as text
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The post it is about (a mention, a reply, a repost, a like, an edit, a poll that ended).
+    status_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+
+
+class PushSubscription(Base):
+    """Where to send Web Push messages for one access token (Mastodon keeps one per token):
+    the browser's or app's endpoint and keys, and which notification types it wants."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    endpoint: Mapped[str] = mapped_column(Text)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    alerts: Mapped[str] = mapped_column(Text, default="{}")  # JSON: type -> bool
+    policy: Mapped[str] = mapped_column(String(16), default="all")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Marker(Base):
@@ -59,6 +82,28 @@ class OutgoingEmail(Base):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class PushDelivery(Base):
+    """A Web Push message to send to one subscription, written in the transaction of the
+    notification it carries; the reconciler sends it (notifications/push.py) and retries with
+    back-off while the push service fails."""
+
+    __tablename__ = "push_deliveries"
+    __table_args__ = (Index("ix_push_deliveries_due", "sent_at", "failed_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("push_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[str] = mapped_column(Text)  # the JSON the app decrypts
+    urgency: Mapped[str] = mapped_column(String(8), default="normal")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

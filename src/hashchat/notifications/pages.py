@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
@@ -16,12 +17,43 @@ from hashchat.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 LABELS = {
+    "mention": "Mention",
+    "status": "New post",
+    "reblog": "Repost",
+    "favourite": "Like",
+    "follow": "Follow",
+    "poll": "Poll ended",
+    "update": "Edited",
     "chat.reminder": "Reminder",
     "chat.inactive": "Chat health",
     "chat.submitted": "To review",
     "chat.approved": "Listed",
     "chat.rejected": "Not listed",
 }
+
+
+def sentence(entity: dict[str, Any], viewer_id: str) -> str:
+    """What happened, in words (hashchat's own types carry their sentence as ``text``)."""
+    who = "@" + entity["account"]["acct"]
+    status = entity.get("status") or {}
+    match entity["type"]:
+        case "mention" if status.get("in_reply_to_account_id") == viewer_id:
+            return f"{who} replied to your post"
+        case "mention":
+            return f"{who} mentioned you"
+        case "status":
+            return f"{who} posted"
+        case "reblog":
+            return f"{who} reposted your post"
+        case "favourite":
+            return f"{who} liked your post"
+        case "follow":
+            return f"{who} followed you"
+        case "poll":
+            return "A poll you took part in has ended"
+        case "update":
+            return f"{who} edited a post you reposted"
+    return str(entity.get("text") or "")
 
 
 @router.get("/notifications", response_class=HTMLResponse)
@@ -35,13 +67,17 @@ async def notifications_page(
     markers = await service.get_markers(session, account_id=viewer.id, timelines=["notifications"])
     last_read = markers["notifications"].last_read_id if "notifications" in markers else 0
     zone = ZoneInfo(viewer.time_zone)
+    viewer_id = str(viewer.id)
     items = []
     for entity, row in zip(listed.entities(viewer), listed.notifications, strict=True):
         at = datetime.fromisoformat(entity["created_at"].replace("Z", "+00:00")).astimezone(zone)
         items.append(
             {
                 "entity": entity,
-                "label": LABELS.get(row.type, row.type),
+                "label": "Reply"
+                if sentence(entity, viewer_id).endswith("replied to your post")
+                else LABELS.get(row.type, row.type),
+                "sentence": sentence(entity, viewer_id),
                 "unread": row.id > last_read,
                 "when": f"{at:%a} {at.day} {at:%b}, {at:%H:%M}",
             }

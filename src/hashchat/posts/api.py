@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Request, Response
@@ -14,40 +13,19 @@ from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account
 from hashchat.errors import Invalid, NotFound
 from hashchat.parsing import find_id
-from hashchat.posts import service, timelines
+from hashchat.posts import editing, pins, saved, service, timelines
 from hashchat.posts.entities import render_statuses
 from hashchat.posts.models import Favourite, Post
 from hashchat.posts.polls import check_poll, poll_params
 from hashchat.posts.schemas import StatusIn
-from hashchat.posts.timelines import Page
 from hashchat.web.deps import ReadUser, RuntimeDep, SessionDep, ViewerDep, WriteUser
+from hashchat.web.paging import page_of, paged
 from hashchat.web.params import body_doc, read_params, validate
 
 router = APIRouter(tags=["statuses"])
 
 
-def _page(request: Request) -> Page:
-    q = request.query_params
-    return Page.parse(
-        max_id=q.get("max_id"),
-        since_id=q.get("since_id"),
-        min_id=q.get("min_id"),
-        limit=q.get("limit"),
-    )
-
-
-def paged(request: Request, posts: list[Post], entities: list[Any]) -> JSONResponse:
-    """The page with Mastodon's Link header (next: older, prev: newer)."""
-    headers = {}
-    if posts:
-        base = str(request.url.remove_query_params(["max_id", "min_id", "since_id"]))
-        join = "&" if "?" in base else "?"
-        links = [
-            f'<{base}{join}{urlencode({"max_id": posts[-1].id})}>; rel="next"',
-            f'<{base}{join}{urlencode({"min_id": posts[0].id})}>; rel="prev"',
-        ]
-        headers["Link"] = ", ".join(links)
-    return JSONResponse(entities, headers=headers)
+_page = page_of
 
 
 async def _one(session: Any, post_id: str, viewer: Account | None) -> dict[str, Any]:
@@ -101,6 +79,36 @@ async def delete_status(
     entity = await _one(session, post_id, viewer)  # rendered before: it carries the text to redraft
     await service.delete_post(db=rt.db, actor=viewer, post_id=post_id)
     return entity
+
+
+@router.put("/api/v1/statuses/{post_id}")
+async def edit_status(
+    post_id: str, request: Request, rt: RuntimeDep, viewer: WriteUser
+) -> dict[str, Any]:
+    """Edit one's own post: ``status`` and ``language`` (Mastodon's edit); the post keeps its
+    history (``/history``) and ``edited_at``, and its viewers get ``status.update``."""
+    params = await read_params(request)
+    if params.get("media_ids"):
+        raise Invalid("hashchat does not take media attachments", field="media_ids")
+    checked = editing.check_edit(
+        text=params.get("status"), language=params.get("language"), poll=poll_params(params)
+    )
+    await editing.edit_post(db=rt.db, editor=viewer, post_id=post_id, edit=checked)
+    return await _after(rt, int(post_id), viewer)
+
+
+@router.get("/api/v1/statuses/{post_id}/source")
+async def status_source(post_id: str, session: SessionDep, viewer: ReadUser) -> dict[str, Any]:
+    post = await _get(session, post_id)
+    if post.account_id != viewer.id:
+        raise NotFound("Record not found", field="id")
+    return editing.source(post)
+
+
+@router.get("/api/v1/statuses/{post_id}/history")
+async def status_history(post_id: str, session: SessionDep) -> list[dict[str, Any]]:
+    """Every version of the post, oldest first (Mastodon's StatusEdit)."""
+    return await editing.history(session, await _get(session, post_id))
 
 
 @router.get("/api/v1/statuses/{post_id}/context")
@@ -208,8 +216,8 @@ async def home_timeline(request: Request, session: SessionDep, viewer: ReadUser)
 
 @router.get("/api/v1/timelines/public")
 async def public_timeline(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
-    posts = await timelines.public_timeline(session, page=_page(request))
     viewer_id = viewer.id if viewer else None
+    posts = await timelines.public_timeline(session, page=_page(request), viewer_id=viewer_id)
     return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer_id))
 
 
@@ -219,17 +227,49 @@ async def account_statuses(
 ) -> Response:
     from hashchat.accounts.api import _account
 
+    """Mastodon's filters: ``pinned``, ``only_media`` (hashchat has no media: nothing),
+    ``exclude_replies``, ``exclude_reblogs``, ``tagged``; paged like every timeline."""
     account = await _account(session, account_id)
     q = request.query_params
+    page = _page(request)
+    viewer_id = viewer.id if viewer else None
+    if _true(q.get("pinned")):
+        found = (
+            []
+            if page.max_id or page.min_id or page.since_id
+            else await pins.pinned_posts(session, account_id=account.id)
+        )
+        entities = await render_statuses(session, found, viewer_id=viewer_id)
+        return JSONResponse(entities)  # one page: at most five, no Link
+    if _true(q.get("only_media")):
+        return JSONResponse([])
+    tagged = (q.get("tagged") or "").strip().lstrip("#") or None
     posts = await timelines.account_timeline(
         session,
         account_id=account.id,
-        page=_page(request),
-        exclude_replies=q.get("exclude_replies") in ("true", "1"),
-        exclude_reblogs=q.get("exclude_reblogs") in ("true", "1"),
+        page=page,
+        exclude_replies=_true(q.get("exclude_replies")),
+        exclude_reblogs=_true(q.get("exclude_reblogs")),
+        tagged=tagged,
     )
-    viewer_id = viewer.id if viewer else None
     return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer_id))
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").lower() in ("true", "1", "on")
+
+
+@router.post("/api/v1/statuses/{post_id}/pin")
+async def pin(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    """Pin one's own post to one's profile (at most five)."""
+    post = await pins.pin(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, post.id, viewer)
+
+
+@router.post("/api/v1/statuses/{post_id}/unpin")
+async def unpin(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    post = await pins.unpin(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, post.id, viewer)
 
 
 @router.post("/api/v1/text/count")
@@ -253,3 +293,30 @@ async def count_text(request: Request) -> dict[str, Any]:
         "valid": parsed.valid and 0 < parsed.weighted_length <= limit and bool(text.strip()),
         "hashtags": [e.text for e in extract_entities(text) if e.kind == "hashtag"],
     }
+
+
+# -- what a person keeps -------------------------------------------------------------------------
+
+
+@router.post("/api/v1/statuses/{post_id}/bookmark")
+async def bookmark(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    post = await saved.bookmark(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, post.id, viewer)
+
+
+@router.post("/api/v1/statuses/{post_id}/unbookmark")
+async def unbookmark(post_id: str, rt: RuntimeDep, viewer: WriteUser) -> dict[str, Any]:
+    post = await saved.unbookmark(db=rt.db, account=viewer, post_id=post_id)
+    return await _after(rt, post.id, viewer)
+
+
+@router.get("/api/v1/bookmarks")
+async def bookmarks(request: Request, session: SessionDep, viewer: ReadUser) -> Response:
+    posts = await saved.bookmarks(session, account_id=viewer.id, page=_page(request))
+    return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer.id))
+
+
+@router.get("/api/v1/favourites")
+async def favourites(request: Request, session: SessionDep, viewer: ReadUser) -> Response:
+    posts = await saved.favourites(session, account_id=viewer.id, page=_page(request))
+    return paged(request, posts, await render_statuses(session, posts, viewer_id=viewer.id))

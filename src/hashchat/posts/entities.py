@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat import urls
 from hashchat.accounts.entities import _iso, account_entity
 from hashchat.accounts.models import Account
-from hashchat.posts.models import Favourite, Mention, Post, PostTag
+from hashchat.posts.models import Bookmark, Favourite, Mention, Pin, Post, PostTag
 from hashchat.posts.steps import steps
 
 
@@ -50,6 +50,8 @@ class Related:
     originals: dict[int, PostLike] = field(default_factory=dict)
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
+    pinned: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
     parts: dict[str, dict[int, Any]] = field(default_factory=dict)  # name -> by post id
     viewer: bool = False
 
@@ -80,7 +82,7 @@ def status_entity(post: PostLike, related: Related) -> dict[str, Any]:
         "uri": post.origin_uri if origin else here,
         "url": post.origin_url if origin else here,
         "created_at": _iso(post.created_at),
-        "edited_at": None,
+        "edited_at": _iso(edited) if (edited := getattr(post, "edited_at", None)) else None,
         "account": account,
         "content": post.content_html,
         "text": post.text,
@@ -119,8 +121,8 @@ def status_entity(post: PostLike, related: Related) -> dict[str, Any]:
         entity["favourited"] = post.id in related.favourited
         entity["reblogged"] = post.id in related.reblogged
         entity["muted"] = False
-        entity["bookmarked"] = False
-        entity["pinned"] = False
+        entity["bookmarked"] = post.id in related.bookmarked
+        entity["pinned"] = post.id in related.pinned
     return entity
 
 
@@ -172,6 +174,18 @@ async def gather(
             )
         )
         related.reblogged = {i for i in reblogged if i is not None}
+        related.pinned = set(
+            await session.scalars(
+                select(Pin.post_id).where(Pin.account_id == viewer_id, Pin.post_id.in_(ids))
+            )
+        )
+        related.bookmarked = set(
+            await session.scalars(
+                select(Bookmark.post_id).where(
+                    Bookmark.account_id == viewer_id, Bookmark.post_id.in_(ids)
+                )
+            )
+        )
     return related
 
 

@@ -56,6 +56,50 @@ class Post(Base):
     origin: Mapped[str | None] = mapped_column(String(16))
     origin_uri: Mapped[str | None] = mapped_column(String(512))
     origin_url: Mapped[str | None] = mapped_column(String(512))
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last edit (editing.py)
+
+
+class PostEdit(Base):
+    """One version of an edited post, oldest first: the original is kept as the first version
+    when the post is first edited, so the history shows every text it had (Mastodon's
+    StatusEdit)."""
+
+    __tablename__ = "post_edits"
+    __table_args__ = (Index("ix_post_edits_post", "post_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    post_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    content_html: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Pin(Base):
+    """A post its author pinned to their profile (Mastodon's pinned statuses)."""
+
+    __tablename__ = "pins"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Bookmark(Base):
+    """A post a person kept for later; only they see it."""
+
+    __tablename__ = "bookmarks"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PostTag(Base):

@@ -22,7 +22,7 @@ from hashchat.posts.batch import Created, Draft, NewPost
 from hashchat.posts.entities import gather, status_entity
 from hashchat.posts.models import Favourite, Mention, Post, PostTag
 from hashchat.posts.polls import PollDraft
-from hashchat.posts.steps import Repost, RepostThen, steps
+from hashchat.posts.steps import Like, Repost, RepostThen, steps
 from hashchat.posts.tags import check_tag
 from hashchat.posts.writer import writer_for
 from hashchat.realtime.events import PUBLIC, account_stream, record, tag_stream
@@ -243,7 +243,14 @@ async def reblog(*, db: Database, account: Account, post_id: object) -> Post:
             return existing
         # A repost joins the rooms of the original's chats: the features' checks apply to it
         # as to a post (a chat room's bans, locks, slow mode, mutes), and may refuse it.
-        draft = Repost(session, account.id, await tag_keys_of(session, original.id), utcnow())
+        draft = Repost(
+            session,
+            account.id,
+            await tag_keys_of(session, original.id),
+            utcnow(),
+            original_id=original.id,
+            original_account_id=original.account_id,
+        )
         then: list[RepostThen] = []
         for step in steps.ready().write:
             if step.check_repost is not None:
@@ -322,6 +329,12 @@ async def favourite(*, db: Database, account: Account, post_id: object) -> Post:
         )
         if getattr(inserted, "rowcount", 0):
             await _bump(session, post, "favourites_count", 1)
+            hooks = [s.after_like for s in steps.ready().write if s.after_like is not None]
+            if hooks:
+                status = status_entity(post, await gather(session, [post]))
+                like = Like(session, account.id, post.id, post.account_id, status, utcnow())
+                for hook in hooks:
+                    await hook(like)
     return post
 
 

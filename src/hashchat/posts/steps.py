@@ -13,7 +13,9 @@ post: the write path is a group commit, and its cost per post must stay flat):
 - ``after`` once the posts' rows and ``update`` events are written (placing them in sessions,
   ...); every step's follow-up and ``after`` run in the order the steps were registered, so
   the events they record follow the posts' own;
-- ``check_repost`` the same for a repost, before it is written (raise to refuse it).
+- ``check_repost`` the same for a repost, before it is written (raise to refuse it);
+- ``after_like`` once a like is written, ``after_edit`` once an edit is (posts/editing.py),
+  in the same transaction (notifications: the author hears of a like, reposters of an edit).
 
 A :class:`StatusPart` is a field of the Status entity that another feature keeps (Mastodon's
 ``poll``): written with its post, loaded for a page of posts in one query.
@@ -66,6 +68,34 @@ class Repost:
     tag_keys: list[str]
     now: datetime
     id: int = 0  # set once written, before the follow-ups run
+    original_id: int = 0  # the post reposted, and its author
+    original_account_id: int = 0
+
+
+@dataclass(slots=True)
+class Like:
+    """A like just written: who liked which post, whose post it is, and its Status entity
+    (without viewer-specific fields)."""
+
+    session: AsyncSession
+    account_id: int
+    post_id: int
+    post_account_id: int
+    status: dict[str, Any]
+    now: datetime
+
+
+@dataclass(slots=True)
+class Edit:
+    """An edit just written: the post's id, its author, its Status entity as edited, and the
+    people it mentions now and did not before."""
+
+    session: AsyncSession
+    post_id: int
+    account_id: int
+    status: dict[str, Any]
+    now: datetime
+    newly_mentioned: tuple[int, ...] = ()
 
 
 Then = Callable[[Batch], Awaitable[None]]
@@ -81,6 +111,8 @@ class WriteStep:
     # Its author (or an admin) deleted a post here, in the transaction that deletes it (a
     # post gone at its origin is removed by the bridge, and does not run this).
     deleted: Callable[[AsyncSession, int], Awaitable[None]] | None = None
+    after_like: Callable[[Like], Awaitable[None]] | None = None
+    after_edit: Callable[[Edit], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

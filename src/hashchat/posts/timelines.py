@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from hashchat.accounts.models import Follow, TagFollow
+from hashchat.accounts.relations import hidden_from
 from hashchat.errors import Invalid
 from hashchat.parsing import check_id
 from hashchat.posts.models import Post, PostTag, Tag
@@ -108,6 +110,20 @@ def _visible() -> list[ColumnElement[bool]]:
     return [Post.deleted_at.is_(None)]
 
 
+def not_hidden(viewer_id: int | None) -> list[ColumnElement[bool]]:
+    """For ``viewer_id``: leave out the posts of people they muted or blocked (or who blocked
+    them), and reposts of such posts (accounts/relations.py)."""
+    if viewer_id is None:
+        return []
+    hidden = hidden_from(viewer_id)
+    original = aliased(Post)
+    theirs = select(original.id).where(original.account_id.in_(hidden))
+    return [
+        Post.account_id.not_in(hidden),
+        or_(Post.reblog_of_id.is_(None), Post.reblog_of_id.not_in(theirs)),
+    ]
+
+
 async def tag_ids(session: AsyncSession, names: list[str]) -> list[int]:
     keys = {normalize_tag(n.lstrip("#")) for n in names if n.strip("# ")}
     if not keys:
@@ -134,7 +150,7 @@ async def tag_timeline(
         return []
     query = select(PostTag.post_id.label("id")).where(PostTag.tag_id.in_(any_ids))
     rule = left_out(sorted({normalize_tag(t.lstrip("#")) for t in any_tags if t.strip("# ")}))
-    if rule is not None or only_account_ids is not None:
+    if rule is not None or only_account_ids is not None or viewer_id is not None:
         query = query.join(Post, Post.id == PostTag.post_id)
     if rule is not None:
         query = query.where(
@@ -159,6 +175,8 @@ async def tag_timeline(
             query = query.where(
                 PostTag.post_id.not_in(select(PostTag.post_id).where(PostTag.tag_id.in_(none_ids)))
             )
+    if viewer_id is not None:  # people the viewer muted or blocked (accounts/relations.py)
+        query = query.where(*not_hidden(viewer_id))
     if only_account_ids is not None:
         query = query.where(Post.account_id.in_(only_account_ids))
     return await _run(session, query.distinct(), page)
@@ -171,17 +189,35 @@ async def account_timeline(
     page: Page,
     exclude_replies: bool = False,
     exclude_reblogs: bool = False,
+    tagged: str | None = None,
 ) -> list[Post]:
+    """One person's posts and reposts; ``exclude_replies`` keeps their replies to themselves
+    (threads), as Mastodon does; ``tagged`` only posts carrying that hashtag."""
     query = select(Post.id.label("id")).where(Post.account_id == account_id, *_visible())
     if exclude_replies:
-        query = query.where(Post.in_reply_to_id.is_(None))
+        query = query.where(
+            or_(Post.in_reply_to_id.is_(None), Post.in_reply_to_account_id == account_id)
+        )
     if exclude_reblogs:
         query = query.where(Post.reblog_of_id.is_(None))
+    if tagged:
+        ids = await tag_ids(session, [tagged])
+        if not ids:
+            return []
+        query = query.where(
+            Post.id.in_(
+                select(PostTag.post_id).where(PostTag.tag_id.in_(ids), PostTag.reblog.is_(False))
+            )
+        )
     return await _run(session, query, page)
 
 
-async def public_timeline(session: AsyncSession, *, page: Page) -> list[Post]:
-    query = select(Post.id.label("id")).where(Post.reblog_of_id.is_(None), *_visible())
+async def public_timeline(
+    session: AsyncSession, *, page: Page, viewer_id: int | None = None
+) -> list[Post]:
+    query = select(Post.id.label("id")).where(
+        Post.reblog_of_id.is_(None), *_visible(), *not_hidden(viewer_id)
+    )
     return await _run(session, query, page)
 
 
@@ -199,6 +235,7 @@ async def home_timeline(session: AsyncSession, *, account_id: int, page: Page) -
             Post.id.in_(in_tags),
         ),
         *_visible(),
+        *not_hidden(account_id),
     )
     return await _run(session, query, page)
 

@@ -50,7 +50,9 @@ RESUME = b'{"event":"resume","payload":"slow consumer"}'
 SLOW_REASON = b"slow consumer: reconnect with since_id"
 SLOW_CLOSE_CODE = 4000
 MAX_MESSAGE = 4096
-SSE_OPENING = b"retry: 1000\n:)\n\n"
+# Mastodon's own greeting, a comment: a block with any field but ``event`` (a ``retry:``) makes
+# Mastodon.py's stream give up at once. Browsers reconnect after their own delay (Chromium's 3 s).
+SSE_OPENING = b":)\n\n"
 SSE_RESUME = b'event: resume\ndata: {"reason":"slow consumer","resume":true}\n\n'
 Resume = tuple[int, int]  # (since_id, the last id the hub had passed on when the viewer joined)
 
@@ -313,7 +315,11 @@ async def sse_user(
 
 
 def origin_allowed(websocket: WebSocket, public_url: str) -> bool:
-    """Browsers send Origin; it must be this site. Native clients send none (they use tokens)."""
+    """Browsers send Origin. From this site anything goes; from another site only a connection
+    that brings a token (Authorization, Sec-WebSocket-Protocol or ``access_token``), which is
+    then checked like any other: as Mastodon does, a web client anywhere may stream with its
+    token, while a cookie never counts across origins (web/cors.py). Native clients send no
+    Origin."""
     origin = websocket.headers.get("origin")
     if origin is None:
         return True
@@ -322,7 +328,14 @@ def origin_allowed(websocket: WebSocket, public_url: str) -> bool:
     if (parts.scheme, parts.netloc) == (public.scheme, public.netloc):
         return True
     host = websocket.headers.get("host", "")
-    return parts.netloc == host and parts.scheme in ("http", "https")
+    if parts.netloc == host and parts.scheme in ("http", "https"):
+        return True
+    headers = websocket.headers
+    return bool(
+        headers.get("authorization", "").lower().startswith("bearer ")
+        or headers.get("sec-websocket-protocol")
+        or websocket.query_params.get("access_token")
+    )
 
 
 async def _ws_account(websocket: WebSocket, rt: Runtime) -> tuple[Account | None, str | None]:

@@ -13,7 +13,7 @@ from hashchat.accounts import oauth
 from hashchat.accounts.models import Account
 from hashchat.accounts.service import account_for_web_session
 from hashchat.errors import Forbidden, Unauthorized
-from hashchat.web import csrf
+from hashchat.web import cors, csrf
 
 if TYPE_CHECKING:
     from hashchat.runtime import Runtime
@@ -79,7 +79,11 @@ async def get_auth(request: Request) -> Auth:
         if bearer is None:
             raise Unauthorized("The access token is invalid")
         auth = Auth(bearer.account, "token", bearer.scopes, bearer.app_id)
-    elif cookie:
+    elif cookie and not cors.foreign_origin(
+        request.headers.get("origin"),
+        request.headers.get("host"),
+        get_runtime(request).settings.public_url,
+    ):  # a cookie never counts across origins (web/cors.py)
         async with get_runtime(request).db.read() as session:
             account = await account_for_web_session(session, cookie)
         if account is not None:

@@ -439,7 +439,12 @@ function updateBadge() {
   newBadge.hidden = held.length === 0;
 }
 
+// People the viewer muted or blocked (account-wide, from their settings or an app): their posts
+// and reposts of them never show, as in every timeline.
+const silenced = new Set(config.silenced || []);
+
 function onUpdate(status) {
+  if (silenced.has(status.account.id) || (status.reblog && silenced.has(status.reblog.account.id))) return;
   seen.set(status.id, status);
   if (paused) {
     if (!held.some((s) => s.id === status.id) && !document.getElementById(`post-${status.id}`)) held.push(status);
