@@ -41,3 +41,27 @@ source.addEventListener("session", (event) => {
   // State and times change the whole page; not while someone is typing in a form.
   if (mine(JSON.parse(event.data)) && !document.activeElement?.closest("form")) window.location.reload();
 });
+
+// Its hosts see who is in the room: the count and who is posting, every 15 seconds.
+const presence = document.querySelector("[data-host-presence]");
+async function refreshPresence() {
+  const response = await fetch(`/api/v1/live/${encodeURIComponent(presence.dataset.tag)}/presence`,
+    { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (!response.ok) return;
+  const found = await response.json();
+  presence.querySelector("[data-watching]").textContent = String(found.watching);
+  presence.querySelector("[data-posting-count]").textContent = String(found.posting.length);
+  const names = presence.querySelector("[data-posting-names]");
+  names.replaceChildren();
+  found.posting.forEach((account, index) => {
+    names.append(index ? ", " : ": ");
+    const link = document.createElement("a");
+    link.href = account.url;
+    link.textContent = `@${account.acct}`;
+    names.append(link);
+  });
+}
+if (presence) {
+  source.addEventListener("open", () => { refreshPresence().catch(() => {}); });
+  setInterval(() => refreshPresence().catch(() => {}), 15_000);
+}
