@@ -61,7 +61,13 @@ async function refreshPresence() {
     names.append(link);
   });
 }
+let presenceTimer = null;
+function soon() { // a new post: someone is posting; at most one look every 2 seconds
+  if (presenceTimer) return;
+  presenceTimer = setTimeout(() => { presenceTimer = null; refreshPresence().catch(() => {}); }, 2000);
+}
 if (presence) {
   source.addEventListener("open", () => { refreshPresence().catch(() => {}); });
+  source.addEventListener("update", soon);
   setInterval(() => refreshPresence().catch(() => {}), 15_000);
 }
