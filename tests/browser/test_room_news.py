@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
+from tests.browser.axe import describe, violations
 from tests.browser.conftest import screenshot
 from tests.browser.test_live_event import signed_in
 from tests.liveserver import LiveServer
@@ -41,6 +42,7 @@ def test_a_poll_posted_during_the_session_opens_in_the_rooms_panel(
     # the host's room sees the vote arrive in its own panel
     expect(maya.locator("#room-poll .poll-results")).to_contain_text("Keyboard100% (1)")
     assert lena.evaluate("() => window.notReloaded === true")
+    assert not violations(lena), describe(violations(lena))  # the panel built in the page
     screenshot(lena, "room-new-poll")
     guest_side.close()
     host_side.close()

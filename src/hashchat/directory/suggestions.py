@@ -82,8 +82,8 @@ class Suggestions:
 async def suggest_chats(
     session: AsyncSession, wishes: Wishes, *, now: datetime, limit: int = SUGGESTED
 ) -> Suggestions:
-    """Active, listed chats for ``wishes``: more topics in common first, then the most
-    followed, then the soonest."""
+    """Active, listed chats for ``wishes``: more topics in common first, then those that are
+    not "may be inactive", then the most followed, then the soonest."""
     attempts: list[tuple[str, Wishes]] = [("all", wishes)]
     if wishes.filters.by_time and wishes.topics:
         attempts.append(("topics", Wishes(wishes.topics, search.Filters(zone=wishes.filters.zone))))
@@ -103,9 +103,9 @@ async def _matching(
         time_from=wishes.filters.time_from,
         time_to=wishes.filters.time_to,
         zone=wishes.filters.zone,
-        status="active",
     )
     wanted = search.chat_query(session, filters, now)
+    wanted.conditions.append(Chat.status == "active")  # "may be inactive" ones come last
     common = (
         select(func.count())
         .where(ChatTopic.chat_id == Chat.id, ChatTopic.key.in_(wishes.topics))
@@ -118,8 +118,8 @@ async def _matching(
             Chat.id.in_(select(ChatTopic.chat_id).where(ChatTopic.key.in_(wishes.topics)))
         )
         query = query.order_by(common.desc())
-    query = query.order_by(Chat.followers_count.desc(), Chat.next_start, Chat.id).limit(limit)
-    return list(await session.scalars(query))
+    query = query.order_by(Chat.standing, Chat.followers_count.desc(), Chat.next_start, Chat.id)
+    return list(await session.scalars(query.limit(limit)))
 
 
 async def popular_topics(session: AsyncSession, limit: int = 24) -> list[str]:
