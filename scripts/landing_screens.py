@@ -51,6 +51,7 @@ def shoot(server: LiveServer, out: Path, every: bool) -> list[Path]:
                 page = context.new_page()
 
                 def snap(name: str, *, full: bool = False) -> None:
+                    page.evaluate("() => window.scrollTo(0, 0)")
                     path = out / f"{name}-{size}.png"
                     page.screenshot(path=str(path), full_page=full)
                     made.append(path)
