@@ -185,6 +185,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(bridges_api.router)
     app.include_router(bridges_pages.router)
     app.include_router(bridges_oauth.router)
+    from hashchat.directory import landing, welcome
+
+    app.include_router(landing.router)  # "/": live now and starting soon
+    app.include_router(welcome.router)  # a newcomer's topics, times and first chats
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app)
     return app

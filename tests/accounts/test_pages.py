@@ -20,7 +20,7 @@ async def test_sign_up_signs_in_with_a_safe_cookie(client: httpx.AsyncClient) ->
     assert response.status_code == 303
     cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("hc_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
-    home = await client.get("/")
+    home = await client.get("/home")
     assert "@lena" in home.text
     assert 'action="/posts"' in home.text
 

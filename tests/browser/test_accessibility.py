@@ -16,9 +16,11 @@ SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 PUBLIC = ["/", "/chats", "/chats/agenda", "/chats/writechat", "/live/writechat",
           "/live?tags=writechat,edchat", "/live", "/tags/writechat", "/@maya", "/login",
           "/signup"]  # fmt: skip
-SIGNED_IN = ["/", "/live/writechat", "/live/writechat?view=questions", "/catchup",
-             "/notifications", "/settings/profile", "/chats/following", "/chats/new",
-             "/tags/writechat", "/@demo"]  # fmt: skip
+SIGNED_IN = ["/", "/home", "/welcome", "/welcome/chats?topic=writing&day=we&time=evening",
+             "/welcome/chats?topic=writing&time=teatime", "/live/writechat",
+             "/live/writechat?view=questions", "/catchup", "/notifications",
+             "/settings/profile", "/chats/following", "/chats/new", "/tags/writechat",
+             "/@demo"]  # fmt: skip
 
 
 def session_paths(server: LiveServer, context: BrowserContext) -> list[str]:
@@ -95,4 +97,34 @@ def test_no_serious_violations_signed_in(
 ) -> None:
     paths = SIGNED_IN + session_paths(live_hour_server, signed_in)
     failures = sweep(live_hour_server, signed_in, paths)
+    assert not failures, "\n\n".join(f"{p}\n{d}" for p, d in failures.items())
+
+
+def test_no_serious_violations_for_the_host(
+    browser: Browser,
+    live_hour_server: LiveServer,
+    mode: tuple[str, str],
+) -> None:
+    """The live session's console (presence, script, board moderation) and the room with its
+    host panel, as the session's host sees them."""
+    scheme, size = mode
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_hour_server.url}/login")
+        page.get_by_label("Handle or email").fill("maya")
+        page.get_by_label("Password").fill("demo-password")
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("link", name="@maya")).to_be_visible()
+        page.goto(f"{live_hour_server.url}/chats/writechat")
+        live = page.locator(".host-sessions li", has_text="live now").get_by_role("link")
+        console = live.first.get_attribute("href") or ""
+        page.goto(f"{live_hour_server.url}{console}")
+        expect(page.locator("[data-host-presence]")).to_be_visible()
+        page.close()
+        failures = sweep(live_hour_server, context, [console, "/live/writechat"])
+    finally:
+        context.close()
     assert not failures, "\n\n".join(f"{p}\n{d}" for p, d in failures.items())

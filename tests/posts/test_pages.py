@@ -68,7 +68,7 @@ async def test_guests_see_posts_but_are_asked_to_log_in(
     assert "Q1 tonight!" in page.text
     assert 'action="/posts"' not in page.text
     assert "Log in" in page.text
-    home = await client.get("/")
+    home = await client.get("/home")
     assert "Q1 tonight!" in home.text and "#gardenchat" in home.text
     forged = await client.post("/posts", data={"status": "sneaky"})
     assert forged.status_code == 403
@@ -148,7 +148,7 @@ async def test_a_repost_in_your_timeline_is_undone_not_deleted(
     repost = await service.reblog(db=db, account=fan, post_id=target.id)
     mine = await service.create_post(db=db, author=fan, text="my own words")
     await sign_in(client, "fan")
-    page = (await client.get("/")).text
+    page = (await client.get("/home")).text
     shared = page.split(f'id="post-{repost.id}"')[1].split("</article>")[0]
     assert "Undo repost" in shared and "Delete" not in shared
     assert f'action="/posts/{target.id}/unreblog"' in shared
@@ -158,4 +158,4 @@ async def test_a_repost_in_your_timeline_is_undone_not_deleted(
     undone = await client.post(f"/posts/{target.id}/unreblog", data={"csrf_token": token,
                                                                       "next": "/"})  # fmt: skip
     assert undone.status_code == 303
-    assert f'id="post-{repost.id}"' not in (await client.get("/")).text
+    assert f'id="post-{repost.id}"' not in (await client.get("/home")).text

@@ -75,8 +75,11 @@ async def signup(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respons
             headers=error_headers(exc),
         )
     token = await service.start_web_session(db=rt.db, account_id=account.id)
+    # A newcomer who came from the start page is offered the onboarding (topics, times, a few
+    # chats to follow: /welcome, skippable); one who came from a room or a chat goes back there.
+    goes = safe_next(form.get("next"), "/")
     return _signed_in(
-        see_other(safe_next(form.get("next"), "/")), token, secure=rt.settings.secure_cookies
+        see_other("/welcome" if goes == "/" else goes), token, secure=rt.settings.secure_cookies
     )
 
 

@@ -14,7 +14,7 @@ from hashchat.directory import reminders
 from hashchat.directory.models import CalendarToken, Chat, ChatFollow, Reminder
 from hashchat.directory.service import get_chat, visible_chat
 from hashchat.directory.validation import check_remind_minutes
-from hashchat.errors import NotFound
+from hashchat.errors import Invalid, NotFound
 from hashchat.security import digest, new_token
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
@@ -37,19 +37,54 @@ async def follow_chat(
     now = now or utcnow()
     async with db.write() as session:
         chat = await visible_chat(session, tag, account)
-        follow = await session.get(ChatFollow, (account.id, chat.id))
-        if follow is None:
-            follow = ChatFollow(account_id=account.id, chat_id=chat.id, created_at=now)
-            session.add(follow)
-            await session.execute(
-                update(Chat)
-                .where(Chat.id == chat.id)
-                .values(followers_count=Chat.followers_count + 1)
-            )
-        follow.remind_minutes = minutes
-        follow.remind_by_email = remind_by_email
-        await session.flush()
-        await reminders.replan_follow(session, follow, chat, now=now)
+        return await _follow(session, account, chat, minutes, remind_by_email, now)
+
+
+MAX_AT_ONCE = 20
+
+
+async def follow_chats(
+    *,
+    db: Database,
+    account: Account,
+    tags: list[str],
+    remind_minutes: object = None,
+    remind_by_email: bool = True,
+    now: datetime | None = None,
+) -> list[ChatFollow]:
+    """Follow several chats at once (a newcomer's picks), each with the same reminder, in one
+    transaction: a tag that is not listed refuses them all (NotFound), nothing half done."""
+    minutes = check_remind_minutes(remind_minutes)
+    wanted = list(dict.fromkeys(t.strip().lstrip("#") for t in tags if t.strip()))
+    if not wanted:
+        raise Invalid("pick at least one chat to follow", field="chat")
+    if len(wanted) > MAX_AT_ONCE:
+        raise Invalid(f"follow at most {MAX_AT_ONCE} chats at once", field="chat")
+    now = now or utcnow()
+    async with db.write() as session:
+        chats = [await visible_chat(session, tag, account) for tag in wanted]
+        return [await _follow(session, account, c, minutes, remind_by_email, now) for c in chats]
+
+
+async def _follow(
+    session: AsyncSession,
+    account: Account,
+    chat: Chat,
+    minutes: int | None,
+    remind_by_email: bool,
+    now: datetime,
+) -> ChatFollow:
+    follow = await session.get(ChatFollow, (account.id, chat.id))
+    if follow is None:
+        follow = ChatFollow(account_id=account.id, chat_id=chat.id, created_at=now)
+        session.add(follow)
+        await session.execute(
+            update(Chat).where(Chat.id == chat.id).values(followers_count=Chat.followers_count + 1)
+        )
+    follow.remind_minutes = minutes
+    follow.remind_by_email = remind_by_email
+    await session.flush()
+    await reminders.replan_follow(session, follow, chat, now=now)
     return follow
 
 

@@ -34,6 +34,7 @@ from hashchat.directory import (
     search,
     service,
 )
+from hashchat.directory.countdown import countdown, iso
 from hashchat.directory.models import Chat, ChatHost, ChatTopic
 from hashchat.directory.schedule import DAY_NAMES, WEEKDAYS, picked
 from hashchat.directory.zones import zone_for
@@ -382,10 +383,17 @@ async def _chat_context(
     schedule = (await listing.schedules_of(session, [chat]))[chat.id]
     here = ZoneInfo(zone)
     upcoming = []
+    soonest: dict[str, str] | None = None  # on now or next: the countdown beside Follow
     if chat.status == "active" and chat.review == "approved":
         start = now - schedule.duration
         found = schedule.occurrences(start, start + timedelta(weeks=10), limit=8)
         for o in await occurrences.as_held(session, chat, found, now=now):
+            if soonest is None and o.ends_at > now:
+                soonest = {
+                    "text": countdown(o.starts_at, o.ends_at, now),
+                    "starts": iso(o.starts_at),
+                    "ends": iso(o.ends_at),
+                }
             mine = o.starts_at.astimezone(here)
             theirs = o.starts_at.astimezone(schedule.zone)
             upcoming.append(
@@ -414,6 +422,7 @@ async def _chat_context(
         "zone": zone,
         "zone_source": source,
         "upcoming": upcoming,
+        "countdown": soonest,
         "skipped": [{"date": d.isoformat(), "text": f"{d:%a} {d.day} {d:%b %Y}"} for d in skipped],
         "activity": sparkline(entity["health"]["recent"]),
         "manage": manage,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from hashchat.accounts.entities import account_entity
 from hashchat.accounts.models import Account
 from hashchat.directory import links
 from hashchat.directory import service as directory
@@ -23,6 +24,7 @@ from hashchat.hosting import board, grouping, moderation, polls, questions, sess
 from hashchat.hosting.models import ChatSession
 from hashchat.hosting.moderation_pages import moderation_section
 from hashchat.hosting.page_forms import again, form_and_back, session_path
+from hashchat.live.presence import POSTING_WINDOW, room_presence
 from hashchat.parsing import parse_id
 from hashchat.storage.base import utcnow
 from hashchat.web import flash
@@ -73,7 +75,10 @@ async def _context(
     waiting = [q for q in script if q.state == "scheduled"]
     length = sessions.length_minutes(chat_session)
     now = utcnow()
+    # Its hosts see who is in the room from the console too (the count the room shows).
+    runs = view["can"]["run"] and chat_session.state in ("scheduled", "live")
     return {
+        "presence": await _presence(session, chat.tag_key) if runs else None,
         "chat": chat,
         "s": view,
         "state": chat_session.state,
@@ -97,11 +102,17 @@ async def _context(
         "polls": await polls.session_polls(session, chat_session.id, viewer_id=viewer_id),
         "poll_minutes": POLL_MINUTES,
         "slow_choices": SLOW_CHOICES,
+        "posting_minutes": int(POSTING_WINDOW.total_seconds() // 60),
         **moderated,
         "room_moderation": viewer is not None and moderation.may_moderate_room(chat, viewer),
         "errors": {},
         "values": {},
     }
+
+
+async def _presence(session: Any, tag_key: str) -> dict[str, Any]:
+    found = await room_presence(session, tag_key)
+    return {"watching": found.watching, "posting": [account_entity(a) for a in found.posting]}
 
 
 @router.get("/chats/{tag}/sessions/{session_id}", response_class=HTMLResponse)

@@ -1,5 +1,6 @@
-"""Post pages: the home page, hashtag pages with a compose box, and post permalinks with their
-thread. Every action is a plain form, so the pages work without JavaScript."""
+"""Post pages: the home timeline (``/home``; ``/`` is the directory's landing page), hashtag
+pages with a compose box, and post permalinks with their thread. Every action is a plain form,
+so the pages work without JavaScript."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ async def popular_tags(session: Any, limit: int = 12) -> list[tuple[str, int]]:
     return [(name, uses) for name, uses in rows]
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/home", response_class=HTMLResponse)
 async def home(
     request: Request, session: SessionDep, viewer: ViewerDep, max_id: str = ""
 ) -> Response:
@@ -150,7 +151,7 @@ def _reply_draft(status: dict[str, Any], viewer: Account | None) -> str:
 @router.post("/posts", response_class=HTMLResponse)
 async def compose(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Response:
     form = await read_form(request)
-    back = safe_next(form.get("next"), "/")
+    back = safe_next(form.get("next"), "/home")
     if viewer is None:
         return see_other(f"/login?{urlencode({'next': back})}")
     try:
@@ -183,7 +184,7 @@ async def act(
 ) -> Response:
     """The buttons under a post: like, repost, and delete, with their undo."""
     form = await read_form(request)
-    back = safe_next(form.get("next"), "/")
+    back = safe_next(form.get("next"), "/home")
     if viewer is None:
         return see_other(f"/login?{urlencode({'next': back})}")
     actions = {

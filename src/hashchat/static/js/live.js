@@ -503,7 +503,12 @@ function connect() {
       badge.className = `badge state-${state}`;
     }
   });
-  source.addEventListener("poll", (e) => { config.since = e.lastEventId; onPoll(JSON.parse(e.data)); });
+  source.addEventListener("poll", (e) => {
+    config.since = e.lastEventId;
+    const payload = JSON.parse(e.data);
+    onPoll(payload);
+    tell("poll", payload); // room.js: a new poll of the session opens in the side panel
+  });
   source.addEventListener("board", (e) => { config.since = e.lastEventId; tell("board", JSON.parse(e.data)); });
   source.addEventListener("hide", (e) => { config.since = e.lastEventId; onHide(JSON.parse(e.data)); });
   source.addEventListener("bridge", (e) => { config.since = e.lastEventId; onBridge(JSON.parse(e.data)); });

@@ -3,6 +3,8 @@
 // keyboard (one tab stop for the posts, j/k, r, l, Esc), new posts announced in summary, the
 // question being answered now, the Q&A board and the people, in place. Without JavaScript the
 // room works as plain forms and links; user text goes into the page as text only.
+import { renderPoll, sanitize } from "./live.js";
+
 const config = JSON.parse(document.getElementById("room-config").textContent);
 const log = document.querySelector("[data-log]");
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -295,6 +297,36 @@ boardPanel?.addEventListener("submit", async (event) => {
     form.append(el("p", { class: "field-error", role: "alert", text: error.message }));
   }
 });
+
+// -- a poll posted during the session opens in the side panel ----------------------------------
+
+const side = document.querySelector(".room-side");
+let pollShown = document.querySelector("#room-poll [data-poll]")?.dataset.poll || null;
+
+async function showPoll(payload) {
+  if (!side || !config.session || String(payload.session_id) !== String(config.session.id)) return;
+  const id = String(payload.poll.id);
+  // Every vote sends the poll again: only a poll newer than the one shown takes the panel.
+  if (pollShown && BigInt(id) <= BigInt(pollShown)) return;
+  pollShown = id;
+  const status = await api("GET", `/api/v1/statuses/${encodeURIComponent(payload.status_id)}`);
+  if (pollShown !== id || !status.poll) return;
+  const panel = el("section", { class: "room-panel card", id: "room-poll", "aria-labelledby": "poll-title", "data-new-poll": "" },
+    el("h2", { id: "poll-title", text: "Poll" }),
+    el("a", { class: "room-sheet-close", href: "#log" }, "Close", el("span", { class: "dir-sr", text: " this panel" })));
+  const content = el("div", { class: "content" });
+  content.append(sanitize(status.content));
+  panel.append(content, renderPoll(status.poll, status.account.id));
+  const old = document.getElementById("room-poll");
+  if (old) old.replaceWith(panel);
+  else side.insertBefore(panel, document.getElementById("room-people"));
+  const sheets = document.querySelector(".room-sheets");
+  if (sheets && !sheets.querySelector('a[href="#room-poll"]')) {
+    sheets.insertBefore(el("a", { href: "#room-poll", text: "Poll" }), sheets.querySelector('a[href="#room-people"]'));
+  }
+  announce(`New poll: ${content.textContent.trim()}`);
+}
+document.addEventListener("room:poll", (event) => { showPoll(event.detail).catch(() => {}); });
 
 // -- presence: how many watch now, who is posting ------------------------------------------------
 

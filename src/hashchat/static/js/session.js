@@ -41,3 +41,35 @@ source.addEventListener("session", (event) => {
   // State and times change the whole page; not while someone is typing in a form.
   if (mine(JSON.parse(event.data)) && !document.activeElement?.closest("form")) window.location.reload();
 });
+
+// Its hosts see who is in the room: the count and who is posting, every 15 seconds.
+const presence = document.querySelector("[data-host-presence]");
+let consoleOpen = false;
+async function refreshPresence() {
+  const response = await fetch(`/api/v1/live/${encodeURIComponent(presence.dataset.tag)}/presence`,
+    { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (!response.ok) return;
+  const found = await response.json();
+  // This console's own stream may not be in the last report yet: it is watching.
+  presence.querySelector("[data-watching]").textContent = String(consoleOpen ? Math.max(found.watching, 1) : found.watching);
+  presence.querySelector("[data-posting-count]").textContent = String(found.posting.length);
+  const names = presence.querySelector("[data-posting-names]");
+  names.replaceChildren();
+  found.posting.forEach((account, index) => {
+    names.append(index ? ", " : ": ");
+    const link = document.createElement("a");
+    link.href = account.url;
+    link.textContent = `@${account.acct}`;
+    names.append(link);
+  });
+}
+let presenceTimer = null;
+function soon() { // a new post: someone is posting; at most one look every 2 seconds
+  if (presenceTimer) return;
+  presenceTimer = setTimeout(() => { presenceTimer = null; refreshPresence().catch(() => {}); }, 2000);
+}
+if (presence) {
+  source.addEventListener("open", () => { consoleOpen = true; refreshPresence().catch(() => {}); });
+  source.addEventListener("update", soon);
+  setInterval(() => refreshPresence().catch(() => {}), 15_000);
+}
