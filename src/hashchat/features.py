@@ -21,10 +21,12 @@ def install() -> None:
     """Register every feature's write steps and Status parts (safe to call again)."""
     if steps.installed:
         return
+    from hashchat.bridges import outgoing
     from hashchat.bridges.bluesky import posting as bluesky_posting
     from hashchat.hosting import posting
 
     posting.register(steps)
+    outgoing.register(steps)  # refuses bridges to networks hashchat does not post to
     bluesky_posting.register(steps)  # after hosting's: it reads where posts were placed
     steps.installed = True
 

@@ -41,6 +41,7 @@ TYPES = (
     "chat.approved",
     "chat.rejected",
     "chat.host_invited",
+    "bridge.broken",  # a linked account's token stopped working (bridges/)
 )
 TIMELINES = ("home", "notifications")
 

@@ -1,0 +1,137 @@
+"""mastodon: hashchat's app on each server, each server's ids of stored posts, the (server,
+chat) cursors, posts on their way out; linked accounts can be broken and lent for reading;
+chats' bridges list Mastodon servers (wider) and may read with lent accounts
+
+Revision ID: 0010_mastodon
+Revises: 0008_host_consent (another branch takes 0009: the lead renumbers at merge)
+Create Date: 2026-12-07 10:00:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import hashchat.storage.base
+
+revision: str = "0010_mastodon"
+down_revision: str | None = "0008_host_consent"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+WHEN = hashchat.storage.base.UTCDateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "mastodon_apps",
+        sa.Column("server", sa.String(length=300), nullable=False),
+        sa.Column("client_id", sa.String(length=300), nullable=False),
+        sa.Column("sealed", sa.Text(), nullable=False),
+        sa.Column("redirect_uri", sa.String(length=512), nullable=False),
+        sa.Column("streaming_url", sa.String(length=512), nullable=False),
+        sa.Column("max_characters", sa.Integer(), nullable=False),
+        sa.Column("checked_at", WHEN, nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.PrimaryKeyConstraint("server", name=op.f("pk_mastodon_apps")),
+    )
+    op.create_table(
+        "mastodon_statuses",
+        sa.Column("server", sa.String(length=300), nullable=False),
+        sa.Column("status_id", sa.String(length=64), nullable=False),
+        sa.Column("post_id", BIG, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["posts.id"],
+            name=op.f("fk_mastodon_statuses_post_id_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("server", "status_id", name=op.f("pk_mastodon_statuses")),
+    )
+    op.create_index(
+        op.f("ix_mastodon_statuses_post_id"), "mastodon_statuses", ["post_id"], unique=False
+    )
+    op.create_table(
+        "mastodon_cursors",
+        sa.Column("source", sa.String(length=300), nullable=False),
+        sa.Column("min_id", sa.String(length=64), nullable=False),
+        sa.Column("updated_at", WHEN, nullable=False),
+        sa.PrimaryKeyConstraint("source", name=op.f("pk_mastodon_cursors")),
+    )
+    op.create_table(
+        "mastodon_outbox",
+        sa.Column("post_id", BIG, nullable=False),
+        sa.Column("link_id", BIG, nullable=False),
+        sa.Column("visibility", sa.String(length=16), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=False),
+        sa.Column("status_id", sa.String(length=64), nullable=True),
+        sa.Column("url", sa.String(length=512), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=300), nullable=False),
+        sa.Column("next_attempt_at", WHEN, nullable=False),
+        sa.Column("claimed_until", WHEN, nullable=True),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("sent_at", WHEN, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["link_id"],
+            ["linked_accounts.id"],
+            name=op.f("fk_mastodon_outbox_link_id_linked_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["posts.id"],
+            name=op.f("fk_mastodon_outbox_post_id_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("post_id", name=op.f("pk_mastodon_outbox")),
+    )
+    op.create_index(
+        "ix_mastodon_outbox_due", "mastodon_outbox", ["state", "next_attempt_at"], unique=False
+    )
+    op.create_index(
+        op.f("ix_mastodon_outbox_link_id"), "mastodon_outbox", ["link_id"], unique=False
+    )
+    with op.batch_alter_table("linked_accounts") as batch:
+        batch.add_column(
+            sa.Column("broken", sa.String(length=300), nullable=False, server_default="")
+        )
+        batch.add_column(
+            sa.Column("lends_reading", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    with op.batch_alter_table("chats") as batch:
+        batch.alter_column(
+            "bridges",
+            existing_type=sa.String(length=64),
+            type_=sa.String(length=2000),
+            existing_nullable=False,
+            existing_server_default="",
+        )
+        batch.add_column(
+            sa.Column("bridge_lenders", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("chats") as batch:
+        batch.drop_column("bridge_lenders")
+        batch.alter_column(
+            "bridges",
+            existing_type=sa.String(length=2000),
+            type_=sa.String(length=64),
+            existing_nullable=False,
+        )
+    with op.batch_alter_table("linked_accounts") as batch:
+        batch.drop_column("lends_reading")
+        batch.drop_column("broken")
+    op.drop_index(op.f("ix_mastodon_outbox_link_id"), table_name="mastodon_outbox")
+    op.drop_index("ix_mastodon_outbox_due", table_name="mastodon_outbox")
+    op.drop_table("mastodon_outbox")
+    op.drop_table("mastodon_cursors")
+    op.drop_index(op.f("ix_mastodon_statuses_post_id"), table_name="mastodon_statuses")
+    op.drop_table("mastodon_statuses")
+    op.drop_table("mastodon_apps")
