@@ -23,8 +23,10 @@ def install() -> None:
         return
     from hashchat.bridges import outgoing
     from hashchat.bridges.bluesky import posting as bluesky_posting
+    from hashchat.bridges.mastodon import watching
     from hashchat.hosting import posting
 
+    watching.register()  # the directory reads chats' Mastodon servers through it
     posting.register(steps)
     outgoing.register(steps)  # refuses bridges to networks hashchat does not post to
     bluesky_posting.register(steps)  # after hosting's: it reads where posts were placed

@@ -40,3 +40,23 @@ async def link(client: httpx.AsyncClient, remote: Remote, person: RemotePerson) 
     links = (await client.get("/api/v1/bridges/accounts")).json()
     found: dict[str, Any] = next(x for x in links if x["network"] == "mastodon")
     return found
+
+
+async def link_token(db: Any, account: Any, remote: Remote, person: RemotePerson) -> Any:
+    """Link ``person``'s account with the token the remote gave them (the OAuth flow itself is
+    tested in test_linking.py): the real server says whose it is."""
+    from hashchat.bridges.mastodon import link as mastodon_link
+    from hashchat.bridges.mastodon import oauth
+    from hashchat.bridges.sealing import sealer_for
+    from hashchat.config import get_settings
+
+    settings = get_settings()
+    who = await oauth.who_is(remote.url, person.token)
+    return await mastodon_link.store(
+        db=db,
+        account_id=account.id,
+        server=remote.url,
+        who=who,
+        token=person.token,
+        sealer=sealer_for(settings.resolved_secret_key(), tuple(settings.previous_secret_keys)),
+    )

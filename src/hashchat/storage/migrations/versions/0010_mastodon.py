@@ -96,38 +96,73 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_mastodon_outbox_link_id"), "mastodon_outbox", ["link_id"], unique=False
     )
-    with op.batch_alter_table("linked_accounts") as batch:
-        batch.add_column(
-            sa.Column("broken", sa.String(length=300), nullable=False, server_default="")
-        )
-        batch.add_column(
-            sa.Column("lends_reading", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ADD COLUMN: no rebuild of chats for these.
+    op.add_column(
+        "linked_accounts",
+        sa.Column("broken", sa.String(length=300), nullable=False, server_default=""),
+    )
+    op.add_column(
+        "linked_accounts",
+        sa.Column("lends_reading", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "chats",
+        sa.Column("bridge_lenders", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    _bridges_width(2000, 64)
+
+
+# The chats' full-text triggers (0002), which a rebuild of chats on SQLite drops: made again.
+FTS_TRIGGERS = (
+    """CREATE TRIGGER chats_fts_insert AFTER INSERT ON chats BEGIN
+      INSERT INTO chats_fts(rowid, hashtag, title, topics, description)
+      VALUES (new.id, new.hashtag, new.title, new.topics, new.description);
+    END""",
+    """CREATE TRIGGER chats_fts_delete AFTER DELETE ON chats BEGIN
+      INSERT INTO chats_fts(chats_fts, rowid, hashtag, title, topics, description)
+      VALUES ('delete', old.id, old.hashtag, old.title, old.topics, old.description);
+    END""",
+    """CREATE TRIGGER chats_fts_update AFTER UPDATE OF hashtag, title, topics, description
+    ON chats BEGIN
+      INSERT INTO chats_fts(chats_fts, rowid, hashtag, title, topics, description)
+      VALUES ('delete', old.id, old.hashtag, old.title, old.topics, old.description);
+      INSERT INTO chats_fts(rowid, hashtag, title, topics, description)
+      VALUES (new.id, new.hashtag, new.title, new.topics, new.description);
+    END""",
+)
+
+
+def _bridges_width(to: int, was: int) -> None:
+    """chats.bridges holds Mastodon servers' addresses now. SQLite changes a column's type
+    only by copying the table (batch mode): rowids (chats.id) are kept, so the external-content
+    full-text index stays right, and its triggers are made again. Foreign keys are off on the
+    migration's connection (env.py), so the copy cascades into nothing."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        assert op.get_bind().exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
     with op.batch_alter_table("chats") as batch:
         batch.alter_column(
             "bridges",
-            existing_type=sa.String(length=64),
-            type_=sa.String(length=2000),
+            existing_type=sa.String(length=was),
+            type_=sa.String(length=to),
             existing_nullable=False,
-            existing_server_default="",
         )
-        batch.add_column(
-            sa.Column("bridge_lenders", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    if sqlite:
+        for name in ("chats_fts_insert", "chats_fts_delete", "chats_fts_update"):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for statement in FTS_TRIGGERS:
+            op.execute(statement)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("chats") as batch:
-        batch.drop_column("bridge_lenders")
-        batch.alter_column(
-            "bridges",
-            existing_type=sa.String(length=2000),
-            type_=sa.String(length=64),
-            existing_nullable=False,
-        )
-    with op.batch_alter_table("linked_accounts") as batch:
-        batch.drop_column("lends_reading")
-        batch.drop_column("broken")
+    op.execute("UPDATE chats SET bridges = '' WHERE length(bridges) > 64")
+    for table, column in (
+        ("chats", "bridge_lenders"),
+        ("linked_accounts", "lends_reading"),
+        ("linked_accounts", "broken"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    _bridges_width(64, 2000)
     op.drop_index(op.f("ix_mastodon_outbox_link_id"), table_name="mastodon_outbox")
     op.drop_index("ix_mastodon_outbox_due", table_name="mastodon_outbox")
     op.drop_table("mastodon_outbox")
