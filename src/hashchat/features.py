@@ -48,6 +48,8 @@ def services(runtime: Runtime) -> list[Service]:
     found: list[Service] = [Sender(runtime.db, sealer, runtime.settings)]
     if runtime.settings.bridges:  # HASHCHAT_BRIDGES=false: `hashchat bridge` reads elsewhere
         from hashchat.bridges.bluesky.reader import readers_for
+        from hashchat.bridges.mastodon.reader import Readers
 
         found += readers_for(runtime.db, runtime.settings)
+        found.append(Readers(runtime.db, sealer, ttl=runtime.settings.bridge_lease_seconds))
     return found

@@ -43,6 +43,21 @@ class RemotePerson:
         status: dict[str, Any] = response.json()
         return status
 
+    def revoke(self) -> None:
+        """Revoke this person's token at the remote (as they would in its settings)."""
+        assert self.remote._app is not None
+        answer = httpx.post(
+            f"{self.remote.url}/oauth/revoke",
+            data={"client_id": self.remote._app[0], "client_secret": self.remote._app[1],
+                  "token": self.token},
+            timeout=10,
+        )  # fmt: skip
+        assert answer.status_code == 200, answer.text
+
+    def new_token(self) -> str:
+        self.token = self.remote.token_for(self.name)
+        return self.token
+
     def authorize(self, url: str) -> str:
         """Consent on the remote's own page; answers where it sends the browser back (our
         callback, with the code)."""
@@ -89,12 +104,17 @@ class Remote:
                 timeout=10,
             ).json()  # fmt: skip
             self._app = (app["client_id"], app["client_secret"])
-        token = httpx.post(
+        person = self.people[name] = RemotePerson(self, name, web, self.token_for(name))
+        return person
+
+    def token_for(self, name: str) -> str:
+        assert self._app is not None
+        answer = httpx.post(
             f"{self.url}/oauth/token",
             data={"grant_type": "password", "username": name, "password": PASSWORD,
                   "client_id": self._app[0], "client_secret": self._app[1],
                   "scope": "read write"},
             timeout=10,
-        ).json()["access_token"]  # fmt: skip
-        person = self.people[name] = RemotePerson(self, name, web, token)
-        return person
+        )  # fmt: skip
+        token: str = answer.json()["access_token"]
+        return token
