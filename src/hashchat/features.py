@@ -23,6 +23,7 @@ def install() -> None:
         return
     from hashchat.bridges import outgoing
     from hashchat.bridges.bluesky import posting as bluesky_posting
+    from hashchat.bridges.mastodon import posting as mastodon_posting
     from hashchat.bridges.mastodon import watching
     from hashchat.hosting import posting
 
@@ -30,6 +31,7 @@ def install() -> None:
     posting.register(steps)
     outgoing.register(steps)  # refuses bridges to networks hashchat does not post to
     bluesky_posting.register(steps)  # after hosting's: it reads where posts were placed
+    mastodon_posting.register(steps)  # the same
     steps.installed = True
 
 
@@ -45,7 +47,12 @@ def services(runtime: Runtime) -> list[Service]:
     from hashchat.bridges.sealing import sealer_for
 
     sealer = sealer_for(runtime.secret_key, tuple(runtime.settings.previous_secret_keys))
-    found: list[Service] = [Sender(runtime.db, sealer, runtime.settings)]
+    from hashchat.bridges.mastodon import outbox as mastodon_outbox
+
+    found: list[Service] = [
+        Sender(runtime.db, sealer, runtime.settings),
+        mastodon_outbox.Sender(runtime.db, sealer),
+    ]
     if runtime.settings.bridges:  # HASHCHAT_BRIDGES=false: `hashchat bridge` reads elsewhere
         from hashchat.bridges.bluesky.reader import readers_for
         from hashchat.bridges.mastodon.reader import Readers

@@ -1,6 +1,7 @@
 """The write step every bridge's posting out shares: a draft asking for ``bridges`` names only
 networks hashchat posts to (each network's own step judges the rest: a linked account, the
-length there). Lifted from the Bluesky bridge when Mastodon came."""
+length there). A name may carry a choice after a colon (``mastodon:unlisted``). Lifted from the
+Bluesky bridge when Mastodon came."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from hashchat.posts.steps import Batch, Steps, Then, WriteStep
 
 async def check_names(batch: Batch) -> Then | None:
     for i in list(batch.going):
-        unknown = [name for name in batch.drafts[i].bridges if name not in NETWORKS]
+        names = batch.drafts[i].bridges
+        unknown = [name for name in names if name.split(":", 1)[0] not in NETWORKS]
         if unknown:
             batch.refuse(
                 i,
