@@ -433,6 +433,12 @@ function onCounts(status) {
       const span = article.querySelector(`[data-count="${key}"]`);
       if (span) span.textContent = String(value);
     }
+    // An edit (a bridged post edited at its origin): the new text, sanitized as ever.
+    const content = article.querySelector(".content");
+    if (content && typeof status.content === "string" && content.dataset.html !== status.content) {
+      content.dataset.html = status.content;
+      content.replaceChildren(sanitize(status.content));
+    }
   }
 }
 
