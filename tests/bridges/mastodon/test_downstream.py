@@ -4,6 +4,8 @@ come back."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select, update
 
 from hashchat.accounts.models import Account
@@ -88,3 +90,36 @@ async def test_an_opted_out_actor_is_deleted_and_never_stored_again(db: Database
         )
     assert person is not None and person.handle == "freon@letsalllovela.in"
     assert live == []
+
+
+async def test_analytics_split_people_posts_and_answers_by_network(
+    db: Database, host: Account, make_session: MakeSession, make_account: Any, store: Any
+) -> None:
+    from hashchat.analytics import service as analytics
+    from hashchat.analytics.pages import figures_entity
+    from hashchat.directory.models import Chat
+    from hashchat.posts import service as posts
+    from tests.bridges.conftest import bluesky_post
+
+    live: ChatSession = await make_session()
+    await questions.ask_now(db=db, actor=host, session_id=live.id, text="First?")
+    here = await make_account("localperson")
+    await posts.create_post(db=db, author=here, text="A1: from here #HostChat")
+    await store(bluesky_post("A1: from Bluesky #HostChat", rkey="b1"))
+    await store(bluesky_post("and more #HostChat", rkey="b2"))
+    async with db.write() as session:
+        await ingest.apply(
+            session, SERVER, [Seen("update", toot("701", "<p>A1: from Mastodon #HostChat</p>"))],
+            tags=TagCache(), now=utcnow(),
+        )  # fmt: skip
+    async with db.read() as session:
+        chat = await session.get(Chat, live.chat_id)
+        assert chat is not None
+        figures = await analytics.session_figures(session, live, chat)
+    split = figures_entity(figures)["by_network"]
+    assert split == {
+        "bluesky": {"people": 1, "posts": 2, "answers": 1},
+        "hashchat": {"people": 2, "posts": 2, "answers": 1},  # the host's Q1, and an answer
+        "mastodon": {"people": 1, "posts": 1, "answers": 1},
+    }
+    assert figures.participants == 4 and figures.posts == 5
