@@ -123,3 +123,19 @@ async def test_analytics_split_people_posts_and_answers_by_network(
         "mastodon": {"people": 1, "posts": 1, "answers": 1},
     }
     assert figures.participants == 4 and figures.posts == 5
+
+
+async def test_mastodon_clients_see_the_remote_status_it_is(db: Database, client: Any) -> None:
+    async with db.write() as session:
+        await ingest.apply(
+            session, SERVER, [Seen("update", toot("801", "<p>seen #HostChat</p>"))],
+            tags=TagCache(), now=utcnow(),
+        )  # fmt: skip
+    timeline = (await client.get("/api/v1/timelines/tag/HostChat")).json()
+    assert len(timeline) == 1
+    status = timeline[0]
+    assert status["uri"] == status["url"] == "https://letsalllovela.in/objects/801"
+    assert status["origin"] == {"network": "mastodon", "uri": status["uri"], "url": status["url"]}
+    assert status["account"]["acct"] == "freon@letsalllovela.in"
+    assert status["account"]["uri"] == "https://letsalllovela.in/users/freon"
+    assert status["account"]["url"] == "https://letsalllovela.in/users/freon"
