@@ -21,9 +21,10 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit
+from datetime import datetime
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import websockets
 from sqlalchemy import select
@@ -32,7 +33,7 @@ from hashchat.bridges import lease
 from hashchat.bridges.mastodon import client, ingest, instance
 from hashchat.bridges.mastodon.link import mark_broken, token_of
 from hashchat.bridges.mastodon.models import MastodonApp, MastodonCursor
-from hashchat.bridges.mastodon.statuses import id_key
+from hashchat.bridges.mastodon.statuses import id_key, when
 from hashchat.bridges.mastodon.streams import (
     TRANSPORTS,
     StreamUnavailable,
@@ -83,6 +84,12 @@ class ServerReader:
     def __post_init__(self) -> None:
         self.tags = TagCache()
         self.link_id: int | None = None
+        self._renewing: asyncio.Task[None] | None = None
+
+    def _check_lease(self) -> None:
+        """Raise LeaseLost once the lease could not be renewed (another process reads now)."""
+        if self._renewing is not None and self._renewing.done():
+            self._renewing.result()
 
     @property
     def source(self) -> str:
@@ -120,7 +127,7 @@ class ServerReader:
             await asyncio.sleep(self.ttl / 3)
 
     async def _while_held(self) -> None:
-        renew = asyncio.create_task(self._renew())
+        renew = self._renewing = asyncio.create_task(self._renew())
         try:
             delay = self.backoff[0]
             while not renew.done():
@@ -241,6 +248,7 @@ class ServerReader:
             await self._set_status("connected")
             while True:
                 await asyncio.sleep(self.poll_every)
+                self._check_lease()
                 await self.catch_up(token)
         streaming = await self._streaming_url()
         source: AsyncIterator[ingest.Seen | None] = (
@@ -265,8 +273,9 @@ class ServerReader:
                 await flusher
             await self._flush()
 
-    def take_many(self, seen: object) -> None:
-        for item in seen:  # type: ignore[attr-defined]
+    def take_many(self, seen: Iterable[ingest.Seen]) -> None:
+        self._check_lease()
+        for item in seen:
             self.pending.append(item)
             if item.event == "update" and isinstance(item.payload, dict):
                 found = str(item.payload.get("id", ""))
@@ -345,15 +354,11 @@ class ServerReader:
             )
 
 
-def _after(status: dict[str, object], since: object) -> bool:
-    from hashchat.bridges.mastodon.statuses import _when
-
-    return _when(status.get("created_at"), utcnow()) >= since  # type: ignore[operator]
+def _after(status: dict[str, object], since: datetime) -> bool:
+    return when(status.get("created_at"), utcnow()) >= since
 
 
 def _query(url: str) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
     return parse_qsl(urlsplit(url).query)
 
 

@@ -36,7 +36,7 @@ def text_of(content: str) -> str:
     return htmllib.unescape(_TAG.sub("", _BREAK.sub("\n", content))).strip()[:MAX_TEXT]
 
 
-def _when(value: object, now: datetime) -> datetime:
+def when(value: object, now: datetime) -> datetime:
     if isinstance(value, str):
         try:
             found = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -90,7 +90,7 @@ def remote_post(
         author=author,
         uri=uri[:512],
         url=str(url)[:512],
-        created_at=_when(status.get("created_at"), now),
+        created_at=when(status.get("created_at"), now),
         text=text_of(content),
         html=clean_html(content),
         tags=tags,
