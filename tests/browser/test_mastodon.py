@@ -55,6 +55,20 @@ def test_link_a_mastodon_account_then_post_from_the_room(browser: Browser, tmp_p
         )
         screenshot(page, "mastodon-linked")
 
+        # A chat that reads the remote: the server on the listing form, one a line.
+        page.goto(f"{here.url}/chats/new")
+        page.get_by_label("Hashtag").fill("TootChat")
+        page.get_by_label("Title", exact=True).fill("Toots")
+        page.get_by_label("Mastodon servers to read, one a line").fill("https://nobody.example")
+        page.get_by_role("button", name="List the chat").click()
+        expect(page.locator("#bridges-error")).to_contain_text("no host of #TootChat")
+        page.get_by_label("Mastodon servers to read, one a line").fill(there)
+        page.get_by_role("button", name="List the chat").click()
+        page.goto(f"{here.url}/chats/TootChat/edit")
+        expect(page.get_by_label("Mastodon servers to read, one a line")).to_have_value(there)
+        page.get_by_label("Mastodon servers to read, one a line").scroll_into_view_if_needed()
+        screenshot(page, "mastodon-chat-form")
+
         page.goto(f"{here.url}/live/TootChat")
         box = page.get_by_label("Also on Mastodon")
         expect(box).to_be_visible()
