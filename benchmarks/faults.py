@@ -170,11 +170,13 @@ async def committed_posts(url: str) -> list[int]:
 
 async def run_fault(
     fault: str, *, database_url: str, viewers: int = 20, rate: float = 40.0,
-    seconds: float = 8.0, outage: float = 5.0, workdir: Path,
+    seconds: float = 8.0, outage: float = 5.0, workdir: Path, rate_limits: bool = True,
 ) -> Outcome:  # fmt: skip
     (workdir / "redis").mkdir(parents=True, exist_ok=True)
     redis = Redis(core="0,1", workdir=workdir / "redis").start()
-    env = {"HASHCHAT_REDIS_URL": redis.url, "HASHCHAT_REDIS_CHANNEL": f"faults:{uuid.uuid4()}"}
+    # Rate limits on, as by default: their counters live in the same Redis.
+    env = {"HASHCHAT_REDIS_URL": redis.url, "HASHCHAT_REDIS_CHANNEL": f"faults:{uuid.uuid4()}",
+           "HASHCHAT_RATE_LIMITS": "true" if rate_limits else "false"}  # fmt: skip
     servers = [Server(database_url=database_url, core="0,1", env=env,
                       workdir=workdir / f"server{i}") for i in range(2)]  # fmt: skip
     for server in servers:

@@ -263,8 +263,9 @@ class Server(Proc):
         env.update(
             HASHCHAT_DATA_DIR=str(self.workdir), HASHCHAT_DATABASE_URL=url,
             HASHCHAT_PORT=str(self.port), HASHCHAT_RATE_LIMITS="false",
-            HASHCHAT_LOG_LEVEL="warning", HASHCHAT_STREAM_BUFFER="100000", **self.env,
+            HASHCHAT_LOG_LEVEL="warning", HASHCHAT_STREAM_BUFFER="100000",
         )  # fmt: skip
+        env.update(self.env)  # a scenario's own settings win
         self._env = env
         if self.asgi == "granian":
             subprocess.run([sys.executable, "-m", "hashchat", "db", "upgrade"], env=env,

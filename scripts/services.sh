@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs (from Debian's packages, when root) and starts what the tests need: PostgreSQL, Redis,
-# Chromium, a C compiler (for the benchmark's load generator) and the atproto PDS of the bridge
-# tests (tests/pds, from npm). Safe to run again: it only does what is missing. Prints what it did.
+# Chromium, a C compiler (for the benchmark's load generator), the atproto PDS of the bridge
+# tests (tests/pds, from npm) and axe-core for the accessibility checks (tests/axe, from npm).
+# Safe to run again: it only does what is missing. Prints what it did.
 set -euo pipefail
 
 PG_USER=${HASHCHAT_PG_USER:-hashchat}
@@ -82,4 +83,12 @@ if [ ! -f "$pds_stamp" ] || [ "$pds_dir/package-lock.json" -nt "$pds_stamp" ]; t
     touch "$pds_stamp"
   )
 fi
-echo "services: PostgreSQL, Redis, Chromium, gcc and the atproto PDS are ready"
+# axe-core for the browser suite's accessibility checks (tests/browser/axe.py), as
+# tests/axe/package-lock.json pins it. Plain JavaScript: nothing to build.
+axe_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/axe"
+axe_stamp="$axe_dir/node_modules/.hashchat-installed"
+if [ ! -f "$axe_stamp" ] || [ "$axe_dir/package-lock.json" -nt "$axe_stamp" ]; then
+  echo "services: installing axe-core for the accessibility checks (npm ci in tests/axe)"
+  (cd "$axe_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch "$axe_stamp")
+fi
+echo "services: PostgreSQL, Redis, Chromium, gcc, the atproto PDS and axe-core are ready"

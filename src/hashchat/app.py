@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hashchat.directory import pages as directory_pages
     from hashchat.hosting import api as hosting_api
     from hashchat.hosting import pages as hosting_pages
+    from hashchat.live import api as live_api
     from hashchat.live import pages as live_pages
     from hashchat.notifications import api as notifications_api
     from hashchat.notifications import pages as notifications_pages
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_api.router,
         accounts_pages.router,
         posts_pages.router,
+        live_api.router,
         live_pages.router,
         hosting_pages.router,
         directory_pages.router,

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     smtp_from: str = Field("", description="From address of emails; default hashchat@<host>")
     jobs: bool = Field(True, description="Run the reconciler loop (reminders, chat health).")
     jobs_interval: float = Field(10.0, ge=0.05, le=3600, description="Reconciler pass, seconds.")
+    presence_interval: float = Field(
+        5.0, ge=0.1, le=60,
+        description="Seconds between a process's reports of how many watch each room.",
+    )  # fmt: skip
     chat_approval: bool = Field(
         False, description="New chat listings wait for an admin (admins can change it live)."
     )

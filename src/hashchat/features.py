@@ -60,3 +60,11 @@ def services(runtime: Runtime) -> list[Service]:
         found += readers_for(runtime.db, runtime.settings)
         found.append(Readers(runtime.db, sealer, ttl=runtime.settings.bridge_lease_seconds))
     return found
+
+
+def viewer_services(runtime: Runtime) -> list[Service]:
+    """Background work of every process that serves viewers, whatever ``HASHCHAT_JOBS`` says:
+    the rooms' "watching now" counts this process's open streams (live/presence.py)."""
+    from hashchat.live.presence import Reporter
+
+    return [Reporter(runtime.db, runtime.hub, interval=runtime.settings.presence_interval)]

@@ -64,8 +64,11 @@ class Runtime:
             from hashchat.features import services
 
             self.services = services(self)
-            for service in self.services:
-                service.start()
+        from hashchat.features import viewer_services
+
+        self.services += viewer_services(self)
+        for service in self.services:
+            service.start()
 
     def make_reconciler(self) -> Reconciler:
         from hashchat.jobs.reconciler import Reconciler

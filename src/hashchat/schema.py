@@ -8,6 +8,7 @@ from hashchat.bridges.mastodon import models as mastodon  # noqa: F401
 from hashchat.catchup import models as catchup  # noqa: F401
 from hashchat.directory import models as directory  # noqa: F401
 from hashchat.hosting import models as hosting  # noqa: F401
+from hashchat.live import models as live  # noqa: F401
 from hashchat.notifications import models as notifications  # noqa: F401
 from hashchat.posts import models as posts  # noqa: F401
 from hashchat.realtime import models as realtime  # noqa: F401

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.browser.live_hour import live_hour_server  # noqa: F401 - a fixture for the modules
 from tests.services import require_chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

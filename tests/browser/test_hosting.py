@@ -154,8 +154,8 @@ def run_the_session(server: LiveServer, host: Page, ana: Page, ben: Page) -> Non
         "Which book changed your mind?", timeout=5000
     )
     ben.goto(session_url)
-    ben.get_by_role("button", name="Upvote (0 votes)").click()
-    expect(ben.get_by_role("button", name="Upvote (1 vote)")).to_be_visible()
+    ben.get_by_role("button", name="Upvote, votes: 0").click()
+    expect(ben.get_by_role("button", name="Upvote, votes: 1")).to_be_visible()
     ben.get_by_label("Tea").check()
     ben.get_by_role("button", name="Vote", exact=True).click()
     expect(ben.locator("[data-poll]")).to_contain_text("2 voted")

@@ -71,7 +71,8 @@ def test_two_people_in_a_room(two: tuple[Page, Page], live_server: LiveServer) -
     expect(bob.locator("[data-new]")).to_be_hidden()
 
     # Reply in place keeps the room's hashtag; a like shows on the other screen.
-    question = bob.locator("article.post", has_text="Q1: what brings")
+    # (the reply below quotes it too: "replying to @alice: Q1: what brings...")
+    question = bob.locator("article.post", has=bob.locator(".content", has_text="Q1: what brings"))
     question.get_by_role("link", name="Reply to alice").click()
     expect(bob.locator("[data-replying]")).to_contain_text("@alice")
     bob.get_by_label("Post to the chat").press("End")
@@ -82,7 +83,9 @@ def test_two_people_in_a_room(two: tuple[Page, Page], live_server: LiveServer) -
     )
     question.get_by_role("button", name="Like").click()
     expect(question.get_by_role("button", name="Like")).to_have_attribute("aria-pressed", "true")
-    alice_question = alice.locator("article.post", has_text="Q1: what brings")
+    alice_question = alice.locator(
+        "article.post", has=alice.locator(".content", has_text="Q1: what brings")
+    )
     expect(alice_question.locator('[data-count="favourites"]')).to_have_text("1", timeout=3000)
     expect(alice_question.locator('[data-count="replies"]')).to_have_text("1")
 

@@ -32,7 +32,7 @@ async def test_room_lists_recent_posts_and_where_the_stream_resumes(
     newest = await service.create_post(db=db, author=host, text="elsewhere #other")
     page = await client.get("/live/RoomTest?hosts=host")
     assert page.status_code == 200
-    assert 'role="log"' in page.text
+    assert 'aria-label="Posts in the chat"' in page.text and 'role="status"' in page.text
     assert page.text.count('class="post') == 2, "the post and its repost"
     assert "is-reblog" in page.text and "is-host" in page.text
     config = room_config(page.text)

@@ -38,5 +38,6 @@ async def test_every_viewer_ends_with_exactly_the_committed_posts(
         (len(outcome.followers[i].ids), len(outcome.committed)) for i in not_exact
     ]
     if fault == "redis-kill":
-        # Posting went on through the outage: every post was answered, and answered 200.
+        # Posting went on through the outage, rate limits on (their counters live in that
+        # Redis): every post was answered, and answered 200.
         assert outcome.unknown == 0

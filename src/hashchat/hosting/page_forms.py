@@ -11,7 +11,7 @@ from hashchat.directory import links
 from hashchat.errors import DomainError
 from hashchat.hosting import sessions
 from hashchat.web import flash
-from hashchat.web.forms import read_form
+from hashchat.web.forms import read_form, safe_next
 
 
 def session_path(hashtag: str, session_id: int) -> str:
@@ -21,11 +21,13 @@ def session_path(hashtag: str, session_id: int) -> str:
 async def form_and_back(
     request: Request, rt: Any, session_id: str, anchor: str
 ) -> tuple[dict[str, str], str]:
-    """The posted form (CSRF checked) and the session page to go back to, at ``anchor``."""
+    """The posted form (CSRF checked) and the page to go back to: the form's own ``next`` (the
+    live room's host controls and board, say) when it is a path here, else the session page
+    at ``anchor``. An error goes back there too, so a host never leaves the room."""
     form = await read_form(request)
     async with rt.db.read() as session:
         chat_session, chat = await sessions.get_session(session, session_id)
-    return form, session_path(chat.hashtag, chat_session.id) + anchor
+    return form, safe_next(form.get("next"), session_path(chat.hashtag, chat_session.id) + anchor)
 
 
 def again(request: Request, back: str, form: dict[str, str], exc: DomainError) -> Response:

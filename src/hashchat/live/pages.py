@@ -3,15 +3,19 @@ room lists recent posts and can post; with it, posts arrive live (static/js/live
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from hashchat.errors import DomainError, Invalid
+from hashchat.hosting.pages import EXTEND_CHOICES, SLOW_CHOICES
 from hashchat.live.service import check_room_tags, load_room, with_room_tag
+from hashchat.parsing import check_id
 from hashchat.posts import service
 from hashchat.text import normalize_tag
+from hashchat.web import flash
 from hashchat.web.deps import RuntimeDep, SessionDep, ViewerDep
 from hashchat.web.errors import error_headers
 from hashchat.web.forms import read_form, safe_next, see_other
@@ -32,9 +36,11 @@ async def _page(
 ) -> Response:  # fmt: skip
     tags = check_room_tags(raw_tags)
     highlight = request.query_params.get("hosts", "").split(",")
+    max_id = check_id(request.query_params.get("max_id"), field="max_id")
     room = await load_room(
-        session, tags=tags, viewer_id=viewer.id if viewer else None, highlight=highlight
-    )
+        session, tags=tags, viewer_id=viewer.id if viewer else None, highlight=highlight,
+        max_id=max_id,
+    )  # fmt: skip
     hosted = None  # a single listed chat's room also shows its session, by question
     if len(room.tags) == 1:
         from hashchat.hosting.grouping import room_session
@@ -55,6 +61,14 @@ async def _page(
         can["moderate"] = can["moderate"] and (
             viewer.is_admin or hosted.chat.vouched_at is not None
         )
+    panels = None
+    if hosted is not None:
+        from hashchat.live.panels import room_panels
+
+        panels = await room_panels(
+            session, hosted, roles=room.hosts, viewer=viewer, runs=can["run"]
+        )
+    errors, values = flash.take(request)  # a host control's error, carried back to the room
     config = {
         "tags": room.tags,
         "since": str(room.since_id),
@@ -67,15 +81,31 @@ async def _page(
         else {},
         "view": "questions" if by_question else "time",
         "can": can,
+        "older": str(room.older) if room.older else None,
+        "paged": max_id is not None,
+        "current": _current(panels),
+        "board": panels.board if panels else None,
+        "watching": panels.presence.watching if panels else None,
     }
-    return render(
+    page = render(
         request,
         "live/room.html",
         {"room": room, "config": config, "path": room_path(room.tags), "error": error,
          "draft": draft, "mixer": len(room.tags) > 1, "hosted": hosted,
-         "by_question": by_question, "can": can},
+         "by_question": by_question, "can": can, "panels": panels, "max_id": max_id,
+         "errors": errors, "values": values, "extend_choices": EXTEND_CHOICES,
+         "slow_choices": SLOW_CHOICES},
         status=status,
     )  # fmt: skip
+    return flash.forget(request, page)
+
+
+def _current(panels: Any) -> dict[str, Any] | None:
+    current = panels.current if panels else None
+    if current is None:
+        return None
+    return {"number": current.number, "text": current.text, "answers": current.answers,
+            "posted_at": current.posted_at.isoformat() if current.posted_at else None}  # fmt: skip
 
 
 @router.get("/live", response_class=HTMLResponse)

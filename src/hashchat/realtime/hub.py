@@ -287,6 +287,11 @@ class Hub:
                     del self.subscribers[stream]
         self.viewer_count -= 1
 
+    def viewers_of(self, prefix: str) -> dict[str, int]:
+        """Read-only: how many of this process's viewers follow each stream whose key starts
+        with ``prefix`` ("tag:"), for the rooms' "watching now" (live/presence.py)."""
+        return {s: len(v) for s, v in self.subscribers.items() if s.startswith(prefix)}
+
     async def check_since(self, since_id: object) -> int | None:
         """Validate a resume point: a whole number, not after the newest committed id, and not
         before the oldest kept event. Raises Invalid/TooOld naming ``since_id``."""

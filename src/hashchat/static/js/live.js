@@ -81,9 +81,11 @@ function countButton(act, shown, on) {
   const form = el("form", { method: "post", class: "inline", "data-act": act,
     action: `/posts/${shown.id}/${on ? "un" : ""}${act}` });
   const count = act === "reblog" ? shown.reblogs_count : shown.favourites_count;
+  // The name holds the visible count (axe: label-content-name-mismatch): "Like, likes: 3".
   const button = el("button", { type: "submit", class: `link${on ? " on" : ""}`, "aria-pressed": String(!!on),
-    "aria-label": act === "reblog" ? "Repost" : "Like" },
+    "aria-keyshortcuts": act === "favourite" ? "l" : undefined },
     icon(act === "reblog" ? "repost" : "like"), " ",
+    el("span", { class: "dir-sr", text: act === "reblog" ? "Repost, reposts:" : "Like, likes:" }), " ",
     el("span", { "data-count": act === "reblog" ? "reblogs" : "favourites", text: String(count) }));
   form.append(button);
   return form;
@@ -130,6 +132,30 @@ const hiddenOwn = new Set(); // the viewer's own posts that a `hide` named while
 const ownNote = () => el("p", { class: "moderated-note", "data-moderated-note": "",
   text: "Hidden from the chat by its moderators. Only you see it here; it stays on your profile." });
 
+// "replying to @lena: The middle. Everything sags…": from the parent on the page, else fetched.
+function replyContext(shown) {
+  const line = el("p", { class: "reply-context" }, "replying to ");
+  const fill = (acct, text) => {
+    line.replaceChildren("replying to ", el("a", { href: `/@${encodeURIComponent(acct)}/${shown.in_reply_to_id}`, text: `@${acct}` }));
+    if (text) line.append(": ", el("span", { text: text.length > 80 ? `${text.slice(0, 79).trimEnd()}…` : text }));
+  };
+  const parent = document.querySelector(`article[data-original="${CSS.escape(shown.in_reply_to_id)}"]`);
+  if (parent) {
+    fill(parent.querySelector(".handle").firstChild.textContent.trim().slice(1),
+      parent.querySelector(".content").textContent.replace(/\s+/g, " ").trim());
+  } else {
+    line.append(el("span", { text: "…" }));
+    fetch(`/api/v1/statuses/${shown.in_reply_to_id}`, { headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((parentStatus) => {
+        if (!parentStatus) { line.remove(); return; }
+        const text = new DOMParser().parseFromString(parentStatus.content, "text/html").body.textContent;
+        fill(parentStatus.account.acct, text.replace(/\s+/g, " ").trim());
+      }).catch(() => line.remove());
+  }
+  return line;
+}
+
 export function renderPost(status) {
   const shown = status.reblog || status;
   const role = config.hosts[shown.account.id];
@@ -150,7 +176,7 @@ export function renderPost(status) {
     el("div", { class: "who" }, el("a", { class: "name", href: shown.account.url, text: name }), handle,
       ...(shown.origin ? [originLink(shown.origin)] : [])),
     el("a", { class: "when", href: shown.url },
-      el("time", { datetime: shown.created_at, text: timeFormat.format(new Date(shown.created_at)) }))));
+      el("time", { datetime: shown.created_at, "data-relative": "", text: timeFormat.format(new Date(shown.created_at)) }))));
   if (roomTags.length > 1) {
     const chips = el("p", { class: "chats" });
     for (const tag of shown.tags) {
@@ -159,32 +185,32 @@ export function renderPost(status) {
     }
     article.append(chips);
   }
+  if (shown.in_reply_to_id) article.append(replyContext(shown));
   const content = el("div", { class: "content" });
   content.append(sanitize(shown.content));
   article.append(content);
   if (shown.poll) article.append(renderPoll(shown.poll, shown.account.id));
   const actions = el("footer", { class: "actions" },
-    el("a", { href: `${shown.url}#reply`, "data-act": "reply", "aria-label": `Reply to ${shown.account.acct}` },
-      icon("reply"), " ", el("span", { "data-count": "replies", text: String(shown.replies_count) })));
+    el("a", { href: `${shown.url}#reply`, "data-act": "reply", "aria-keyshortcuts": "r" },
+      icon("reply"), " ", el("span", { class: "dir-sr", text: `Reply to ${shown.account.acct}, replies:` }), " ",
+      el("span", { "data-count": "replies", text: String(shown.replies_count) })));
   if (config.viewer) {
     const on = pressedOf(status);
     pressed.set(shown.id, on);
     actions.append(countButton("reblog", shown, on.reblog), countButton("favourite", shown, on.favourite));
   } else {
-    actions.append(el("span", {}, icon("repost"), " ", el("span", { "data-count": "reblogs", text: String(shown.reblogs_count) })),
-      el("span", {}, icon("like"), " ", el("span", { "data-count": "favourites", text: String(shown.favourites_count) })));
+    actions.append(el("span", {}, icon("repost"), " ", el("span", { class: "dir-sr", text: "reposts:" }), " ", el("span", { "data-count": "reblogs", text: String(shown.reblogs_count) })),
+      el("span", {}, icon("like"), " ", el("span", { class: "dir-sr", text: "likes:" }), " ", el("span", { "data-count": "favourites", text: String(shown.favourites_count) })));
   }
   if (shown.account.id !== config.viewer?.id) { // nobody mutes themselves
-    actions.append(el("button", { type: "button", class: "link js-only js-ready", "data-act": "mute",
-      "aria-label": `Mute @${shown.account.acct} in this room`, text: "Mute" }));
+    actions.append(el("button", { type: "button", class: "link js-only js-ready", "data-act": "mute" },
+      "Mute", el("span", { class: "dir-sr", text: ` @${shown.account.acct} in this room` })));
   }
   if (config.can?.moderate && !role) {
-    actions.append(el("button", { type: "button", class: "link danger", "data-mod": "hide",
-      "aria-label": `Hide this post from the room for everyone`, text: "Hide" }),
-      el("button", { type: "button", class: "link danger", "data-mod": "mute",
-        "aria-label": `Hide @${shown.account.acct}'s posts from the room`, text: "Mute for all" }),
-      el("button", { type: "button", class: "link danger", "data-mod": "ban",
-        "aria-label": `Ban @${shown.account.acct} from the chat`, text: "Ban" }));
+    const sr = (text) => el("span", { class: "dir-sr", text });
+    actions.append(el("button", { type: "button", class: "link danger", "data-mod": "hide" }, "Hide", sr(" this post from the room for everyone")),
+      el("button", { type: "button", class: "link danger", "data-mod": "mute" }, "Mute for all", sr(`: hide @${shown.account.acct}'s posts from the room`)),
+      el("button", { type: "button", class: "link danger", "data-mod": "ban" }, "Ban", sr(` @${shown.account.acct} from the chat`)));
   }
   article.append(actions);
   if (muted.has(shown.account.id)) article.classList.add("is-muted");
@@ -337,8 +363,10 @@ function show(status) {
   seen.set(status.id, status);
   if (document.getElementById(`post-${status.id}`)) return; // already on the page
   document.querySelector("[data-empty]")?.remove();
-  log.prepend(renderPost(status));
+  const article = renderPost(status);
+  log.prepend(article);
   placeAnswer(status.id);
+  document.dispatchEvent(new CustomEvent("room:added", { detail: { article, status } }));
 }
 
 // -- the chat by question ----------------------------------------------------------------------
@@ -401,7 +429,6 @@ function setPaused(value) {
   paused = value;
   pauseButton.setAttribute("aria-pressed", String(paused));
   pauseButton.firstChild.textContent = paused ? "Resume " : "Pause ";
-  log.setAttribute("aria-live", paused ? "off" : "polite");
   if (!paused) {
     while (held.length) show(held.shift());
     newBadge.hidden = true;
@@ -442,12 +469,15 @@ function onCounts(status) {
   }
 }
 
+// The room's other parts (static/js/room.js) follow the stream through these.
+function tell(kind, detail) { document.dispatchEvent(new CustomEvent(`room:${kind}`, { detail })); }
+
 function connect() {
   const params = new URLSearchParams();
   for (const tag of config.tags) params.append("tag", tag);
   params.set("since_id", config.since);
   const source = new EventSource(`/api/v1/streaming/hashtag?${params}`);
-  source.addEventListener("open", () => { statusLine.textContent = "Live"; statusLine.dataset.state = "live"; });
+  source.addEventListener("open", () => { statusLine.textContent = "Live"; statusLine.dataset.state = "live"; tell("open", {}); });
   source.addEventListener("update", (e) => { config.since = e.lastEventId; onUpdate(JSON.parse(e.data)); });
   source.addEventListener("status.update", (e) => { config.since = e.lastEventId; onCounts(JSON.parse(e.data)); });
   source.addEventListener("delete", (e) => { config.since = e.lastEventId; onDelete(e.data); });
@@ -455,16 +485,20 @@ function connect() {
     config.since = e.lastEventId;
     const question = JSON.parse(e.data);
     questionSection(question.number, question.text);
+    tell("question", question);
   });
   source.addEventListener("answer", (e) => {
     config.since = e.lastEventId;
     const answer = JSON.parse(e.data);
     answerOf.set(answer.status_id, answer.question);
     placeAnswer(answer.status_id);
+    tell("answer", answer);
   });
   source.addEventListener("session", (e) => {
     config.since = e.lastEventId;
-    const state = JSON.parse(e.data).state;
+    const session = JSON.parse(e.data);
+    tell("session", session);
+    const state = session.state;
     const badge = document.querySelector("[data-session-state]");
     if (badge) {
       badge.textContent = { scheduled: "upcoming", live: "live now", ended: "ended", cancelled: "cancelled" }[state] || state;
@@ -472,6 +506,7 @@ function connect() {
     }
   });
   source.addEventListener("poll", (e) => { config.since = e.lastEventId; onPoll(JSON.parse(e.data)); });
+  source.addEventListener("board", (e) => { config.since = e.lastEventId; tell("board", JSON.parse(e.data)); });
   source.addEventListener("hide", (e) => { config.since = e.lastEventId; onHide(JSON.parse(e.data)); });
   source.addEventListener("bridge", (e) => { config.since = e.lastEventId; onBridge(JSON.parse(e.data)); });
   source.addEventListener("unhide", (e) => { config.since = e.lastEventId; onUnhide(JSON.parse(e.data)); });
@@ -516,6 +551,7 @@ if (compose) {
   compose.composedText = () => finalText(textarea.value); // what goes out (bluesky.js counts it)
   chatSelect?.addEventListener("change", recount);
   const cancelReply = () => { replyId.value = ""; replying.hidden = true; };
+  compose.cancelReply = cancelReply; // room.js: Esc
   compose.querySelector("[data-cancel-reply]").addEventListener("click", cancelReply);
   compose.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -6,9 +6,13 @@ if (badge) {
     .then((res) => (res.ok ? res.json() : null))
     .then((body) => {
       if (!body || !body.count) return;
+      // The link's name keeps the visible number (axe: label-content-name-mismatch):
+      // "Notifications 3 unread".
       badge.textContent = body.count > 99 ? "99+" : String(body.count);
       badge.hidden = false;
-      badge.parentElement.setAttribute("aria-label", `Notifications, ${body.count} unread`);
+      if (!badge.nextElementSibling?.matches(".dir-sr")) {
+        badge.after(Object.assign(document.createElement("span"), { className: "dir-sr", textContent: " unread" }));
+      }
     })
     .catch(() => {});
 }

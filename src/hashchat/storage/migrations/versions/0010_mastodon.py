@@ -3,7 +3,7 @@ chat) cursors, posts on their way out; linked accounts can be broken and lent fo
 chats' bridges list Mastodon servers (wider) and may read with lent accounts
 
 Revision ID: 0010_mastodon
-Revises: 0008_host_consent (another branch takes 0009: the lead renumbers at merge)
+Revises: 0009_room_presence
 Create Date: 2026-12-07 10:00:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import hashchat.storage.base
 
 revision: str = "0010_mastodon"
-down_revision: str | None = "0008_host_consent"
+down_revision: str | None = "0009_room_presence"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
