@@ -23,12 +23,18 @@ def install() -> None:
         return
     from hashchat.accounts.steps import account_steps
     from hashchat.apps import filters
+    from hashchat.bridges import outgoing
     from hashchat.bridges.bluesky import posting as bluesky_posting
+    from hashchat.bridges.mastodon import posting as mastodon_posting
+    from hashchat.bridges.mastodon import watching
     from hashchat.hosting import posting
     from hashchat.notifications import posting as notifying
 
+    watching.register()  # the directory reads chats' Mastodon servers through it
     posting.register(steps)
+    outgoing.register(steps)  # refuses bridges to networks hashchat does not post to
     bluesky_posting.register(steps)  # after hosting's: it reads where posts were placed
+    mastodon_posting.register(steps)  # the same
     notifying.register(steps, account_steps)  # after hosting's: its events follow the post's
     filters.register(steps)  # Status.filtered, for the person reading
     steps.installed = True
@@ -46,11 +52,18 @@ def services(runtime: Runtime) -> list[Service]:
     from hashchat.bridges.sealing import sealer_for
 
     sealer = sealer_for(runtime.secret_key, tuple(runtime.settings.previous_secret_keys))
-    found: list[Service] = [Sender(runtime.db, sealer, runtime.settings)]
+    from hashchat.bridges.mastodon import outbox as mastodon_outbox
+
+    found: list[Service] = [
+        Sender(runtime.db, sealer, runtime.settings),
+        mastodon_outbox.Sender(runtime.db, sealer),
+    ]
     if runtime.settings.bridges:  # HASHCHAT_BRIDGES=false: `hashchat bridge` reads elsewhere
         from hashchat.bridges.bluesky.reader import readers_for
+        from hashchat.bridges.mastodon.reader import Readers
 
         found += readers_for(runtime.db, runtime.settings)
+        found.append(Readers(runtime.db, sealer, ttl=runtime.settings.bridge_lease_seconds))
     return found
 
 

@@ -5,6 +5,7 @@ from hashchat.apps import models as apps  # noqa: F401
 from hashchat.bridges import linked as bridges_linked  # noqa: F401
 from hashchat.bridges import models as bridges  # noqa: F401
 from hashchat.bridges.bluesky import outbox_model as bluesky_outbox  # noqa: F401
+from hashchat.bridges.mastodon import models as mastodon  # noqa: F401
 from hashchat.catchup import models as catchup  # noqa: F401
 from hashchat.directory import models as directory  # noqa: F401
 from hashchat.hosting import models as hosting  # noqa: F401

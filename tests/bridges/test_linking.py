@@ -59,6 +59,9 @@ async def test_linking_with_an_app_password_keeps_a_sealed_session(
         "id",
         "network",
         "did",
+        "actor",  # a Mastodon link's (None here)
+        "broken",
+        "lends_reading",
         "handle",
         "service",
         "method",

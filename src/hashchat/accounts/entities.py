@@ -44,8 +44,11 @@ def account_entity(account: Account, *, source: bool = False) -> dict[str, Any]:
     """The public Account entity; ``source`` adds the owner-only fields of verify_credentials."""
     avatar = urls.avatar(account.id)
     acct, url = account.handle, urls.profile(account.handle)
+    uri = url
     if account.origin is not None and account.origin_url:  # someone on another network
         acct, url = remote_acct(account.handle, account.origin_url), account.origin_url
+        # The fediverse's id of them (an ActivityPub actor: the key a Mastodon bridge keeps).
+        uri = account.handle_key if account.handle_key.startswith("https://") else url
     entity: dict[str, Any] = {
         "id": str(account.id),
         "username": account.handle.split("@", 1)[0],
@@ -58,7 +61,7 @@ def account_entity(account: Account, *, source: bool = False) -> dict[str, Any]:
         "created_at": _iso(account.created_at),
         "note": render_bio(account.bio),
         "url": url,
-        "uri": url,
+        "uri": uri,
         "avatar": avatar,
         "avatar_static": avatar,
         "header": urls.header(account.id),

@@ -152,6 +152,11 @@ def figures_entity(f: service.SessionFigures) -> dict[str, Any]:
         "questions_answered": [
             {"number": q.number, "text": q.text, "answers": q.answers} for q in f.per_question
         ],
+        # Where the people came from: made here ("hashchat"), or bridged (bluesky, mastodon).
+        "by_network": {
+            name: {"people": n.people, "posts": n.posts, "answers": n.answers}
+            for name, n in sorted(f.by_network.items())
+        },
         "top_contributors": [
             {
                 "handle": c.handle,

@@ -61,6 +61,15 @@ class QuestionFigures:
 
 
 @dataclass
+class NetworkFigures:
+    """A session's people, posts and answers from one network ("hashchat": made here)."""
+
+    people: int = 0
+    posts: int = 0
+    answers: int = 0
+
+
+@dataclass
 class SessionFigures:
     session_id: int
     hashtag: str
@@ -87,6 +96,7 @@ class SessionFigures:
     outside_window: int = 0
     contributors: list[Contributor] = field(default_factory=list)  # every author, busiest first
     per_question: list[QuestionFigures] = field(default_factory=list)
+    by_network: dict[str, NetworkFigures] = field(default_factory=dict)  # bridged posts apart
 
     @property
     def top_contributors(self) -> list[Contributor]:
@@ -141,9 +151,20 @@ async def session_figures(
     is_answer = case((SessionPost.kind == "answer", 1), else_=0)
     # Per person in SQL (a few thousand rows back, not one per post); the totals are their sums.
     people: dict[int, tuple[int, int, int, int]] = {}  # posts, answers, likes, reposts
-    for who, posts, answered, likes, reposts, replies, late, asked in await session.execute(
+    for (
+        who,
+        network,
+        posts,
+        answered,
+        likes,
+        reposts,
+        replies,
+        late,
+        asked,
+    ) in await session.execute(
         select(
             Post.account_id,
+            Post.origin,
             func.count(),
             func.sum(is_answer),
             func.sum(Post.favourites_count),
@@ -154,9 +175,20 @@ async def session_figures(
         )
         .join(Post, Post.id == SessionPost.post_id)
         .where(live)
-        .group_by(Post.account_id)
+        .group_by(Post.account_id, Post.origin)
     ):
-        people[who] = (posts, int(answered), int(likes), int(reposts))
+        # A person posts from one network (a remote account only has its network's posts).
+        split = figures.by_network.setdefault(network or "hashchat", NetworkFigures())
+        split.people += who not in people
+        split.posts += posts
+        split.answers += int(answered)
+        was = people.get(who, (0, 0, 0, 0))
+        people[who] = (
+            was[0] + posts,
+            was[1] + int(answered),
+            was[2] + int(likes),
+            was[3] + int(reposts),
+        )
         figures.posts += posts
         figures.answers += int(answered)
         figures.likes += int(likes)

@@ -26,7 +26,15 @@ def sealer_of(rt: Runtime) -> Sealer:
 @router.get("/api/v1/bridges/accounts")
 async def list_accounts(session: SessionDep, viewer: ReadUser) -> list[dict[str, Any]]:
     """The accounts you linked on other networks (no secret is ever shown)."""
-    return [linking.link_entity(link) for link in await linking.list_links(session, viewer.id)]
+    from hashchat.bridges.mastodon.posting import limits
+
+    links = await linking.list_links(session, viewer.id)
+    most = await limits(session, {x.service_url for x in links if x.network == "mastodon"})
+    return [
+        linking.link_entity(x)
+        | ({"max_characters": most.get(x.service_url, 500)} if x.network == "mastodon" else {})
+        for x in links
+    ]
 
 
 @router.post("/api/v1/bridges/accounts", status_code=201, openapi_extra=body_doc(LinkIn))
@@ -61,18 +69,36 @@ async def unlink_account(link_id: str, rt: RuntimeDep, viewer: WriteUser) -> dic
 
 
 @router.get("/api/v1/bridges/posts/{post_id}")
-async def outgoing_post(post_id: str, session: SessionDep, viewer: ReadUser) -> dict[str, Any]:
-    """Where your post stands on its way out to Bluesky: waiting, sent (with its record's
-    at:// URI, CID and web address), failed (with the reason) or cancelled."""
+async def outgoing_post(
+    post_id: str, session: SessionDep, viewer: ReadUser, network: str = "bluesky"
+) -> dict[str, Any]:
+    """Where your post stands on its way out to ``network`` (bluesky, the default, or
+    mastodon): waiting, sent (with its URI and web address), failed (with the reason) or
+    cancelled."""
     from hashchat.bridges.bluesky.outbox import web_url
     from hashchat.bridges.bluesky.outbox_model import OutgoingPost
+    from hashchat.bridges.mastodon.models import MastodonOutgoing
     from hashchat.posts.models import Post
 
     key = int(post_id) if post_id.isdigit() and len(post_id) < 19 else 0
-    row = await session.get(OutgoingPost, key) if key else None
+    toot = await session.get(MastodonOutgoing, key) if key and network == "mastodon" else None
+    if toot is not None:
+        post = await session.get(Post, key)
+        if post is not None and post.account_id == viewer.id:
+            return {
+                "id": str(toot.post_id),
+                "network": "mastodon",
+                "state": toot.state,
+                "uri": post.origin_uri if toot.state in ("sent", "deleting", "deleted") else None,
+                "url": toot.url if toot.state == "sent" else None,
+                "visibility": toot.visibility,
+                "error": toot.error or None,
+                "attempts": toot.attempts,
+            }
+    row = await session.get(OutgoingPost, key) if key and network == "bluesky" else None
     post = await session.get(Post, key) if row is not None else None
     if row is None or post is None or post.account_id != viewer.id:
-        raise NotFound("this post is not on its way to Bluesky", field="id")
+        raise NotFound(f"this post is not on its way to {network}", field="id")
     return {
         "id": str(row.post_id),
         "network": "bluesky",

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -52,9 +52,14 @@ def reseal() -> None:
 
 def bridge(
     opt_out: Annotated[
-        str | None, typer.Option(help="Leave this Bluesky DID out from now on, deleting its posts.")
+        str | None,
+        typer.Option(
+            help="Leave this Bluesky DID or Mastodon actor URI out from now on, deleting its posts."
+        ),
     ] = None,
-    opt_in: Annotated[str | None, typer.Option(help="Undo an opt-out (a DID).")] = None,
+    opt_in: Annotated[
+        str | None, typer.Option(help="Undo an opt-out (a DID or an actor URI).")
+    ] = None,
 ) -> None:
     """Read the bridges' sources (Bluesky: Jetstream or a firehose) into the rooms. Exactly one
     process reads each source (a lease in the database): start as many as you like."""
@@ -68,14 +73,17 @@ def bridge(
     upgrade(settings.resolved_database_url)
     install()
 
+    def network_of(key: str) -> str:  # an actor URI is Mastodon's; a DID is Bluesky's
+        return "mastodon" if key.startswith(("https://", "http://")) else NETWORK
+
     async def change() -> str:
         db = Database(settings.resolved_database_url)
         try:
             if opt_out:
-                gone = await remote.opt_out(db=db, network=NETWORK, key=opt_out)
+                gone = await remote.opt_out(db=db, network=network_of(opt_out), key=opt_out)
                 return f"{opt_out} is left out; {gone} of their posts deleted"
             assert opt_in is not None
-            await remote.opt_in(db=db, network=NETWORK, key=opt_in)
+            await remote.opt_in(db=db, network=network_of(opt_in), key=opt_in)
             return f"{opt_in} may be bridged again"
         finally:
             await db.dispose()
@@ -97,13 +105,17 @@ async def _run() -> None:
     broker = make_broker(settings)  # events reach the servers' viewers through Redis
     await broker.start(lambda events: None)  # it only sends
     db.after_commit = broker.publish
-    readers = readers_for(db, settings)
-    if not readers:
-        console.print("no source: set HASHCHAT_BLUESKY_JETSTREAM or HASHCHAT_BLUESKY_FIREHOSE")
-        return
+    from hashchat.bridges.mastodon.reader import Readers
+    from hashchat.bridges.sealing import sealer_for
+
+    sealer = sealer_for(settings.resolved_secret_key(), tuple(settings.previous_secret_keys))
+    readers: list[Any] = [*readers_for(db, settings)]
+    readers.append(Readers(db, sealer, ttl=settings.bridge_lease_seconds))  # chats' servers
     for reader in readers:
         reader.start()
-    console.print(f"reading {', '.join(r.source for r in readers)}")
+    console.print(
+        f"reading {', '.join(getattr(r, 'source', 'chats’ Mastodon servers') for r in readers)}"
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

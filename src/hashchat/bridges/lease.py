@@ -10,6 +10,9 @@ consumer that lost its lease unawares (a long pause) cannot write after its succ
 
 from __future__ import annotations
 
+import os
+import random
+import socket
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -19,6 +22,11 @@ from hashchat.bridges.models import BridgeLease
 from hashchat.posts.service import insert_ignore
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
+
+
+def holder_name() -> str:
+    """This process's name as a lease holder (host, pid and a random part)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"[:100]
 
 
 class LeaseLost(Exception):

@@ -25,8 +25,10 @@ from hashchat.accounts.models import Account
 from hashchat.bridges.models import BridgeOptOut
 from hashchat.errors import Invalid
 from hashchat.posts.batch import Created, Draft, Origin, TagCache, write_posts
+from hashchat.posts.entities import gather, status_entity
 from hashchat.posts.models import Post
-from hashchat.posts.service import insert_ignore, remove_post
+from hashchat.posts.service import encode, insert_ignore, post_streams, remove_post, tag_keys_of
+from hashchat.realtime.events import record
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
 from hashchat.text import Entity
@@ -192,6 +194,28 @@ async def remove(session: AsyncSession, uris: Iterable[str]) -> int:
     for post in found:
         await remove_post(session, post)
     return len(found)
+
+
+async def revise(session: AsyncSession, uri: str, *, text: str, html: str) -> int | None:
+    """The post stored under ``uri`` was edited at its origin: its text follows, and viewers
+    get a ``status.update`` event with it. Answers its id (None: not stored, or deleted)."""
+    post = await session.scalar(
+        select(Post).where(Post.origin_uri == uri, Post.deleted_at.is_(None))
+    )
+    if post is None:
+        return None
+    if post.text == text and post.content_html == html:
+        return post.id  # the same again (seen through another server)
+    post.text, post.content_html = text, html
+    await session.flush()
+    related = await gather(session, [post])
+    await record(
+        session,
+        kind="status.update",
+        payload=encode(status_entity(post, related)),
+        streams=post_streams(post, await tag_keys_of(session, post.id)),
+    )
+    return post.id
 
 
 async def remove_author(session: AsyncSession, network: str, key: str) -> int:

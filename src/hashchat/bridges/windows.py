@@ -23,6 +23,14 @@ class OpenChat:
     id: int
     tag_key: str
     hashtag: str
+    places: tuple[str, ...] = ()  # where the network is read for it (Mastodon: the servers)
+
+
+def _bridged(chat: Chat, network: str) -> tuple[bool, tuple[str, ...]]:
+    """Whether ``chat`` bridges ``network``, and the places it names (``network:place``)."""
+    names = chat.bridge_networks
+    places = tuple(n.split(":", 1)[1] for n in names if n.startswith(f"{network}:"))
+    return network in names or bool(places), places
 
 
 async def open_chats(session: AsyncSession, network: str, now: datetime) -> list[OpenChat]:
@@ -32,7 +40,7 @@ async def open_chats(session: AsyncSession, network: str, now: datetime) -> list
         for c in await session.scalars(
             select(Chat).where(Chat.bridges.contains(network), Chat.status != "retired")
         )
-        if network in c.bridge_networks
+        if _bridged(c, network)[0]
     ]
     always = [c for c in chats if c.bridge_when == "always"]
     by_sessions = {c.id: c for c in chats if c.bridge_when != "always"}
@@ -50,4 +58,4 @@ async def open_chats(session: AsyncSession, network: str, now: datetime) -> list
             end = chat_session.ends_at + timedelta(minutes=chat_session.grace_minutes)
             if chat_session.starts_at - BEFORE <= now <= end:
                 found[chat_session.chat_id] = by_sessions[chat_session.chat_id]
-    return [OpenChat(c.id, c.tag_key, c.hashtag) for c in found.values()]
+    return [OpenChat(c.id, c.tag_key, c.hashtag, _bridged(c, network)[1]) for c in found.values()]

@@ -137,6 +137,7 @@ def chat_entity(
         "bridges": chat.bridge_networks,
         "bridge_when": chat.bridge_when,
         "bridged_in_exports": chat.bridged_in_exports,
+        "bridge_lenders": chat.bridge_lenders,
     }
     if viewer:
         entity["following"] = (

@@ -88,11 +88,14 @@ class Chat(Base):
     # Where it ranks in the directory, kept by ``standing_of`` on every write (below).
     standing: Mapped[int] = mapped_column(Integer, default=0)
     # Bridges (bridges/): the networks whose posts with the hashtag come into the room
-    # (space-separated, "" for none), when ("sessions": from 30 minutes before each session to
-    # its end plus grace; "always"), and whether exports include them.
-    bridges: Mapped[str] = mapped_column(String(64), default="")
+    # (space-separated, "" for none: "bluesky", "mastodon:https://server" for each server
+    # watched), when ("sessions": from 30 minutes before each session to its end plus grace;
+    # "always"), and whether exports include them.
+    bridges: Mapped[str] = mapped_column(String(2000), default="")
     bridge_when: Mapped[str] = mapped_column(String(16), default="sessions")
     bridged_in_exports: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Mastodon servers may also be read with a follower's linked account, if they agreed.
+    bridge_lenders: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def is_listed(self) -> bool:
@@ -101,6 +104,12 @@ class Chat(Base):
     @property
     def bridge_networks(self) -> list[str]:
         return self.bridges.split()
+
+    @property
+    def mastodon_servers(self) -> list[str]:
+        """The Mastodon servers whose view of the hashtag comes into the room."""
+        names = self.bridges.split()
+        return [b.removeprefix("mastodon:") for b in names if b.startswith("mastodon:")]
 
 
 def standing_of(chat: Chat) -> int:

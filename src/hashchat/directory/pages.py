@@ -515,18 +515,25 @@ FORM_FIELDS = (
     "bridges",
     "bridge_when",
     "bridged_in_exports",
+    "bridge_lenders",
+    "mastodon_servers",  # folded into bridges by _form_data
 )
 
 
 def _form_data(form: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {k: form.get(k, "") for k in FORM_FIELDS}
+    data.pop("mastodon_servers")
     if data["repeat"] != "custom":
         data.pop("rrule")
     if data["repeat"] != "monthly":
         data.pop("nth")
     if not form.get("bridge_form"):  # a form without the bridges' fieldset changes none of them
-        for name in ("bridges", "bridge_when", "bridged_in_exports"):
+        for name in ("bridges", "bridge_when", "bridged_in_exports", "bridge_lenders"):
             data.pop(name)
+    else:  # the Bluesky box and one Mastodon server a line
+        servers = form.get("mastodon_servers", "").split()
+        chosen = [data["bridges"]] if data["bridges"] else []
+        data["bridges"] = chosen + [f"mastodon:{server}" for server in servers]
     return data
 
 
@@ -853,6 +860,8 @@ async def edit_form(tag: str, request: Request, session: SessionDep, viewer: Vie
         "bridges": chat.bridges,
         "bridge_when": chat.bridge_when,
         "bridged_in_exports": "on" if chat.bridged_in_exports else "",
+        "bridge_lenders": "on" if chat.bridge_lenders else "",
+        "mastodon_servers": "\n".join(chat.mastodon_servers),
     }
     return _form(request, values, {}, editing=chat)
 

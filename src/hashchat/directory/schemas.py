@@ -31,13 +31,20 @@ class ChatFieldsIn(BaseModel):
         None, description="An RFC 5545 RRULE instead of the picker ('' for a one-off)."
     )
     bridges: list[str] | str | None = Field(
-        None, description='Networks whose posts with the hashtag come into the room: ["bluesky"].'
+        None,
+        description="Networks whose posts with the hashtag come into the room: "
+        '["bluesky", "mastodon:https://mastodon.social"] (Mastodon: each server to read).',
     )
     bridge_when: str | None = Field(
         None, description='"sessions" (30 minutes before each session to its end) or "always".'
     )
     bridged_in_exports: bool | str | None = Field(
         None, description="Whether transcripts' exports include bridged posts (default true)."
+    )
+    bridge_lenders: bool | str | None = Field(
+        None,
+        description="Mastodon servers may also be read with the linked account of a follower "
+        "who agreed (default false: the hosts' own linked accounts only).",
     )
 
 

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts.models import Account
 from hashchat.accounts.validation import handle_key
+from hashchat.directory import bridging, links, occurrences, reminders
 from hashchat.directory import hosts as hosting
-from hashchat.directory import links, occurrences, reminders
 from hashchat.directory.models import (
     Chat,
     ChatException,
@@ -71,6 +71,7 @@ class ChatFields:
     bridges: list[str] = field(default_factory=list)  # networks whose posts come in (bridges/)
     bridge_when: str = "sessions"
     bridged_in_exports: bool = True
+    bridge_lenders: bool = False  # Mastodon: read with followers' accounts who agreed
 
 
 def check_fields(data: Mapping[str, object], *, current: Chat | None = None) -> ChatFields:
@@ -127,6 +128,10 @@ def check_fields(data: Mapping[str, object], *, current: Chat | None = None) -> 
         bridged_in_exports=check_flag(
             pick("bridged_in_exports", current.bridged_in_exports if current else True),
             "bridged_in_exports",
+        ),
+        bridge_lenders=check_flag(
+            pick("bridge_lenders", current.bridge_lenders if current else False),
+            "bridge_lenders",
         ),
     )  # fmt: skip
 
@@ -220,6 +225,7 @@ def _set_fields(chat: Chat, fields: ChatFields) -> None:
     chat.bridges = " ".join(fields.bridges)
     chat.bridge_when = fields.bridge_when
     chat.bridged_in_exports = fields.bridged_in_exports
+    chat.bridge_lenders = fields.bridge_lenders
 
 
 async def _write_topics(session: AsyncSession, chat_id: int, topics: list[str]) -> None:
@@ -320,6 +326,8 @@ async def add_chat(
     await hosting.write_hosts(session, chat, hosts, actor=actor, now=now)
     await hosting.vouch_at_listing(session, chat, actor=actor, hosts=hosts, waits=waits, now=now)
     await occurrences.refresh(session, chat, fields.schedule, now=now)
+    await session.flush()
+    await bridging.run_checks(session, chat)
     if waits:
         for admin in await session.scalars(select(Account).where(Account.role == "admin")):
             await notify(
@@ -377,6 +385,8 @@ async def update_chat(
             await hosting.write_hosts(session, chat, hosts, actor=actor, now=now)
         await occurrences.refresh(session, chat, schedule, now=now)
         await reminders.replan_chat(session, chat, now=now)
+        await session.flush()
+        await bridging.run_checks(session, chat)  # a bridge can be read (directory/bridging.py)
     return chat
 
 

@@ -202,28 +202,44 @@ def render_description(text: str) -> str:
 # The networks a chat can bring posts in from (bridges/), and when.
 BRIDGE_NETWORKS = ("bluesky",)
 BRIDGE_WHEN = ("sessions", "always")
+MAX_BRIDGES = 2000  # chats.bridges
 
 
 def check_bridges(value: object) -> list[str]:
-    """A list of networks (or one, or comma-separated), each known, each once."""
+    """A list of bridges (or one, or comma-separated), each known, each once: a network
+    ("bluesky"), or a network and the place it is read from ("mastodon:https://server", read
+    by the function its bridge registered in directory/bridging.py)."""
+    from hashchat.directory.bridging import targets
+
     if value is None or value == "":
         return []
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
-        raise Invalid('bridges is a list of networks, such as ["bluesky"]', field="bridges")
+        raise Invalid(
+            'bridges is a list, such as ["bluesky", "mastodon:https://mastodon.social"]',
+            field="bridges",
+        )
     found: list[str] = []
     for item in items:
-        name = item.strip().lower()
+        name, _, place = item.strip().partition(":")
+        name = name.lower()
         if not name:
             continue
-        if name not in BRIDGE_NETWORKS:
+        if name in targets:
+            if not place.strip():
+                raise Invalid(
+                    f"name the server to read: {name}:https://mastodon.social", field="bridges"
+                )
+            name = f"{name}:{targets[name](place.strip())}"
+        elif name not in BRIDGE_NETWORKS or place:
+            known = ", ".join([*BRIDGE_NETWORKS, *(f"{t}:<server>" for t in targets)])
             raise Invalid(
-                f"hashchat cannot bridge {item.strip()!r}; it bridges "
-                + ", ".join(BRIDGE_NETWORKS),
-                field="bridges",
+                f"hashchat cannot bridge {item.strip()!r}; it bridges {known}", field="bridges"
             )
         if name not in found:
             found.append(name)
+    if len(" ".join(found)) > MAX_BRIDGES:
+        raise Invalid(f"at most {MAX_BRIDGES} characters of bridges", field="bridges")
     return found
 
 

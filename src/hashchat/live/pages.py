@@ -146,7 +146,12 @@ async def post_in_room(
             author=viewer,
             text=with_room_tag(form.get("status", ""), chat),
             in_reply_to_id=form.get("in_reply_to_id") or None,
-            bridges=["bluesky"] if form.get("bluesky") else [],
+            bridges=(["bluesky"] if form.get("bluesky") else [])
+            + (
+                [f"mastodon:{form.get('mastodon_visibility') or 'public'}"]
+                if form.get("mastodon")
+                else []
+            ),
         )
     except DomainError as exc:
         page = await _page(request, session, viewer, tags, error=exc.message,

@@ -61,6 +61,7 @@ CHAT_TYPES = (
     "chat.approved",
     "chat.rejected",
     "chat.host_invited",
+    "bridge.broken",  # a linked account's token stopped working (bridges/)
 )
 TYPES = MASTODON_TYPES + CHAT_TYPES
 CHAT_EVENT = "chat.notification"  # the stream event of hashchat's own types

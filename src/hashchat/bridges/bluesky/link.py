@@ -10,7 +10,6 @@ from typing import Any
 
 from hashchat.bridges import linking
 from hashchat.bridges.bluesky import identity, sessions
-from hashchat.bridges.bluesky.posting import linked_authors
 from hashchat.bridges.linked import LinkedAccount
 from hashchat.bridges.sealing import Sealer
 from hashchat.config import Settings
@@ -72,7 +71,7 @@ async def store(
         link.updated_at = utcnow()
         await session.flush()
         link_id = link.id
-    linked_authors.forget()
+    linking.linked_authors.forget()
     async with db.read() as session:
         stored = await session.get(LinkedAccount, link_id)
     assert stored is not None

@@ -12,18 +12,18 @@ retry after a lost answer finds the record already made instead of making a seco
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
 
+from hashchat.bridges import sender
 from hashchat.bridges.bluesky import identity, record, sessions, xrpc
 from hashchat.bridges.bluesky.outbox_model import OutgoingPost
 from hashchat.bridges.linked import LinkedAccount
 from hashchat.bridges.sealing import Sealer, Unsealable
+from hashchat.bridges.sender import Waker
 from hashchat.config import Settings
 from hashchat.errors import BadGateway, DomainError, RateLimited
 from hashchat.posts.models import Post
@@ -227,49 +227,20 @@ async def send_due(db: Database, sealer: Sealer, settings: Settings, *, limit: i
     return len(claimed)
 
 
-# -- the process's sender -----------------------------------------------------------------------
+# -- the process's sender (bridges/sender.py) ---------------------------------------------------
 
-_events: set[asyncio.Event] = set()
+waker = Waker()
 
 
 def wake() -> None:
     """Something was queued and committed: the senders of this process look now."""
-    for waiting in _events:
-        waiting.set()
+    waker.wake()
 
 
-class Sender:
-    """Sends the outbox in the background of ``hashchat serve``: at once when this process
-    queues a post, every ``interval`` seconds otherwise (posts queued by other processes,
-    retries)."""
+class Sender(sender.Sender):
+    """Sends the outbox in the background of ``hashchat serve``."""
 
     def __init__(
         self, db: Database, sealer: Sealer, settings: Settings, interval: float = 2.0
     ) -> None:
-        self.db, self.sealer, self.settings, self.interval = db, sealer, settings, interval
-        self.task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self.task = asyncio.create_task(self._run(), name="bluesky-outbox")
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-            self.task = None
-
-    async def _run(self) -> None:
-        waiting = asyncio.Event()
-        _events.add(waiting)
-        try:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(waiting.wait(), self.interval)
-                waiting.clear()
-                try:
-                    while await send_due(self.db, self.sealer, self.settings) > 0:
-                        pass
-                except Exception:  # a bad pass must not end the sender
-                    log.exception("bluesky: the outbox pass failed")
-        finally:
-            _events.discard(waiting)
+        super().__init__("bluesky-outbox", lambda: send_due(db, sealer, settings), waker, interval)

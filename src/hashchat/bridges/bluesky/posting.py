@@ -14,8 +14,6 @@ Nothing here waits on the network: the outbox is sent after the commit (outbox.p
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +21,7 @@ from hashchat.bridges.bluesky import record
 from hashchat.bridges.bluesky.outbox_model import OutgoingPost
 from hashchat.bridges.bluesky.tid import next_tid
 from hashchat.bridges.linked import LinkedAccount
+from hashchat.bridges.linking import linked_authors
 from hashchat.directory.models import Chat
 from hashchat.errors import Invalid
 from hashchat.hosting.models import ChatSession, Question
@@ -32,35 +31,6 @@ from hashchat.posts.steps import Batch, Steps, Then, WriteStep
 from hashchat.storage.base import utcnow
 
 NETWORK = "bluesky"
-
-
-class LinkedAuthors:
-    """Who has a linked Bluesky account, cached for a few seconds per process: most batches
-    are by people without one and ask for nothing, and then the step costs no query. A draft
-    that asks to go out is always checked against the database itself; a link made or removed
-    in this process is seen at once, one made in another within ``ttl`` seconds (its owner's
-    questions go out from then on)."""
-
-    ttl = 5.0
-
-    def __init__(self) -> None:
-        self.ids: frozenset[int] | None = None
-        self.loaded = 0.0
-
-    async def get(self, session: AsyncSession) -> frozenset[int]:
-        if self.ids is None or time.monotonic() - self.loaded > self.ttl:
-            rows = await session.scalars(
-                select(LinkedAccount.account_id).where(LinkedAccount.network == NETWORK)
-            )
-            self.ids = frozenset(rows)
-            self.loaded = time.monotonic()
-        return self.ids
-
-    def forget(self) -> None:
-        self.ids = None
-
-
-linked_authors = LinkedAuthors()
 
 
 def post_uri(did: str, rkey: str) -> str:
@@ -83,10 +53,10 @@ def wake_after_commit(session: AsyncSession) -> None:
 
 async def check_out(batch: Batch) -> Then | None:
     authors = {batch.drafts[i].author_id for i in batch.going if batch.drafts[i].origin is None}
-    asking = {batch.drafts[i].author_id for i in batch.going if batch.drafts[i].bridges}
+    asking = {batch.drafts[i].author_id for i in batch.going if NETWORK in batch.drafts[i].bridges}
     if not authors:
         return None
-    authors = (authors & await linked_authors.get(batch.session)) | asking
+    authors = (authors & await linked_authors.get(batch.session, NETWORK)) | asking
     if not authors:
         return None  # nobody here has a link, nobody asks: no query
     rows = await batch.session.execute(
@@ -98,12 +68,9 @@ async def check_out(batch: Batch) -> Then | None:
     asked: dict[int, tuple[int, str]] = {}
     for i in list(batch.going):
         draft = batch.drafts[i]
-        if not draft.bridges:
-            continue
-        unknown = [name for name in draft.bridges if name != NETWORK]
-        if unknown:
-            batch.refuse(i, Invalid(f"no bridge to {unknown[0]}: only bluesky", field="bridges"))
-        elif draft.author_id not in links:
+        if NETWORK not in draft.bridges:
+            continue  # another network's step judges it (bridges/outgoing.py: unknown names)
+        if draft.author_id not in links:
             batch.refuse(
                 i,
                 Invalid(

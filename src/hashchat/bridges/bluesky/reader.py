@@ -18,13 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 import websockets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,11 +32,11 @@ from hashchat.bridges.bluesky import ingest
 from hashchat.bridges.bluesky.events import V2, PostMade, Seen, SourceError, Wanted, Wire, wire_for
 from hashchat.bridges.bluesky.handles import Handles
 from hashchat.bridges.models import BridgeCursor
+from hashchat.bridges.status import tell_rooms
 from hashchat.bridges.windows import open_chats
 from hashchat.config import Settings
 from hashchat.posts.batch import TagCache
 from hashchat.posts.service import insert_ignore
-from hashchat.realtime.events import record, tag_stream
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
 
@@ -50,10 +47,6 @@ CURSOR_EVERY = 5.0  # seconds: a cursor is written this often even when nothing 
 BACKOFF = (1.0, 60.0)
 
 
-def holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"[:100]
-
-
 @dataclass
 class Reader:
     db: Database
@@ -61,7 +54,7 @@ class Reader:
     wire: Wire
     settings: Settings | None = None  # where identities resolve (None: DIDs shown)
     ttl: float = 15.0
-    holder: str = field(default_factory=holder_name)
+    holder: str = field(default_factory=lease.holder_name)
     idle_check: float = IDLE_CHECK
     backoff: tuple[float, float] = BACKOFF
     # What the reader has read and not yet written, and the last frame it read.
@@ -262,14 +255,9 @@ class Reader:
         async with self.db.write() as session:
             await lease.hold(session, source=self.source, holder=self.holder, status=status)
             chats = await open_chats(session, ingest.NETWORK, utcnow())
-            if chats and (status != "idle"):
-                payload = orjson.dumps({"network": ingest.NETWORK, "state": status}).decode()
-                await record(
-                    session,
-                    kind="bridge",
-                    payload=payload,
-                    streams=[tag_stream(c.tag_key) for c in chats],
-                )
+            if status != "idle":
+                keys = [c.tag_key for c in chats]
+                await tell_rooms(session, network=ingest.NETWORK, state=status, tag_keys=keys)
 
 
 async def _save_cursor(session: AsyncSession, source: str, cursor: int) -> None:

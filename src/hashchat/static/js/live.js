@@ -105,7 +105,8 @@ function onBridge(state) {
   const line = document.querySelector("[data-bridge-status]");
   if (!line) return;
   const name = NETWORKS[state.network] || state.network;
-  line.textContent = state.state === "connected" ? "" : `${name}: ${state.state}`;
+  const where = state.server ? ` (${state.server})` : "";
+  line.textContent = state.state === "connected" ? "" : `${name}${where}: ${state.state}`;
   line.hidden = state.state === "connected";
 }
 
@@ -464,6 +465,12 @@ function onCounts(status) {
       const span = article.querySelector(`[data-count="${key}"]`);
       if (span) span.textContent = String(value);
     }
+    // An edit (a bridged post edited at its origin): the new text, sanitized as ever.
+    const content = article.querySelector(".content");
+    if (content && typeof status.content === "string" && content.dataset.html !== status.content) {
+      content.dataset.html = status.content;
+      content.replaceChildren(sanitize(status.content));
+    }
   }
 }
 
@@ -565,10 +572,12 @@ if (compose) {
     compose.querySelector(".field-error")?.remove();
     try {
       const bluesky = compose.querySelector("[data-bluesky-check]")?.checked; // bluesky.js
-      const status = await api("POST", "/api/v1/statuses", { status: finalText(text), in_reply_to_id: replyId.value || null, ...(bluesky ? { bridges: ["bluesky"] } : {}) });
+      const mastodon = compose.querySelector("[data-mastodon-check]")?.checked; // mastodon.js
+      const bridges = [...(bluesky ? ["bluesky"] : []), ...(mastodon ? [`mastodon:${compose.querySelector("[data-mastodon-visibility]").value}`] : [])];
+      const status = await api("POST", "/api/v1/statuses", { status: finalText(text), in_reply_to_id: replyId.value || null, ...(bridges.length ? { bridges } : {}) });
       textarea.value = ""; cancelReply(); recount();
       if (!paused) show(status);
-      compose.dispatchEvent(new CustomEvent("posted", { detail: { status, bluesky } }));
+      compose.dispatchEvent(new CustomEvent("posted", { detail: { status, bluesky, mastodon } }));
     } catch (error) {
       const message = el("p", { class: "field-error", role: "alert", text: error.message });
       textarea.after(message);

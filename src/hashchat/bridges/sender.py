@@ -1,0 +1,60 @@
+"""The background loop that sends an outbox (each network's: Bluesky's, Mastodon's): at once
+when this process commits something to send (:meth:`Waker.wake`, after the commit), every
+``interval`` seconds otherwise (posts queued by other processes, retries). Lifted from the
+Bluesky bridge when Mastodon came."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+class Waker:
+    """The senders of one outbox in this process, woken when something is queued."""
+
+    def __init__(self) -> None:
+        self.events: set[asyncio.Event] = set()
+
+    def wake(self) -> None:
+        for waiting in self.events:
+            waiting.set()
+
+
+class Sender:
+    """Runs ``send_due`` (answering how many rows it looked at) until it finds nothing, each
+    time it is woken or ``interval`` seconds pass."""
+
+    def __init__(
+        self, name: str, send_due: Callable[[], Awaitable[int]], waker: Waker, interval: float
+    ) -> None:
+        self.name, self.send_due, self.waker, self.interval = name, send_due, waker, interval
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+            self.task = None
+
+    async def _run(self) -> None:
+        waiting = asyncio.Event()
+        self.waker.events.add(waiting)
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiting.wait(), self.interval)
+                waiting.clear()
+                try:
+                    while await self.send_due() > 0:
+                        pass
+                except Exception:  # a bad pass must not end the sender
+                    log.exception("%s: the outbox pass failed", self.name)
+        finally:
+            self.waker.events.discard(waiting)
