@@ -22,6 +22,7 @@ from hashchat.posts.tags import check_tag
 from hashchat.security import digest, hash_password, new_token, verify_password
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
+from hashchat.storage.sequence import lock_ids
 from hashchat.text import normalize_tag
 
 WEB_SESSION_DAYS = 30
@@ -202,6 +203,7 @@ async def unfollow(*, db: Database, follower_id: int, followee_id: int) -> bool:
 async def _bump_follow_counts(
     session: AsyncSession, follower_id: int, followee_id: int, delta: int
 ) -> None:
+    await lock_ids(session)  # before the accounts' rows: the post writer's order (sequence.py)
     await session.execute(
         update(Account)
         .where(Account.id == follower_id)

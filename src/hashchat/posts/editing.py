@@ -36,6 +36,7 @@ from hashchat.posts.steps import Edit, steps
 from hashchat.realtime.events import record
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
+from hashchat.storage.sequence import lock_ids
 from hashchat.text import normalize_tag, render_html
 
 
@@ -72,6 +73,7 @@ async def edit_post(
     """Apply ``edit`` (checked by :func:`check_edit`) to the editor's own post in one
     transaction; answers its new Status (without viewer-specific fields)."""
     async with db.write() as session:
+        await lock_ids(session)  # before the post's row: the post writer's order (sequence.py)
         post = await _editable(session, post_id, editor)
         now = utcnow()
         versions = await session.scalar(select(PostEdit.id).where(PostEdit.post_id == post.id))

@@ -28,7 +28,7 @@ from hashchat.posts.writer import writer_for
 from hashchat.realtime.events import PUBLIC, account_stream, record, tag_stream
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
-from hashchat.storage.sequence import take_ids
+from hashchat.storage.sequence import lock_ids, take_ids
 from hashchat.text import Entity, extract_entities, parse_text
 
 MAX_LANGUAGE = 16
@@ -156,6 +156,7 @@ async def create_post_entity(
 async def _bump(session: AsyncSession, post: Post, column: str, delta: int) -> None:
     """Add ``delta`` to one of the post's counters in SQL (never read-modify-write in Python:
     concurrent likes must not lose each other), floor 0, and tell its viewers."""
+    await lock_ids(session)  # the counter before the post: the writer's order (sequence.py)
     col = getattr(Post, column)
     result = await session.execute(
         update(Post)
@@ -214,6 +215,7 @@ async def remove_post(session: AsyncSession, post: Post) -> None:
 
 
 async def _remove(session: AsyncSession, post: Post) -> None:
+    await lock_ids(session)  # before the post and its author's row (storage/sequence.py)
     streams = post_streams(post, await tag_keys_of(session, post.id))
     post.deleted_at = utcnow()
     post.text = ""

@@ -41,6 +41,21 @@ async def take_ids(session: AsyncSession, count: int, *, name: str = EVENTS) -> 
     return int(last) - count + 1
 
 
+async def lock_ids(session: AsyncSession, *, name: str = EVENTS) -> None:
+    """Take the counter's lock now, before this transaction locks rows that a post's write
+    also changes (a post's counts, an author's) and then takes ids.
+
+    The post writer takes ids first and then bumps the parent's reply count and the author's
+    post count. A like that bumped the post first and took its id after would hold the post and
+    wait for the counter while the writer held the counter and waited for the post: a deadlock
+    (PostgreSQL aborts one after a second). Taking the counter first makes the order the same
+    everywhere. SQLite needs nothing: its writers are one at a time already (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    await session.execute(select(Counter.value).where(Counter.name == name).with_for_update())
+
+
 async def last_id(session: AsyncSession, *, name: str = EVENTS) -> int:
     """The highest id handed out and committed (as seen by this session's snapshot)."""
     value = await session.scalar(select(Counter.value).where(Counter.name == name))
