@@ -18,7 +18,15 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hashchat.accounts import oauth
-from hashchat.errors import Conflict, DomainError, Forbidden, Invalid, RateLimited, Unauthorized
+from hashchat.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
 from hashchat.posts import service
 from hashchat.posts.schemas import StatusIn
 from hashchat.web.params import BadRequest, check_no_nul, validate
@@ -86,7 +94,7 @@ async def create_status(
         return
     except DomainError as exc:
         extra: list[tuple[bytes, bytes]] = []
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, RateLimited | Unavailable):
             extra.append((b"retry-after", str(exc.retry_after).encode()))
         if isinstance(exc, Unauthorized):
             extra.append((b"www-authenticate", b'Bearer realm="hashchat"'))
