@@ -51,6 +51,17 @@ def one_line(row: dict[str, Any]) -> str:
         return (f"{row['database']}: {_n(row['posts_per_s'])} posts/s acknowledged, "
                 f"ack p50 {_ms(row['ack_p50_ms'])} p99 {_ms(row['ack_p99_ms'])}, "
                 f"errors {row['post_errors']} {row.get('error', '')}")  # fmt: skip
+    if sc == "overload" and row.get("what") == "capacity":
+        return f"capacity {_n(row['posts_per_s'])} posts/s (closed loop)"
+    if sc == "overload":
+        return (f"{row['what']} ({_n(row['rate'])} posts/s offered): "
+                f"{_n(row['accepted_per_s'])}/s accepted, ack p99 {_ms(row['ack_p99_ms'])}, "
+                f"delivery p99 {_ms(row['p99_ms'])}, {_n(row['refused'])} refused in p99 "
+                f"{_ms(row['refused_p99_ms'])}, lost {_n(row['lost'])}, late sends "
+                f"{row['late_sends']}, server CPU {_cpu(row)} {row.get('error', '')}")  # fmt: skip
+    if sc == "sustained":
+        tried = ", ".join(f"{t['rate']:.1f}/s: p99 {_ms(t['p99_ms'])}" for t in row["tried"])
+        return f"{_n(row['sustained_per_s'])} deliveries/s with p99 <= 100 ms (tried {tried})"
     if sc == "resume":
         return (f"{row['caught_up']} of {row['viewers']} caught up in {row['storm_s']:.2f} s "
                 f"(p50 {_ms(row['catchup_p50_ms'])}, p99 {_ms(row['catchup_p99_ms'])}), "

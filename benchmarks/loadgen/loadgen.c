@@ -713,7 +713,7 @@ static void pump(void) {
     }
 }
 
-static long long posts_ok, reposts, measured_acked; /* of measured posts (not warm-up) */
+static long long posts_ok, reposts, measured_acked, refused; /* of measured posts (not warm-up) */
 
 static void enqueue_front(long long seq, int tag, long long sched) {
     enqueue(seq, tag, sched); /* make room, then rotate it to the front */
@@ -748,7 +748,9 @@ static void http_response(conn_t *c, long long t) {
         long long seq = c->cur;
         if (c->busy && seq >= 0) {
             int good = c->status >= 200 && c->status < 300;
-            if (!good) {
+            int busy = c->status == 429 || c->status == 503; /* refused under overload */
+            if (busy && seq < WARM_BASE) refused++;
+            if (!good && !busy) {
                 status_errors++;
                 last_bad_status = c->status;
                 if (status_errors < 4) {
@@ -1231,14 +1233,14 @@ int main(int argc, char **argv) {
     /* the summary: one JSON line */
     printf("{\"ok\": %s, \"mode\": \"%s\", \"viewers\": %d, \"tags\": %d, \"opened\": %d, \"warmed\": %d, "
            "\"failed\": %d, \"publishers\": %d, \"posts\": %lld, \"posts_acked\": %lld, \"posts_ok\": %lld, "
-           "\"post_errors\": %lld, \"reposts\": %lld, \"expected\": %lld, \"received\": %lld, \"records_lost\": %zu, "
+           "\"post_errors\": %lld, \"refused\": %lld, \"reposts\": %lld, \"expected\": %lld, \"received\": %lld, \"records_lost\": %zu, "
            "\"disconnects\": %lld, \"resumes\": %lld, \"late_sends\": %lld, \"bytes_in\": %lld, "
            "\"connect_seconds\": %.3f, \"measure_wall_seconds\": %.3f, \"measure_cpu_seconds\": %.3f, "
            "\"cpu_seconds\": %.3f, \"wall_seconds\": %.3f, \"t_first_send\": %lld, \"t_last_send\": %lld, "
            "\"t_last_recv\": %lld",
            ok ? "true" : "false", o_mode == M_FANOUT ? "fanout" : o_mode == M_IDLE ? "idle" : o_mode == M_RESUME ? "resume" : "write",
            o_viewers, o_tags, opened_at_end, warmed, failed, npubs, nsends, measured_acked, posts_ok, status_errors,
-           reposts, expected, measured_recv, lost_recs, disconnects, resumes, late_sends, bytes_in - bytes0,
+           refused, reposts, expected, measured_recv, lost_recs, disconnects, resumes, late_sends, bytes_in - bytes0,
            connect_seconds, (w1 - w0) / 1e9, cpu1 - cpu0, cpu_total, (now_ns() - t_start) / 1e9,
            t_first_send, t_last_send, t_last_recv);
     if (o_mode == M_RESUME) {

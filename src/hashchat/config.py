@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="A post that would wait longer than this for its commit is refused (503 "
         "with Retry-After); one still waiting after it is taken off the queue and refused.",
     )  # fmt: skip
+    write_loop_lag_ms: float = Field(
+        50.0, ge=1, le=60_000,
+        description="While the event loop runs this late (it is saturated), new posts are "
+        "refused (503 with Retry-After), so accepted ones and the viewers keep short turns.",
+    )  # fmt: skip
     # Bridges (bridges/): other networks' posts with a bridged chat's hashtag, in its room.
     bridges: bool = Field(
         True, description="Consume the bridges' sources in this process (`hashchat serve`)."

@@ -59,6 +59,7 @@ class Runtime:
         writer = writer_for(self.db)
         writer.max_depth = self.settings.write_queue_depth
         writer.max_age = self.settings.write_queue_age_ms / 1000
+        writer.max_lag = self.settings.write_loop_lag_ms / 1000
         await writer.start()
         self.started = True
         if self.settings.jobs:  # HASHCHAT_JOBS=false: tests run the passes by hand

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -68,8 +69,41 @@ def post(client: httpx.AsyncClient, token: str, text: str, *, form: bool = False
 
 def test_the_settings_bound_the_running_writer(app: Any, settings: Settings) -> None:
     writer = writer_for(app.state.runtime.db)
-    assert writer.max_depth == settings.write_queue_depth == 500
-    assert writer.max_age == settings.write_queue_age_ms / 1000 == 0.25
+    assert writer.max_depth == settings.write_queue_depth
+    assert writer.max_age == settings.write_queue_age_ms / 1000
+    assert writer.max_lag == settings.write_loop_lag_ms / 1000
+    defaults = {k: f.default for k, f in Settings.model_fields.items() if k.startswith("write_")}
+    assert defaults == {
+        "write_queue_depth": 500,
+        "write_queue_age_ms": 250.0,
+        "write_loop_lag_ms": 50.0,
+    }
+
+
+async def test_while_the_loop_runs_late_and_the_writer_is_busy_a_post_is_refused(
+    db: Database, make_account: MakeAccount
+) -> None:
+    author = await make_account("lagging")
+    writer = writer_for(db)
+    writer.max_age, writer.max_lag = 60.0, 0.05
+    async with holding(db):
+        held = asyncio.create_task(service.create_post(db=db, author=author, text="in #lag"))
+        await in_batch(writer)
+        for _ in range(12):  # the loop's turns take 100 ms each (a saturated process)
+            time.sleep(0.1)
+            await asyncio.sleep(0)
+        assert writer.lag > writer.max_lag
+        try:
+            await service.create_post(db=db, author=author, text="out #lag")
+        except Busy as refused:
+            assert refused.status == 503 and refused.retry_after >= 1
+        else:
+            raise AssertionError("a saturated loop refuses new posts")
+    await held
+    # One long turn with the writer idle refuses nothing (the average moves little).
+    time.sleep(0.2)
+    await service.create_post(db=db, author=author, text="after #lag")
+    assert await texts_written(db) == {"in #lag", "after #lag"}
 
 
 async def test_past_the_depth_a_post_is_refused_at_once_and_never_written(
@@ -77,7 +111,7 @@ async def test_past_the_depth_a_post_is_refused_at_once_and_never_written(
 ) -> None:
     token = await token_for(await make_account("crowd"))
     writer = writer_for(db)
-    writer.max_depth, writer.max_age = 2, 60.0
+    writer.max_depth, writer.max_age, writer.max_lag = 2, 60.0, 60.0
     async with holding(db):
         first = asyncio.create_task(post(client, token, "one #busy"))
         await in_batch(writer)  # "one" is in the batch the test holds up
@@ -104,7 +138,7 @@ async def test_a_post_that_would_wait_too_long_is_refused_and_a_stalled_writer_r
 ) -> None:
     token = await token_for(await make_account("patient"))
     writer = writer_for(db)
-    writer.max_age = 0.3
+    writer.max_age, writer.max_lag = 0.3, 60.0
     async with holding(db):
         first = asyncio.create_task(post(client, token, "held #stall"))
         await in_batch(writer)
@@ -125,7 +159,7 @@ async def test_the_predicted_wait_counts_what_posts_cost_lately(
 ) -> None:
     author = await make_account("predicted")
     writer = writer_for(db)
-    writer.max_age = 60.0
+    writer.max_age, writer.max_lag = 60.0, 60.0
     async with holding(db):  # one batch of one post that takes about a second
         first = asyncio.create_task(service.create_post(db=db, author=author, text="slow #p"))
         await in_batch(writer)
@@ -155,7 +189,7 @@ async def test_under_a_burst_every_accepted_post_is_written_and_delivered_and_no
 ) -> None:
     tokens = [await token_for(await make_account(f"burst{i}")) for i in range(4)]
     writer = writer_for(db)
-    writer.max_depth, writer.max_age = 7, 60.0
+    writer.max_depth, writer.max_age, writer.max_lag = 7, 60.0, 60.0
     viewer = Viewer(Outbox(10_000), frozenset({"tag:burst"}), mode="sse")
     await app.state.runtime.hub.attach(viewer)
     async with holding(db):

@@ -29,6 +29,7 @@ from hashchat.errors import (
 )
 from hashchat.posts import service
 from hashchat.posts.schemas import StatusIn
+from hashchat.posts.writer import writer_for
 from hashchat.web.params import BadRequest, check_no_nul, validate
 
 PATH = "/api/v1/statuses"
@@ -126,6 +127,8 @@ async def _create(scope: Scope, receive: Receive, runtime: Any) -> dict[str, Any
     if not token:
         raise Unauthorized("the Authorization header must be 'Bearer <token>'")
     raw = await _body(receive)
+    # Under overload, refused before any other work: the refusal must cost next to nothing.
+    writer_for(runtime.db).admit()
     if b"poll" in raw:  # a cheap look first; most posts never parse twice
         parsed = _json(raw)
         if "poll" in parsed or any(k.startswith("poll[") for k in parsed):

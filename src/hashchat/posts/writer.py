@@ -13,9 +13,15 @@ to wait behind a growing queue:
 - **age**: a post is refused when it would wait longer than ``max_age`` seconds for its commit.
   The wait is predicted from what batches have cost lately (seconds per post, weighted by batch
   size, so it is what a post costs under load) times the posts ahead of it, plus what is left of
-  the batch being written; a batch that has run for longer than ``max_age`` already (a stalled
-  database) refuses every newcomer. A post still waiting when it reaches ``max_age`` (the
-  prediction was wrong) is taken off the queue and refused then.
+  the batch being written; only a post with others queued ahead of it is refused for it (one
+  slow batch at a quiet time says little about the next). A batch that has run for longer than
+  ``max_age`` already (a stalled database) refuses every newcomer. A post still waiting when
+  it reaches ``max_age`` (the prediction was wrong) is taken off the queue and refused then.
+- **the event loop's lag**: every request, the writer's own steps included (each statement is a
+  hop to the database's thread and back), waits for its turn on the loop. While the writer has
+  work and the loop runs more than ``max_lag`` seconds late on average (a 10 ms ticker measures
+  it), new posts are refused, so the loop's turns stay short for the posts already accepted and
+  for the viewers. One long turn (a slow page, a pause of the process) moves the average little.
 
 A refused post was never in a transaction: nothing of it is written. Once a post is in a batch
 it is never refused by these bounds: its answer is its commit's.
@@ -28,7 +34,7 @@ import contextlib
 import logging
 import math
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from hashchat.errors import DomainError, Unavailable
@@ -39,6 +45,9 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 256
 MAX_DEPTH = 500  # HASHCHAT_WRITE_QUEUE_DEPTH
 MAX_AGE = 0.25  # seconds, HASHCHAT_WRITE_QUEUE_AGE_MS
+MAX_LAG = 0.05  # seconds, HASHCHAT_WRITE_LOOP_LAG_MS
+TICK = 0.01  # seconds between the lag ticker's turns
+LAG_WEIGHT = 0.25  # of the newest turn in the average lag
 DECAY = 0.8  # weight of the older batches in the cost per post
 
 
@@ -62,11 +71,15 @@ class PostWriter:
         max_batch: int = MAX_BATCH,
         max_depth: int = MAX_DEPTH,
         max_age: float = MAX_AGE,
+        max_lag: float = MAX_LAG,
     ) -> None:
         self.db = db
         self.max_batch = max_batch
         self.max_depth = max_depth
         self.max_age = max_age
+        self.max_lag = max_lag
+        self.lag = 0.0  # how late the loop has run lately (moving average), seconds
+        self._ticker: asyncio.TimerHandle | None = None
         self.tags = TagCache()
         self.queue: deque[_Waiting] = deque()
         self._wake = asyncio.Event()
@@ -78,13 +91,26 @@ class PostWriter:
         self.batches = 0
         self.posts = 0
         self.refused = 0
+        self.refusals: Counter[str] = Counter()  # by reason: depth, stalled, lag, wait
+        self._logged = -1e9
         self.expired = 0
 
     async def start(self) -> None:
         self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="post-writer")
+        loop = asyncio.get_running_loop()
+        self._ticker = loop.call_later(TICK, self._tick, loop, loop.time() + TICK)
+
+    def _tick(self, loop: asyncio.AbstractEventLoop, due: float) -> None:
+        """How late this turn came is how long the loop's turns take now."""
+        now = loop.time()
+        self.lag += LAG_WEIGHT * (now - due - self.lag)
+        self._ticker = loop.call_later(TICK, self._tick, loop, now + TICK)
 
     async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -119,8 +145,27 @@ class PostWriter:
         now = time.monotonic()
         stalled = self._batch_started is not None and now - self._batch_started > self.max_age
         wait = self.predicted_wait(now)
-        if len(self.queue) >= self.max_depth or stalled or wait > self.max_age:
+        working = self._batch_started is not None or bool(self.queue)
+        why = (
+            "depth" if len(self.queue) >= self.max_depth
+            else "stalled" if stalled
+            else "lag" if working and self.lag > self.max_lag
+            else "wait" if self.queue and wait > self.max_age
+            else ""
+        )  # fmt: skip
+        if why:
             self.refused += 1
+            self.refusals[why] += 1
+            if now - self._logged > 10:  # an operator hears of it, at most every 10 s
+                self._logged = now
+                log.warning(
+                    "post writer: refusing posts (busy): %s so far; queue %d, predicted wait "
+                    "%.0f ms, loop lag %.0f ms",
+                    dict(self.refusals),
+                    len(self.queue),
+                    wait * 1000,
+                    self.lag * 1000,
+                )
             retry = min(30, max(1, math.ceil(wait)))
             raise Busy(
                 f"the server is busy; nothing was posted, try again in {retry} s",
