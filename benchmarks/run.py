@@ -172,8 +172,8 @@ class Bench:
         self.attempt(system, "write", f"write path on {database}", go)
 
     def overload(self, system: System) -> None:
-        """The write capacity (closed loop, no viewers), then 1x, 2x, 3x it offered, open loop,
-        with viewers: accepted posts fast, the rest refused at once."""
+        """The write capacity (closed loop, with the viewers reading), then 1x, 2x, 3x it
+        offered, open loop: accepted posts fast, the rest refused at once."""
         viewers, tags, multiples = self.sizes.overload
         found: dict[str, float] = {}
 
@@ -181,11 +181,13 @@ class Bench:
             with system.serve() as running:
                 row = scenarios.write(running, self.path(system.kind, "capacity"),
                                       conns=self.sizes.write_conns,
-                                      seconds=self.sizes.write_seconds)  # fmt: skip
+                                      seconds=self.sizes.write_seconds, viewers=viewers,
+                                      tags=tags)  # fmt: skip
             found["capacity"] = row["posts_per_s"]
-            return {**row, "what": "capacity", "database": "SQLite"}
+            return {**row, "what": "capacity", "database": "SQLite", "viewers": viewers}
 
-        self.attempt(system, "overload", "write capacity (closed loop, SQLite)", capacity)
+        self.attempt(system, "overload",
+                     f"write capacity with {viewers:,} viewers (closed loop, SQLite)", capacity)  # fmt: skip
         if not found.get("capacity"):
             return
         for multiple in multiples:

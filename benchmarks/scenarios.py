@@ -126,12 +126,15 @@ def resume(running: Running, out: Path, *, viewers: int, away: int) -> dict[str,
     return row
 
 
-def write(running: Running, out: Path, *, conns: int, seconds: float) -> dict[str, Any]:
-    """Scenario 3: ``conns`` HTTP clients post back to back; posts acknowledged per second."""
+def write(
+    running: Running, out: Path, *, conns: int, seconds: float, viewers: int = 0, tags: int = 10
+) -> dict[str, Any]:
+    """Scenario 3: ``conns`` HTTP clients post back to back; posts acknowledged per second
+    (with ``viewers`` over the ``tags`` reading meanwhile: the capacity of a loaded server)."""
     meter = _Meter(running)
     meter.start()
     result = loadgen.run(running.target(), "write", out, pub_conns=conns, seconds=seconds,
-                         tags=10, drain=10)  # fmt: skip
+                         tags=tags, drain=10, viewers=viewers or None, warm_timeout=60)  # fmt: skip
     row = loadgen.analyse(result)
     row.update(meter.stop())
     wall = result.summary.get("measure_wall_seconds", 0.0)

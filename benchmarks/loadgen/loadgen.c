@@ -13,7 +13,8 @@
  *   resume  connect, warm up, drop every viewer, publish --away posts, print AWAY, wait for a
  *           line on stdin, then reconnect every viewer at once with its last seen id and time
  *           until each has received all it missed (then one live post, to show it is live)
- *   write   no viewers: --pub-conns HTTP clients post back to back for --seconds (closed loop)
+ *   write   --pub-conns HTTP clients post back to back for --seconds (closed loop); with
+ *           --viewers, those connect and warm up first and keep reading meanwhile (a loaded server)
  *
  * Warm-up: posts with seq >= WARM_BASE are sent to every room every 250 ms until every viewer
  * has received one, so measuring starts only once every subscription is known to be live.
@@ -1046,7 +1047,6 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    if (o_mode == M_WRITE) o_viewers = 0;
     npubs = o_pub == PUB_HTTP ? o_pub_conns : o_tags;
     pub0 = o_viewers;
     nconns = o_viewers + npubs;
@@ -1094,7 +1094,7 @@ int main(int argc, char **argv) {
     long long t_connected = 0, t_storm = 0, t_all_caught = 0, t_live_sent = 0;
     int storm_failed = 0, live_ok = 0;
     double connect_seconds = 0;
-    if (ok && o_mode != M_WRITE) {
+    if (ok && (o_mode != M_WRITE || o_viewers > 0)) {
         phase = 2;
         long long c0 = now_ns();
         if (connect_and_warm(o_window, now_ns() + (long long)(o_warm_timeout * 1e9)) < 0) {

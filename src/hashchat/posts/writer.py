@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 256
 MAX_DEPTH = 500  # HASHCHAT_WRITE_QUEUE_DEPTH
 MAX_AGE = 0.25  # seconds, HASHCHAT_WRITE_QUEUE_AGE_MS
-MAX_LAG = 0.05  # seconds, HASHCHAT_WRITE_LOOP_LAG_MS
+MAX_LAG = 0.025  # seconds, HASHCHAT_WRITE_LOOP_LAG_MS
 TICK = 0.01  # seconds between the lag ticker's turns
 LAG_WEIGHT = 0.25  # of the newest turn in the average lag
 DECAY = 0.8  # weight of the older batches in the cost per post
@@ -167,10 +167,7 @@ class PostWriter:
                     self.lag * 1000,
                 )
             retry = min(30, max(1, math.ceil(wait)))
-            raise Busy(
-                f"the server is busy; nothing was posted, try again in {retry} s",
-                retry_after=retry,
-            )
+            raise Busy("the server is busy; nothing was posted", retry_after=retry)
 
     async def submit(self, draft: Draft) -> Created:
         if self._task is None:  # not running (a script, a test without the runtime)
@@ -191,7 +188,7 @@ class PostWriter:
             self.queue.remove(waiting)
             self.expired += 1
             waiting.future.set_exception(
-                Busy("the server is busy; nothing was posted, try again in 1 s", retry_after=1)
+                Busy("the server is busy; nothing was posted", retry_after=1)
             )
 
     async def write(self, drafts: list[Draft]) -> list[Created]:
