@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -312,6 +313,8 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="forget earlier results")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--shared", default="", help="a note on what else used the machine")
+    parser.add_argument("--viewers", default="",
+                        help="only these hot-tag sizes, comma-separated (e.g. 1000)")  # fmt: skip
     args = parser.parse_args()
 
     if args.docs_only:
@@ -325,6 +328,10 @@ def main() -> None:
     pin_self(1)
     load_start = os.getloadavg()
     sizes = SMOKE if args.smoke else FULL
+    if args.viewers:
+        only = {int(v) for v in args.viewers.split(",")}
+        sizes = dataclasses.replace(sizes, hot=tuple(h for h in sizes.hot if h[0] in only),
+                                    sustained=tuple(v for v in sizes.sustained if v in only))  # fmt: skip
     wanted = [SYSTEMS[k] for k in args.systems.split(",") if k]
     chosen = set(args.scenarios.split(","))
     out = Path(tempfile.mkdtemp(prefix="hcbench-run-"))
