@@ -61,7 +61,7 @@ def one_line(row: dict[str, Any]) -> str:
                 f"{row['late_sends']}, server CPU {_cpu(row)} {row.get('error', '')}")  # fmt: skip
     if sc == "sustained":
         tried = ", ".join(f"{t['rate']:.1f}/s: p99 {_ms(t['p99_ms'])}" for t in row["tried"])
-        return f"{_n(row['sustained_per_s'])} deliveries/s with p99 <= 100 ms (tried {tried})"
+        return f"{_n(row.get('sustained_per_s'))} deliveries/s with p99 <= 100 ms (tried {tried})"
     if sc == "resume":
         return (f"{row['caught_up']} of {row['viewers']} caught up in {row['storm_s']:.2f} s "
                 f"(p50 {_ms(row['catchup_p50_ms'])}, p99 {_ms(row['catchup_p99_ms'])}), "

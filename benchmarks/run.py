@@ -213,7 +213,16 @@ class Bench:
                               and r["scenario"] == "hot" and r.get("viewers") == viewers
                               and not r.get("failed")), None)  # fmt: skip
             start = sizes.get(viewers, 25.0)
-            if saturated and saturated.get("deliveries_per_s"):
+            if saturated is None and any(r["system"] == system.name and r["scenario"] == "hot"
+                                         for r in self.rows):  # fmt: skip
+                self.record(system, "sustained", {"viewers": viewers, "tried": [],
+                            "failed": "its saturated run failed (above)"})  # fmt: skip
+                continue
+            if saturated is not None:
+                if not saturated.get("deliveries_per_s"):
+                    self.record(system, "sustained", {"viewers": viewers, "tried": [],
+                                "failed": "its saturated run delivered nothing"})  # fmt: skip
+                    continue
                 start = min(start, saturated["deliveries_per_s"] / viewers)
 
             def go(viewers: int = viewers, start: float = start) -> dict[str, Any]:

@@ -175,7 +175,7 @@ def overload(
 
 def sustained(
     running_for: Callable[[], Any], out: Path, *, viewers: int, start_rate: float,
-    seconds: float, p99_ms: float = 100.0, step: float = 0.7, tries: int = 5,
+    seconds: float, p99_ms: float = 100.0, step: float = 0.6, tries: int = 4,
 ) -> dict[str, Any]:  # fmt: skip
     """The hot tag's deliveries/s sustained with p99 <= ``p99_ms`` and nothing lost: from
     ``start_rate`` posts/s down by ``step`` until a run holds (each run on a fresh server,
