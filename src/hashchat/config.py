@@ -70,7 +70,7 @@ class Settings(BaseSettings):
         "with Retry-After); one still waiting after it is taken off the queue and refused.",
     )  # fmt: skip
     write_loop_lag_ms: float = Field(
-        25.0, ge=1, le=60_000,
+        100.0, ge=1, le=60_000,
         description="While the event loop runs this late (it is saturated), new posts are "
         "refused (503 with Retry-After), so accepted ones and the viewers keep short turns.",
     )  # fmt: skip

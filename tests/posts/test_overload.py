@@ -76,7 +76,7 @@ def test_the_settings_bound_the_running_writer(app: Any, settings: Settings) -> 
     assert defaults == {
         "write_queue_depth": 500,
         "write_queue_age_ms": 250.0,
-        "write_loop_lag_ms": 25.0,
+        "write_loop_lag_ms": 100.0,
     }
 
 
