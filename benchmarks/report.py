@@ -43,6 +43,7 @@ def one_line(row: dict[str, Any]) -> str:
     sc = row["scenario"]
     if sc in ("hot", "many", "profile"):
         return (f"{_n(row['deliveries_per_s'])} deliveries/s, p50 {_ms(row['p50_ms'])}, "
+                f"{_n(row.get('refused', 0))} posts refused, "
                 f"p99 {_ms(row['p99_ms'])}, max {_ms(row['max_ms'])}, "
                 f"{_n(row['delivered'])} of {_n(row['expected'])}, lost {_n(row['lost'])}, "
                 f"dups {row['duplicates']}, server CPU {_cpu(row)}, "
@@ -141,12 +142,19 @@ def _fanout_table(rows: list[dict[str, Any]], scenario: str, **match: Any) -> li
             ahead = (f"{_ratio(ours['deliveries_per_s'], row['deliveries_per_s'])} · "
                      f"{_ratio(ours['p99_ms'], row['p99_ms'], lower_is_better=True)}")  # fmt: skip
         out.append(
-            f"| {name} | {_n(row['delivered'])} of {_n(row['expected'])} | {_n(row['lost'])} "
+            f"| {name} | {_n(row['delivered'])} of {_n(row['expected'])}{_refused(row)} "
+            f"| {_n(row['lost'])} "
             f"| {_n(row['deliveries_per_s'])} | {_ms(row['p50_ms'])} | {_ms(row['p99_ms'])} "
             f"| {_ms(row['max_ms'])} | {_cpu(row)} | {_n(row['server_rss_mib'])} MiB "
             f"| {_n(row['loadgen_cpu_pct'])} % | {ahead} |"
         )  # fmt: skip
     return out
+
+
+def _refused(row: dict[str, Any]) -> str:
+    """Posts refused under overload (503): their deliveries are not expected."""
+    n = row.get("refused") or 0
+    return f" ({n:,} of {row.get('posts_sent', 0):,} posts refused, 503)" if n else ""
 
 
 def _targets(rows: list[dict[str, Any]], sizes: dict[str, Any]) -> list[str]:

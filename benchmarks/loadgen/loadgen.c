@@ -759,7 +759,12 @@ static void http_response(conn_t *c, long long t) {
                     snprintf(last_error, sizeof last_error, "post answered %d: %.*s", c->status, (int)show, c->in.p + c->hdr_len);
                 }
             }
-            if (seq < WARM_BASE && seq < capsends) {
+            if (busy && o_mode == M_RESUME && seq < WARM_BASE) {
+                /* refused under load: post it again, as a client does after Retry-After (the
+                 * storm needs every missed post to exist) */
+                enqueue(seq, c->cur_tag, now_ns());
+                reposts++;
+            } else if (seq < WARM_BASE && seq < capsends) {
                 measured_acked++;
                 sends[seq].acked = t;
                 sends[seq].status = c->status;
