@@ -465,16 +465,17 @@ def render(data: dict[str, Any]) -> str:
     lines += ["## 3. Write path (hashchat)", "",
               "Posts acknowledged per second over HTTP, closed loop; each answer only after "
               "its commit (group commit: posts arriving together share one transaction).", "",
-              "| database | posts/s acknowledged | ack p50 | ack p99 | errors | server CPU |",
-              "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+              "| database | posts/s acknowledged | ack p50 | ack p99 | refused (503) | errors | server CPU |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     for db in ("SQLite", "PostgreSQL"):
         w = _find(rows, "hashchat", "write", database=db)
         if w:
             lines.append(f"| {db} | {_n(w['posts_per_s'])} | {_ms(w['ack_p50_ms'])} | "
-                         f"{_ms(w['ack_p99_ms'])} | {w['post_errors']} | "
+                         f"{_ms(w['ack_p99_ms'])} | {_n(w.get('refused', 0))} of "
+                         f"{_n(w['posts_sent'])} | {w['post_errors']} | "
                          f"{_cpu(w)} |")  # fmt: skip
         elif (why := _failed(rows, "hashchat", "write")) is not None:
-            lines.append(f"| {db} | failed: {why} | | | | |")
+            lines.append(f"| {db} | failed: {why} | | | | | |")
     lines += ["", "PostgreSQL is the machine's shared server, not pinned to core 0: it takes CPU "
               "from either core.", ""]  # fmt: skip
     lines += _overload(rows)
