@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -41,7 +42,8 @@ from benchmarks.harness import (
 from benchmarks.systems import HASHCHAT, PEERS, SERVERS, SYSTEMS, System
 
 RESULTS = ROOT / "build" / "bench" / "results.json"
-SCENARIOS = ("hot", "many", "write", "resume", "idle", "profile", "server", "directory")
+SCENARIOS = ("hot", "sustained", "many", "write", "overload", "resume", "idle", "profile",
+             "server", "directory")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,17 @@ class Sizes:
     resume: tuple[int, int]  # viewers, posts missed
     idle: int
     directory_chats: int
+    overload: tuple[int, int, tuple[float, ...]]  # viewers, tags, multiples of the capacity
+    sustained: tuple[int, ...]  # hot-tag viewers: the rate that holds p99 <= 100 ms
 
 
 FULL = Sizes(hot=((1000, 250), (5000, 50), (10000, 25)), many=(10000, 100, 2500), seconds=5,
              write_conns=64, write_seconds=5, resume=(5000, 50), idle=10000,
-             directory_chats=10_000)  # fmt: skip
+             directory_chats=10_000, overload=(2000, 20, (1, 2, 3)),
+             sustained=(1000,))  # fmt: skip
 SMOKE = Sizes(hot=((40, 20),), many=(60, 6, 30), seconds=1, write_conns=8, write_seconds=1,
-              resume=(40, 10), idle=40, directory_chats=0)  # fmt: skip
+              resume=(40, 10), idle=40, directory_chats=0, overload=(20, 2, (3,)),
+              sustained=())  # fmt: skip
 
 
 def say(message: str) -> None:
@@ -166,6 +172,66 @@ class Bench:
         database = "PostgreSQL" if postgres else "SQLite"
         self.attempt(system, "write", f"write path on {database}", go)
 
+    def overload(self, system: System) -> None:
+        """The write capacity (closed loop, with the viewers reading), then 1x, 2x, 3x it
+        offered, open loop: accepted posts fast, the rest refused at once."""
+        viewers, tags, multiples = self.sizes.overload
+        found: dict[str, float] = {}
+
+        def capacity() -> dict[str, Any]:
+            with system.serve() as running:
+                row = scenarios.write(running, self.path(system.kind, "capacity"),
+                                      conns=self.sizes.write_conns,
+                                      seconds=self.sizes.write_seconds, viewers=viewers,
+                                      tags=tags)  # fmt: skip
+            found["capacity"] = row["posts_per_s"]
+            return {**row, "what": "capacity", "database": "SQLite", "viewers": viewers}
+
+        self.attempt(system, "overload",
+                     f"write capacity with {viewers:,} viewers (closed loop, SQLite)", capacity)  # fmt: skip
+        if not found.get("capacity"):
+            return
+        for multiple in multiples:
+
+            def go(multiple: float = multiple) -> dict[str, Any]:
+                with system.serve() as running:
+                    row = scenarios.overload(
+                        running, self.path(system.kind, f"overload-{multiple:g}"),
+                        capacity=found["capacity"], multiple=multiple, viewers=viewers,
+                        tags=tags, seconds=self.sizes.seconds,
+                    )  # fmt: skip
+                return {**row, "what": f"{multiple:g}x"}
+
+            self.attempt(system, "overload",
+                         f"{multiple:g}x the write capacity, {viewers:,} viewers", go)  # fmt: skip
+
+    def sustained(self, system: System) -> None:
+        """The hot tag's deliveries/s that hold p99 <= 100 ms, beside the saturated figures."""
+        for viewers in self.sizes.sustained:
+            sizes = dict(self.sizes.hot)
+            saturated = next((r for r in self.rows if r["system"] == system.name
+                              and r["scenario"] == "hot" and r.get("viewers") == viewers
+                              and not r.get("failed")), None)  # fmt: skip
+            start = sizes.get(viewers, 25.0)
+            if saturated is None and any(r["system"] == system.name and r["scenario"] == "hot"
+                                         for r in self.rows):  # fmt: skip
+                self.record(system, "sustained", {"viewers": viewers, "tried": [],
+                            "failed": "its saturated run failed (above)"})  # fmt: skip
+                continue
+            if saturated is not None:
+                if not saturated.get("deliveries_per_s"):
+                    self.record(system, "sustained", {"viewers": viewers, "tried": [],
+                                "failed": "its saturated run delivered nothing"})  # fmt: skip
+                    continue
+                start = min(start, saturated["deliveries_per_s"] / viewers)
+
+            def go(viewers: int = viewers, start: float = start) -> dict[str, Any]:
+                return scenarios.sustained(system.serve, self.path(system.kind, f"sus-{viewers}"),
+                                           viewers=viewers, start_rate=start,
+                                           seconds=self.sizes.seconds)  # fmt: skip
+
+            self.attempt(system, "sustained", f"sustained p99 <= 100 ms, {viewers:,} viewers", go)
+
     def resume(self, system: System) -> None:
         viewers, away = self.sizes.resume
 
@@ -256,6 +322,8 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="forget earlier results")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--shared", default="", help="a note on what else used the machine")
+    parser.add_argument("--viewers", default="",
+                        help="only these hot-tag sizes, comma-separated (e.g. 1000)")  # fmt: skip
     args = parser.parse_args()
 
     if args.docs_only:
@@ -269,6 +337,10 @@ def main() -> None:
     pin_self(1)
     load_start = os.getloadavg()
     sizes = SMOKE if args.smoke else FULL
+    if args.viewers:
+        only = {int(v) for v in args.viewers.split(",")}
+        sizes = dataclasses.replace(sizes, hot=tuple(h for h in sizes.hot if h[0] in only),
+                                    sustained=tuple(v for v in sizes.sustained if v in only))  # fmt: skip
     wanted = [SYSTEMS[k] for k in args.systems.split(",") if k]
     chosen = set(args.scenarios.split(","))
     out = Path(tempfile.mkdtemp(prefix="hcbench-run-"))
@@ -290,6 +362,9 @@ def main() -> None:
         for size in sizes.hot:
             for system in ready:
                 bench.hot(system, size)
+    if "sustained" in chosen:
+        for system in ready:
+            bench.sustained(system)
     if "many" in chosen:
         for system in ready:
             bench.many(system)
@@ -301,6 +376,8 @@ def main() -> None:
             if "write" in chosen:
                 bench.write(system, postgres=False)
                 bench.write(system, postgres=True)
+            if "overload" in chosen:
+                bench.overload(system)
             if "resume" in chosen:
                 bench.resume(system)
             if "profile" in chosen and not args.smoke:
@@ -341,7 +418,8 @@ def main() -> None:
 
 
 def _key(row: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(row.get(k) for k in ("system", "scenario", "viewers", "database", "asgi", "what"))
+    keys = ("system", "scenario", "viewers", "database", "asgi", "what")
+    return tuple(row.get(k) for k in keys)
 
 
 def _json(value: Any) -> Any:

@@ -126,15 +126,74 @@ def resume(running: Running, out: Path, *, viewers: int, away: int) -> dict[str,
     return row
 
 
-def write(running: Running, out: Path, *, conns: int, seconds: float) -> dict[str, Any]:
-    """Scenario 3: ``conns`` HTTP clients post back to back; posts acknowledged per second."""
+def write(
+    running: Running, out: Path, *, conns: int, seconds: float, viewers: int = 0, tags: int = 10
+) -> dict[str, Any]:
+    """Scenario 3: ``conns`` HTTP clients post back to back; posts acknowledged per second
+    (with ``viewers`` over the ``tags`` reading meanwhile: the capacity of a loaded server)."""
     meter = _Meter(running)
     meter.start()
     result = loadgen.run(running.target(), "write", out, pub_conns=conns, seconds=seconds,
-                         tags=10, drain=10)  # fmt: skip
+                         tags=tags, drain=10, viewers=viewers or None, warm_timeout=60)  # fmt: skip
     row = loadgen.analyse(result)
     row.update(meter.stop())
     wall = result.summary.get("measure_wall_seconds", 0.0)
     row.update(conns=conns, posts_per_s=row["posts_ok"] / wall if wall else 0.0,
                ok=result.summary.get("ok", False))  # fmt: skip
     return row
+
+
+def overload(
+    running: Running, out: Path, *, capacity: float, multiple: float, viewers: int, tags: int,
+    seconds: float, pub_conns: int = 512,
+) -> dict[str, Any]:  # fmt: skip
+    """Scenario 6: ``multiple`` times the write capacity offered (open loop, enough connections
+    that the load generator never holds a post back), V viewers over ``tags`` rooms. Accepted
+    posts' acknowledgement and delivery, and how fast refusals (503/429) came."""
+    meter = _Meter(running)
+
+    def on_phase(name: str, stdin: IO[str]) -> None:
+        if name == "MEASURE":
+            meter.start()
+
+    rate = capacity * multiple
+    result = loadgen.run(
+        running.target(), "fanout", out, on_phase=on_phase, viewers=viewers, tags=tags,
+        rate=rate, seconds=seconds, window=256, drain=12, idle_drain=3, pub_conns=pub_conns,
+        warm_timeout=60,
+    )  # fmt: skip
+    row = loadgen.analyse(result)
+    row.update(meter.stop())
+    wall = row["loadgen_wall_s"]
+    row.update(viewers=viewers, tags=tags, rate=rate, multiple=multiple, capacity=capacity,
+               ok=result.summary.get("ok", False),
+               accepted_per_s=row["posts_ok"] / seconds if seconds else 0.0,
+               refused_share=row["refused"] / row["posts_sent"] if row["posts_sent"] else 0.0,
+               measured_wall_s=wall)  # fmt: skip
+    return row
+
+
+def sustained(
+    running_for: Callable[[], Any], out: Path, *, viewers: int, start_rate: float,
+    seconds: float, p99_ms: float = 100.0, step: float = 0.6, tries: int = 4,
+) -> dict[str, Any]:  # fmt: skip
+    """The hot tag's deliveries/s sustained with p99 <= ``p99_ms`` and nothing lost: from
+    ``start_rate`` posts/s down by ``step`` until a run holds (each run on a fresh server,
+    ``running_for()`` a context manager yielding one)."""
+    rate = start_rate
+    tried: list[dict[str, Any]] = []
+    for n in range(tries):
+        with running_for() as running:
+            row = fanout(running, out.with_name(f"{out.name}-{n}"), viewers=viewers, rate=rate,
+                         seconds=seconds)  # fmt: skip
+        tried.append({"rate": rate, "p99_ms": row["p99_ms"], "lost": row["lost"],
+                      "deliveries_per_s": row["deliveries_per_s"]})  # fmt: skip
+        if row["delivered"] and not row["lost"] and row["p99_ms"] <= p99_ms:
+            return {"viewers": viewers, "rate": rate, "sustained_per_s": row["deliveries_per_s"],
+                    "p50_ms": row["p50_ms"], "p99_ms": row["p99_ms"],
+                    "server_cpu_pct": row["server_cpu_pct"],
+                    "server_waited_pct": row["server_waited_pct"],
+                    "loadgen_cpu_pct": row["loadgen_cpu_pct"], "tried": tried}  # fmt: skip
+        rate *= step
+    return {"viewers": viewers, "rate": None, "sustained_per_s": 0.0, "tried": tried,
+            "failed": f"no rate down to {rate / step:g} posts/s held p99 <= {p99_ms:g} ms"}  # fmt: skip

@@ -76,6 +76,10 @@ def _configure(data_dir: Path, url: str, **extra: str) -> Settings:
     os.environ["HASHCHAT_SQLITE_SYNCHRONOUS"] = "NORMAL"  # durability has its own test
     os.environ["HASHCHAT_JOBS"] = "false"  # tests run the reconciler's passes by hand
     os.environ["HASHCHAT_BRIDGES"] = "false"  # tests start the bridges they need themselves
+    # The overload bounds have their own tests (tests/posts/test_overload.py); elsewhere a
+    # loaded test machine must not turn posts into 503s.
+    os.environ["HASHCHAT_WRITE_QUEUE_AGE_MS"] = "60000"
+    os.environ["HASHCHAT_WRITE_LOOP_LAG_MS"] = "60000"
     for key, value in extra.items():
         os.environ[f"HASHCHAT_{key.upper()}"] = value
     get_settings.cache_clear()

@@ -42,6 +42,9 @@ class LiveServer:
             HASHCHAT_BASE_URL=self.url,
             HASHCHAT_RATE_LIMITS="false",
             HASHCHAT_LOG_LEVEL="warning",
+            # As in-process (tests/conftest.py): the overload bounds have their own tests.
+            HASHCHAT_WRITE_QUEUE_AGE_MS="60000",
+            HASHCHAT_WRITE_LOOP_LAG_MS="60000",
         )
         env.update(self.extra_env)
         return env

@@ -154,6 +154,7 @@ def analyse(result: Run) -> dict[str, Any]:
     sends = _read(result.out.with_suffix(".sends"), SEND)
     base: dict[int, int] = {}
     ack_ms: list[float] = []
+    refused_ms: list[float] = []  # 429/503 under overload: how fast the refusal came
     sent = ok = 0
     for seq, (sched, sent_t, acked, status, _tag) in enumerate(sends):
         if not sent_t:
@@ -164,19 +165,23 @@ def analyse(result: Run) -> dict[str, Any]:
             ok += 1
             if acked:
                 ack_ms.append((acked - sent_t) / 1e6)
+        elif status in (429, 503) and acked:
+            refused_ms.append((acked - sent_t) / 1e6)
     lat, delivered, dups = _latencies(result.out.with_suffix(".recvs"), base)
     expected = int(s.get("expected", 0))
     first, last = s.get("t_first_send", 0), s.get("t_last_recv", 0)
     span = (last - first) / 1e9 if last > first else 0.0
     wall, cpu = s.get("measure_wall_seconds", 0.0), s.get("measure_cpu_seconds", 0.0)
     ack = percentiles(ack_ms)
+    no = percentiles(refused_ms)
     return {
         "posts_sent": sent, "posts_ok": ok, "post_errors": s.get("post_errors", 0),
         "expected": expected, "delivered": delivered, "lost": max(0, expected - delivered),
         "duplicates": dups, "disconnects": s.get("disconnects", 0),
         "deliveries_per_s": delivered / span if span else 0.0,
         "p50_ms": lat["p50"], "p99_ms": lat["p99"], "max_ms": lat["max"],
-        "ack_p50_ms": ack["p50"], "ack_p99_ms": ack["p99"],
+        "ack_p50_ms": ack["p50"], "ack_p99_ms": ack["p99"], "ack_max_ms": ack["max"],
+        "refused": len(refused_ms), "refused_p50_ms": no["p50"], "refused_p99_ms": no["p99"],
         "mib_in_per_s": s.get("bytes_in", 0) / wall / 2**20 if wall else 0.0,
         "bytes_per_delivery": s.get("bytes_in", 0) / delivered if delivered else 0.0,
         "loadgen_cpu_s": cpu, "loadgen_wall_s": wall,

@@ -13,7 +13,8 @@
  *   resume  connect, warm up, drop every viewer, publish --away posts, print AWAY, wait for a
  *           line on stdin, then reconnect every viewer at once with its last seen id and time
  *           until each has received all it missed (then one live post, to show it is live)
- *   write   no viewers: --pub-conns HTTP clients post back to back for --seconds (closed loop)
+ *   write   --pub-conns HTTP clients post back to back for --seconds (closed loop); with
+ *           --viewers, those connect and warm up first and keep reading meanwhile (a loaded server)
  *
  * Warm-up: posts with seq >= WARM_BASE are sent to every room every 250 ms until every viewer
  * has received one, so measuring starts only once every subscription is known to be live.
@@ -713,7 +714,7 @@ static void pump(void) {
     }
 }
 
-static long long posts_ok, reposts, measured_acked; /* of measured posts (not warm-up) */
+static long long posts_ok, reposts, measured_acked, refused; /* of measured posts (not warm-up) */
 
 static void enqueue_front(long long seq, int tag, long long sched) {
     enqueue(seq, tag, sched); /* make room, then rotate it to the front */
@@ -748,7 +749,9 @@ static void http_response(conn_t *c, long long t) {
         long long seq = c->cur;
         if (c->busy && seq >= 0) {
             int good = c->status >= 200 && c->status < 300;
-            if (!good) {
+            int busy = c->status == 429 || c->status == 503; /* refused under overload */
+            if (busy && seq < WARM_BASE) refused++;
+            if (!good && !busy) {
                 status_errors++;
                 last_bad_status = c->status;
                 if (status_errors < 4) {
@@ -756,7 +759,12 @@ static void http_response(conn_t *c, long long t) {
                     snprintf(last_error, sizeof last_error, "post answered %d: %.*s", c->status, (int)show, c->in.p + c->hdr_len);
                 }
             }
-            if (seq < WARM_BASE && seq < capsends) {
+            if (busy && o_mode == M_RESUME && seq < WARM_BASE) {
+                /* refused under load: post it again, as a client does after Retry-After (the
+                 * storm needs every missed post to exist) */
+                enqueue(seq, c->cur_tag, now_ns());
+                reposts++;
+            } else if (seq < WARM_BASE && seq < capsends) {
                 measured_acked++;
                 sends[seq].acked = t;
                 sends[seq].status = c->status;
@@ -1044,7 +1052,6 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    if (o_mode == M_WRITE) o_viewers = 0;
     npubs = o_pub == PUB_HTTP ? o_pub_conns : o_tags;
     pub0 = o_viewers;
     nconns = o_viewers + npubs;
@@ -1092,7 +1099,7 @@ int main(int argc, char **argv) {
     long long t_connected = 0, t_storm = 0, t_all_caught = 0, t_live_sent = 0;
     int storm_failed = 0, live_ok = 0;
     double connect_seconds = 0;
-    if (ok && o_mode != M_WRITE) {
+    if (ok && (o_mode != M_WRITE || o_viewers > 0)) {
         phase = 2;
         long long c0 = now_ns();
         if (connect_and_warm(o_window, now_ns() + (long long)(o_warm_timeout * 1e9)) < 0) {
@@ -1231,14 +1238,14 @@ int main(int argc, char **argv) {
     /* the summary: one JSON line */
     printf("{\"ok\": %s, \"mode\": \"%s\", \"viewers\": %d, \"tags\": %d, \"opened\": %d, \"warmed\": %d, "
            "\"failed\": %d, \"publishers\": %d, \"posts\": %lld, \"posts_acked\": %lld, \"posts_ok\": %lld, "
-           "\"post_errors\": %lld, \"reposts\": %lld, \"expected\": %lld, \"received\": %lld, \"records_lost\": %zu, "
+           "\"post_errors\": %lld, \"refused\": %lld, \"reposts\": %lld, \"expected\": %lld, \"received\": %lld, \"records_lost\": %zu, "
            "\"disconnects\": %lld, \"resumes\": %lld, \"late_sends\": %lld, \"bytes_in\": %lld, "
            "\"connect_seconds\": %.3f, \"measure_wall_seconds\": %.3f, \"measure_cpu_seconds\": %.3f, "
            "\"cpu_seconds\": %.3f, \"wall_seconds\": %.3f, \"t_first_send\": %lld, \"t_last_send\": %lld, "
            "\"t_last_recv\": %lld",
            ok ? "true" : "false", o_mode == M_FANOUT ? "fanout" : o_mode == M_IDLE ? "idle" : o_mode == M_RESUME ? "resume" : "write",
            o_viewers, o_tags, opened_at_end, warmed, failed, npubs, nsends, measured_acked, posts_ok, status_errors,
-           reposts, expected, measured_recv, lost_recs, disconnects, resumes, late_sends, bytes_in - bytes0,
+           refused, reposts, expected, measured_recv, lost_recs, disconnects, resumes, late_sends, bytes_in - bytes0,
            connect_seconds, (w1 - w0) / 1e9, cpu1 - cpu0, cpu_total, (now_ns() - t_start) / 1e9,
            t_first_send, t_last_send, t_last_recv);
     if (o_mode == M_RESUME) {

@@ -69,6 +69,21 @@ class Settings(BaseSettings):
         description="At most one write to each viewer per this many ms: posts arriving "
         "closer together go out in one write (0: each batch at once).",
     )  # fmt: skip
+    # Overload (posts/writer.py): a post is committed soon or refused at once (503 with
+    # Retry-After), never left waiting behind a queue that grows.
+    write_queue_depth: int = Field(
+        500, ge=1, le=100_000, description="Posts that may wait for the writer; more: 503."
+    )
+    write_queue_age_ms: float = Field(
+        250.0, ge=10, le=60_000,
+        description="A post that would wait longer than this for its commit is refused (503 "
+        "with Retry-After); one still waiting after it is taken off the queue and refused.",
+    )  # fmt: skip
+    write_loop_lag_ms: float = Field(
+        100.0, ge=1, le=60_000,
+        description="While the event loop runs this late (it is saturated), new posts are "
+        "refused (503 with Retry-After), so accepted ones and the viewers keep short turns.",
+    )  # fmt: skip
     # Bridges (bridges/): other networks' posts with a bridged chat's hashtag, in its room.
     bridges: bool = Field(
         True, description="Consume the bridges' sources in this process (`hashchat serve`)."

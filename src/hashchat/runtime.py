@@ -56,7 +56,11 @@ class Runtime:
         broker = self.broker
         self.hub.link_up = lambda: broker.live
         self.db.after_commit = self.broker.publish
-        await writer_for(self.db).start()
+        writer = writer_for(self.db)
+        writer.max_depth = self.settings.write_queue_depth
+        writer.max_age = self.settings.write_queue_age_ms / 1000
+        writer.max_lag = self.settings.write_loop_lag_ms / 1000
+        await writer.start()
         self.started = True
         if self.settings.jobs:  # HASHCHAT_JOBS=false: tests run the passes by hand
             self.reconciler = self.make_reconciler()

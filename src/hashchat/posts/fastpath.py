@@ -18,9 +18,18 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hashchat.accounts import oauth
-from hashchat.errors import Conflict, DomainError, Forbidden, Invalid, RateLimited, Unauthorized
+from hashchat.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
 from hashchat.posts import service
 from hashchat.posts.schemas import StatusIn
+from hashchat.posts.writer import writer_for
 from hashchat.web.params import BadRequest, check_no_nul, validate
 
 PATH = "/api/v1/statuses"
@@ -86,7 +95,7 @@ async def create_status(
         return
     except DomainError as exc:
         extra: list[tuple[bytes, bytes]] = []
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, RateLimited | Unavailable):
             extra.append((b"retry-after", str(exc.retry_after).encode()))
         if isinstance(exc, Unauthorized):
             extra.append((b"www-authenticate", b'Bearer realm="hashchat"'))
@@ -118,6 +127,8 @@ async def _create(scope: Scope, receive: Receive, runtime: Any) -> dict[str, Any
     if not token:
         raise Unauthorized("the Authorization header must be 'Bearer <token>'")
     raw = await _body(receive)
+    # Under overload, refused before any other work: the refusal must cost next to nothing.
+    writer_for(runtime.db).admit()
     if b"poll" in raw:  # a cheap look first; most posts never parse twice
         parsed = _json(raw)
         if "poll" in parsed or any(k.startswith("poll[") for k in parsed):

@@ -142,7 +142,10 @@ async def create_post_entity(
 ) -> Created:
     """As :func:`create_post`, also answering the new Status entity (no read-back needed).
     Posts arriving together are committed together (posts/writer.py). ``poll`` (checked by
-    posts.polls.check_poll) is written with the post."""
+    posts.polls.check_poll) is written with the post. Raises ``Busy`` (503) before any
+    check when the writer cannot take another post in time (posts/writer.py)."""
+    writer = writer_for(db)
+    writer.admit()  # first: a refusal under overload costs no parsing
     checked = check_text(text)
     lang = check_language(language)
     reply_to = check_id(
@@ -150,7 +153,7 @@ async def create_post_entity(
     )
     draft = Draft(author.id, checked.text, checked.entities, reply_to, lang, poll)
     draft.bridges = tuple(bridges)
-    return await writer_for(db).submit(draft)
+    return await writer.submit(draft)
 
 
 async def _bump(session: AsyncSession, post: Post, column: str, delta: int) -> None:

@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from hashchat.storage import onehop
+
 
 def _sqlite_engine(url: str, *, begin: str, pool_size: int, synchronous: str) -> AsyncEngine:
     parsed = make_url(url)
@@ -30,13 +32,18 @@ def _sqlite_engine(url: str, *, begin: str, pool_size: int, synchronous: str) ->
         from pathlib import Path
 
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    path = parsed.database or ":memory:"
+
+    async def one_hop() -> Any:  # each statement one round trip to SQLite's thread
+        return await onehop.connect(path, timeout=30, check_same_thread=False)
+
     engine = create_async_engine(
         url,
         poolclass=AsyncAdaptedQueuePool,
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=60,
-        connect_args={"timeout": 30},
+        async_creator=one_hop,
     )
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -39,6 +39,22 @@ export function attachCounter(textarea, counter, { prefix = () => "", transform 
   return update;
 }
 
+// A post refused under load (429 or 503 with Retry-After): nothing was posted, and the same post
+// may go in the seconds the server names. retryIn() reads them (0: not that kind of refusal);
+// retryLater() sends the form again then, once (a new submit cancels it).
+export function retryIn(response) {
+  if (response.status !== 429 && response.status !== 503) return 0;
+  const seconds = Number(response.headers.get("Retry-After"));
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 60) : 0;
+}
+
+const retries = new WeakMap();
+export function retryLater(form, seconds) {
+  clearTimeout(retries.get(form));
+  retries.set(form, setTimeout(() => { retries.delete(form); form.requestSubmit(); }, seconds * 1000));
+}
+export function cancelRetry(form) { clearTimeout(retries.get(form)); retries.delete(form); }
+
 for (const form of document.querySelectorAll("form[data-compose]")) {
   const textarea = form.querySelector("textarea");
   const counter = form.querySelector("[data-counter]");

@@ -2,7 +2,7 @@
 // hashtag is added to what you post, pause holds the flood back, and reply, repost, like and
 // mute work in place. All user text goes into the page as text; post HTML from the server is
 // rebuilt node by node from a whitelist (sanitize), never assigned as innerHTML.
-import { attachCounter } from "./compose.js";
+import { attachCounter, cancelRetry, retryIn, retryLater } from "./compose.js";
 
 const config = JSON.parse(document.getElementById("room-config").textContent);
 const log = document.querySelector("[data-log]");
@@ -542,7 +542,7 @@ async function api(method, path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || `error ${response.status}`);
+  if (!response.ok) throw Object.assign(new Error(data.error || `error ${response.status}`), { retryAfter: retryIn(response) });
   return data;
 }
 
@@ -569,6 +569,7 @@ if (compose) {
     if (!text.trim()) { textarea.focus(); return; }
     const button = compose.querySelector('button[type="submit"]');
     button.disabled = true;
+    cancelRetry(compose);
     compose.querySelector(".field-error")?.remove();
     try {
       const bluesky = compose.querySelector("[data-bluesky-check]")?.checked; // bluesky.js
@@ -579,8 +580,10 @@ if (compose) {
       if (!paused) show(status);
       compose.dispatchEvent(new CustomEvent("posted", { detail: { status, bluesky, mastodon } }));
     } catch (error) {
-      const message = el("p", { class: "field-error", role: "alert", text: error.message });
+      const again = error.retryAfter ? `. Trying again in ${error.retryAfter} s.` : "";
+      const message = el("p", { class: "field-error", role: "alert", text: error.message + again });
       textarea.after(message);
+      if (again) retryLater(compose, error.retryAfter); // refused under load: the same post, later
       textarea.setAttribute("aria-invalid", "true");
     } finally {
       button.disabled = false;
