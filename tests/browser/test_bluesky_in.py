@@ -4,6 +4,7 @@ as text. Then the room on a phone-sized screen."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tests.browser.test_live_room import sign_in
 from tests.conftest import new_database
 from tests.liveserver import LiveServer
 from tests.pds import Network
+from tests.services import free_port
 
 
 def test_a_bluesky_post_appears_in_the_open_room(
@@ -83,6 +85,47 @@ def test_a_bluesky_post_appears_in_the_open_room(
         api = httpx.get(f"{server.url}/api/v1/timelines/tag/SkyChat", timeout=10).json()
         assert api[0]["account"]["acct"] == f"{them.handle}@bsky.app"
         assert api[0]["url"] == href
+    finally:
+        context.close()
+        server.stop()
+
+
+def test_a_room_opened_while_bluesky_is_down_says_so_at_once(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """The source went down before the page was opened: the room says "Bluesky: reconnecting"
+    from the start, not only after the next change of state."""
+    down = f"ws://127.0.0.1:{free_port()}/subscribe"  # nothing listens there
+    server = LiveServer(
+        tmp_path,
+        new_database("sqlite", tmp_path),
+        extra_env={"HASHCHAT_BRIDGES": "true", "HASHCHAT_BLUESKY_JETSTREAM": down},
+    ).start()
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        host = sign_in(context, server, "skyhost")
+        host.goto(f"{server.url}/chats/new")
+        host.get_by_label("Hashtag").fill("#DownChat")
+        host.get_by_label("Title").fill("Down chat")
+        host.get_by_label("First date").fill(datetime.now(UTC).date().isoformat())
+        host.get_by_label("Starts at").fill("20:00")
+        host.get_by_label("Every week").check()
+        host.get_by_label("Bluesky").check()
+        host.get_by_label("When").select_option("always")
+        host.get_by_role("button", name="List the chat").click()
+        expect(host).to_have_url(f"{server.url}/chats/DownChat")
+        said: list[dict[str, str]] = []
+        for _ in range(100):  # the reader wakes, fails to connect and says so
+            said = httpx.get(f"{server.url}/api/v1/chats/DownChat/bridges", timeout=10).json()[
+                "bridges"
+            ]
+            if said and said[0]["state"] == "reconnecting":
+                break
+            time.sleep(0.1)
+        assert said == [{"network": "bluesky", "state": "reconnecting"}]
+        time.sleep(1)  # its `bridge` event is well in the past when the room opens
+        host.goto(f"{server.url}/live/DownChat")
+        expect(host.locator("[data-bridge-status]")).to_have_text("Bluesky: reconnecting")
     finally:
         context.close()
         server.stop()

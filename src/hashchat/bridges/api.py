@@ -23,6 +23,18 @@ def sealer_of(rt: Runtime) -> Sealer:
     return sealer_for(rt.secret_key, tuple(rt.settings.previous_secret_keys))
 
 
+@router.get("/api/v1/chats/{tag:chat_tag}/bridges")
+async def chat_bridges(tag: str, session: SessionDep, rt: RuntimeDep) -> dict[str, Any]:
+    """How each bridge open now for the chat reads its network (``connected``,
+    ``reconnecting``, ...): what the room says when it is opened; ``bridge`` events on the
+    chat's stream say each change after that. Public, as the room is."""
+    from hashchat.bridges.status import room_states
+    from hashchat.directory.service import get_chat
+
+    chat = await get_chat(session, tag)
+    return {"bridges": await room_states(session, rt.settings, chat.tag_key)}
+
+
 @router.get("/api/v1/bridges/accounts")
 async def list_accounts(session: SessionDep, viewer: ReadUser) -> list[dict[str, Any]]:
     """The accounts you linked on other networks (no secret is ever shown)."""

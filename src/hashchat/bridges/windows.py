@@ -33,15 +33,14 @@ def _bridged(chat: Chat, network: str) -> tuple[bool, tuple[str, ...]]:
     return network in names or bool(places), places
 
 
-async def open_chats(session: AsyncSession, network: str, now: datetime) -> list[OpenChat]:
-    """The chats whose bridge from ``network`` is open at ``now``."""
-    chats = [
-        c
-        for c in await session.scalars(
-            select(Chat).where(Chat.bridges.contains(network), Chat.status != "retired")
-        )
-        if _bridged(c, network)[0]
-    ]
+async def open_chats(
+    session: AsyncSession, network: str, now: datetime, *, tag_key: str | None = None
+) -> list[OpenChat]:
+    """The chats whose bridge from ``network`` is open at ``now`` (only ``tag_key``'s if given)."""
+    query = select(Chat).where(Chat.bridges.contains(network), Chat.status != "retired")
+    if tag_key is not None:
+        query = query.where(Chat.tag_key == tag_key)
+    chats = [c for c in await session.scalars(query) if _bridged(c, network)[0]]
     always = [c for c in chats if c.bridge_when == "always"]
     by_sessions = {c.id: c for c in chats if c.bridge_when != "always"}
     found = {c.id: c for c in always}

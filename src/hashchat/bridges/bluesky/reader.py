@@ -270,6 +270,17 @@ async def _save_cursor(session: AsyncSession, source: str, cursor: int) -> None:
         row.cursor, row.updated_at = cursor, now
 
 
+def source_of(settings: Settings) -> str | None:
+    """The lease name of the source this deployment reads Bluesky from (None: it reads none)."""
+    if settings.bluesky_firehose:
+        from hashchat.bridges.bluesky.firehose import Firehose
+
+        return f"{Firehose.name}:{settings.bluesky_firehose}"[:300]
+    if settings.bluesky_jetstream:
+        return f"{wire_for(settings.bluesky_jetstream).name}:{settings.bluesky_jetstream}"[:300]
+    return None
+
+
 def readers_for(db: Database, settings: Settings) -> list[Reader]:
     """The readers this deployment configures: a firehose, else Jetstream (or none)."""
     if settings.bluesky_firehose:

@@ -100,14 +100,32 @@ function originLink(origin) {
     rel: "nofollow ugc noopener", text: `on ${name}` });
 }
 
-/** "Bluesky: reconnecting" while a bridge's source is down; gone when it is back. */
-function onBridge(state) {
+/** "Bluesky: reconnecting" while a bridge's source is down; gone when it is back. Each bridge
+ * (a network, and for Mastodon each server read) has its own state; the line names those that
+ * are not connected. `fromPage`: the state read when the room opened, which never overrides
+ * one a live `bridge` event has told since. */
+const bridgeStates = new Map();
+function onBridge(state, fromPage = false) {
   const line = document.querySelector("[data-bridge-status]");
   if (!line) return;
-  const name = NETWORKS[state.network] || state.network;
-  const where = state.server ? ` (${state.server})` : "";
-  line.textContent = state.state === "connected" ? "" : `${name}${where}: ${state.state}`;
-  line.hidden = state.state === "connected";
+  const key = `${state.network} ${state.server || ""}`;
+  if (fromPage && bridgeStates.has(key)) return;
+  bridgeStates.set(key, state);
+  const down = [...bridgeStates.values()].filter((s) => s.state !== "connected");
+  line.textContent = down.map((s) => {
+    const name = NETWORKS[s.network] || s.network;
+    return `${name}${s.server ? ` (${s.server})` : ""}: ${s.state}`;
+  }).join(" · ");
+  line.hidden = down.length === 0;
+}
+
+// How the room's bridges read their networks now (a source down before the page was opened
+// has told its rooms already); the stream's `bridge` events say each change after this.
+if (config.tags.length === 1 && document.querySelector("[data-bridge-status]")) {
+  fetch(`/api/v1/chats/${encodeURIComponent(config.tags[0])}/bridges`, { headers: { Accept: "application/json" } })
+    .then((r) => (r.ok ? r.json() : { bridges: [] }))
+    .then((body) => { for (const state of body.bridges || []) onBridge(state, true); })
+    .catch(() => {});
 }
 
 // What the viewer has pressed (repost, like) per original post: a stream's Status carries no
