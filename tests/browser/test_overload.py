@@ -9,8 +9,9 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_live_room import sign_in
@@ -65,4 +66,39 @@ def test_the_composer_shows_a_refusal_and_posts_again_after_retry_after(
     expect(log.locator("article.post", has_text="ahead")).to_be_visible()
     expect(page.locator(".field-error")).to_have_count(0)
     expect(page.get_by_label("Post to the chat")).to_have_value("")
+    context.close()
+
+
+def test_a_post_whose_answer_was_lost_is_not_posted_twice(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The post reached the server and was committed, but its answer never reached the page
+    (the network dropped it): the composer says so and keeps the text; posting it again sends
+    the same Idempotency-Key, and the server answers the post it made instead of a second."""
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    page = sign_in(context, live_server, "unlucky")
+    page.goto(f"{live_server.url}/live/LostChat")
+    expect(page.locator("[data-status]")).to_have_text("Live")
+    keys: list[str | None] = []
+
+    def lose_the_first_answer(route: Route) -> None:
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            route.fetch()  # the server writes it ...
+            route.abort("connectionreset")  # ... and the page never hears back
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/statuses", lose_the_first_answer)
+    page.get_by_label("Post to the chat").fill("only once, please")
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(page.locator(".field-error")).to_be_visible()
+    expect(page.get_by_label("Post to the chat")).to_have_value("only once, please")
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(page.get_by_label("Post to the chat")).to_have_value("")
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
+    posts = httpx.get(f"{live_server.url}/api/v1/timelines/tag/LostChat", timeout=10).json()
+    assert len(posts) == 1 and posts[0]["content"].startswith("<p>only once, please")
+    page.reload()
+    expect(page.locator("article.post")).to_have_count(1)
     context.close()

@@ -15,10 +15,12 @@ from hashchat.errors import Invalid, NotFound
 from hashchat.parsing import find_id
 from hashchat.posts import editing, pins, saved, service, timelines
 from hashchat.posts.entities import render_statuses
+from hashchat.posts.keys import HEADER, AlreadyPosted, check_key
 from hashchat.posts.models import Favourite, Post
 from hashchat.posts.polls import check_poll, poll_params
 from hashchat.posts.schemas import StatusIn
 from hashchat.web.deps import ReadUser, RuntimeDep, SessionDep, ViewerDep, WriteUser
+from hashchat.web.openapi import errors
 from hashchat.web.paging import page_of, paged
 from hashchat.web.params import body_doc, read_params, validate
 
@@ -40,7 +42,23 @@ async def _get(session: AsyncSession, post_id: str) -> Post:
     return post
 
 
-@router.post("/api/v1/statuses", openapi_extra=body_doc(StatusIn))
+@router.post(
+    "/api/v1/statuses",
+    openapi_extra=body_doc(StatusIn)
+    | {
+        "parameters": [
+            {
+                "name": HEADER,
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 128},
+                "description": "the same key within an hour answers the post it made "
+                "instead of posting again (posts/keys.py)",
+            }
+        ]
+    },
+    responses=errors(404),
+)
 async def create_status(request: Request, rt: RuntimeDep, viewer: WriteUser) -> Response:
     """Post a status. Answered only after it is committed (it survives a crash right after)."""
     params = await read_params(request)
@@ -49,16 +67,22 @@ async def create_status(request: Request, rt: RuntimeDep, viewer: WriteUser) -> 
     if body.media_ids:
         raise Invalid("hashchat does not take media attachments", field="media_ids")
     poll = check_poll(poll_raw) if poll_raw is not None else None
+    key = check_key(request.headers.get(HEADER))
     await rt.limiter.hit("post", str(viewer.id))
-    created = await service.create_post_entity(
-        db=rt.db,
-        author=viewer,
-        text=body.status,
-        in_reply_to_id=body.in_reply_to_id,
-        language=body.language,
-        poll=poll,
-        bridges=body.bridges or (),
-    )
+    try:
+        created = await service.create_post_entity(
+            db=rt.db,
+            author=viewer,
+            text=body.status,
+            in_reply_to_id=body.in_reply_to_id,
+            language=body.language,
+            poll=poll,
+            bridges=body.bridges or (),
+            idempotency_key=key,
+        )
+    except AlreadyPosted as made:  # sent again: the post it made, as Mastodon answers
+        return Response(orjson.dumps(await service.posted_before(rt.db, viewer, made)),
+                        media_type="application/json")  # fmt: skip
     # The entity built for the stream, plus what this viewer sees of their own new post.
     entity = {**created.entity, "favourited": False, "reblogged": False, "muted": False,
               "bookmarked": False, "pinned": False}  # fmt: skip

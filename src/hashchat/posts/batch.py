@@ -21,6 +21,7 @@ from hashchat import urls
 from hashchat.accounts.models import Account
 from hashchat.accounts.validation import handle_key
 from hashchat.errors import Conflict, DomainError, Invalid
+from hashchat.posts import keys as idempotency
 from hashchat.posts.entities import Related, status_entity
 from hashchat.posts.models import Mention, Post, PostTag, Tag
 from hashchat.posts.polls import PollDraft
@@ -60,6 +61,8 @@ class Draft:
     # Networks to post it out to as well, from the author's linked accounts ("bluesky"): the
     # bridges' registered step checks and queues it (bridges/bluesky/posting.py).
     bridges: tuple[str, ...] = ()
+    # The client's Idempotency-Key (posts/keys.py): a key that made a post answers that post.
+    idempotency_key: str | None = None
 
 
 @dataclass(slots=True)
@@ -165,6 +168,8 @@ async def write_posts(
         good.append(i)
     if any(drafts[i].origin is not None for i in good):
         good = await _not_stored_yet(session, drafts, good, results)
+    # A post sent again with its key answers the first, before any rule of the room is asked.
+    good, same_as = await idempotency.claim(session, drafts, good, results, now)
     # The features' checks (a chat room's rules ...): each may refuse drafts, one by one.
     batch = Batch(session, drafts, now, good, results)
     then: dict[str, Then] = {}
@@ -175,7 +180,7 @@ async def write_posts(
                 then[step.name] = follow_up
     good = batch.going
     if not good:
-        return [r for r in results if r is not None]
+        return _answered(results, same_as)
 
     first = await take_ids(session, len(good))
     author_ids = {drafts[i].author_id for i in good}
@@ -274,6 +279,12 @@ async def write_posts(
     await insert_rows(session, table_of(PostTag), tag_rows)
     await insert_rows(session, table_of(Mention), mention_rows)
     await record_many(session, events)
+    await idempotency.keep(
+        session,
+        [(d.author_id, d.idempotency_key, first + n) for n, i in enumerate(good)
+         if (d := drafts[i]).idempotency_key is not None],
+        now,
+    )  # fmt: skip
     replies = Tally(row["in_reply_to_id"] for row in post_rows if row["in_reply_to_id"])
     for parent_id, count in replies.items():
         await _bump(session, parents[parent_id], "replies_count", count)
@@ -285,6 +296,18 @@ async def write_posts(
             await follow_up(batch)
         if step.after is not None:
             await step.after(batch)
+    return _answered(results, same_as)
+
+
+def _answered(
+    results: list[Created | DomainError | None], same_as: dict[int, int]
+) -> list[Created | DomainError]:
+    """One result per draft: a key's repeat within the batch answers what its first made."""
+    for i, j in same_as.items():
+        first = results[j]
+        results[i] = (
+            idempotency.AlreadyPosted(first.post.id) if isinstance(first, Created) else first
+        )
     return [r for r in results if r is not None]
 
 

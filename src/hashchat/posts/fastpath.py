@@ -28,6 +28,7 @@ from hashchat.errors import (
     Unavailable,
 )
 from hashchat.posts import service
+from hashchat.posts.keys import AlreadyPosted, check_key
 from hashchat.posts.schemas import StatusIn
 from hashchat.posts.writer import writer_for
 from hashchat.web.params import BadRequest, check_no_nul, validate
@@ -150,14 +151,20 @@ async def _create(scope: Scope, receive: Receive, runtime: Any) -> dict[str, Any
     body = validate(StatusIn, data)
     if body.media_ids:
         raise Invalid("hashchat does not take media attachments", field="media_ids")
+    raw_key = headers.get(b"idempotency-key")
+    key = check_key(raw_key.decode("latin-1") if raw_key is not None else None)
     await runtime.limiter.hit("post", str(bearer.account.id))
-    created = await service.create_post_entity(
-        db=runtime.db,
-        author=bearer.account,
-        text=body.status,
-        in_reply_to_id=body.in_reply_to_id,
-        language=body.language,
-        bridges=body.bridges or (),
-    )
+    try:
+        created = await service.create_post_entity(
+            db=runtime.db,
+            author=bearer.account,
+            text=body.status,
+            in_reply_to_id=body.in_reply_to_id,
+            language=body.language,
+            bridges=body.bridges or (),
+            idempotency_key=key,
+        )
+    except AlreadyPosted as made:  # sent again: the post it made, as Mastodon answers
+        return await service.posted_before(runtime.db, bearer.account, made)
     return {**created.entity, "favourited": False, "reblogged": False, "muted": False,
             "bookmarked": False, "pinned": False}  # fmt: skip

@@ -138,3 +138,20 @@ class Favourite(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PostKey(Base):
+    """An ``Idempotency-Key`` a client sent with a post (Mastodon's header): the same key from
+    the same account within :data:`hashchat.posts.keys.KEEP` answers the post it made instead
+    of posting again, so a client may retry a post whose answer it never got."""
+
+    __tablename__ = "post_keys"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -19,7 +19,8 @@ from hashchat.config import get_settings
 from hashchat.errors import Forbidden, Invalid, NotFound
 from hashchat.parsing import check_id, find_id
 from hashchat.posts.batch import Created, Draft, NewPost
-from hashchat.posts.entities import gather, status_entity
+from hashchat.posts.entities import gather, render_statuses, status_entity
+from hashchat.posts.keys import AlreadyPosted
 from hashchat.posts.models import Favourite, Mention, Post, PostTag
 from hashchat.posts.polls import PollDraft
 from hashchat.posts.steps import Like, Repost, RepostThen, steps
@@ -139,6 +140,7 @@ async def create_post_entity(
     language: object = None,
     poll: PollDraft | None = None,
     bridges: Sequence[str] = (),
+    idempotency_key: str | None = None,
 ) -> Created:
     """As :func:`create_post`, also answering the new Status entity (no read-back needed).
     Posts arriving together are committed together (posts/writer.py). ``poll`` (checked by
@@ -153,7 +155,18 @@ async def create_post_entity(
     )
     draft = Draft(author.id, checked.text, checked.entities, reply_to, lang, poll)
     draft.bridges = tuple(bridges)
+    draft.idempotency_key = idempotency_key
     return await writer.submit(draft)
+
+
+async def posted_before(db: Database, author: Account, made: AlreadyPosted) -> dict[str, Any]:
+    """The Status of the post an Idempotency-Key made (posts/keys.py), as its author sees it
+    now: the answer to a post sent again. Deleted since: 404, as reading it would be."""
+    async with db.read() as session:
+        post = await session.get(Post, made.post_id)
+        if post is None or post.deleted_at is not None:
+            raise NotFound("the post made with this Idempotency-Key was deleted", field="id")
+        return (await render_statuses(session, [post], viewer_id=author.id))[0]
 
 
 async def _bump(session: AsyncSession, post: Post, column: str, delta: int) -> None:

@@ -553,10 +553,10 @@ function connect() {
 
 // -- posting and acting in place ---------------------------------------------------------------
 
-async function api(method, path, body) {
+async function api(method, path, body, headers = {}) {
   const response = await fetch(path, {
     method, credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json", ...headers },
     body: body ? JSON.stringify(body) : undefined,
   });
   const data = await response.json().catch(() => ({}));
@@ -565,6 +565,9 @@ async function api(method, path, body) {
 }
 
 const compose = document.querySelector("[data-live-compose]");
+let sending = null; // the post being sent and its Idempotency-Key, until it is answered
+// 128 random bits (crypto.randomUUID exists only on https and localhost; this works on http too)
+const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 if (compose) {
   compose.dataset.live = "1";
   const textarea = compose.querySelector("textarea");
@@ -593,7 +596,13 @@ if (compose) {
       const bluesky = compose.querySelector("[data-bluesky-check]")?.checked; // bluesky.js
       const mastodon = compose.querySelector("[data-mastodon-check]")?.checked; // mastodon.js
       const bridges = [...(bluesky ? ["bluesky"] : []), ...(mastodon ? [`mastodon:${compose.querySelector("[data-mastodon-visibility]").value}`] : [])];
-      const status = await api("POST", "/api/v1/statuses", { status: finalText(text), in_reply_to_id: replyId.value || null, ...(bridges.length ? { bridges } : {}) });
+      const body = { status: finalText(text), in_reply_to_id: replyId.value || null, ...(bridges.length ? { bridges } : {}) };
+      // The same post sent again (after a refusal, or an answer lost to the network) keeps its
+      // Idempotency-Key: if the first one was written after all, the server answers it.
+      const same = JSON.stringify(body);
+      if (sending?.body !== same) sending = { body: same, key: newKey() };
+      const status = await api("POST", "/api/v1/statuses", body, { "Idempotency-Key": sending.key });
+      sending = null;
       textarea.value = ""; cancelReply(); recount();
       if (!paused) show(status);
       compose.dispatchEvent(new CustomEvent("posted", { detail: { status, bluesky, mastodon } }));
