@@ -15,12 +15,13 @@ from hashchat.posts.entities import render_statuses, tag_entity
 from hashchat.posts.models import Tag
 from hashchat.text import normalize_tag
 from hashchat.web.deps import ReadUser, SessionDep, ViewerDep
+from hashchat.web.openapi import errors
 from hashchat.web.params import read_params
 
 router = APIRouter(tags=["search"])
 
 
-@router.get("/api/v2/search")
+@router.get("/api/v2/search", responses=errors(422))
 async def search(request: Request, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
     """Accounts, hashtags (and the chats behind them) and statuses matching ``q``; ``type``,
     ``resolve``, ``following``, ``account_id``, ``offset``, ``max_id``, ``min_id``, ``limit``
@@ -54,7 +55,7 @@ async def search(request: Request, session: SessionDep, viewer: ViewerDep) -> di
     }
 
 
-@router.get("/api/v1/accounts/search")
+@router.get("/api/v1/accounts/search", responses=errors(422))
 async def search_accounts(
     request: Request, session: SessionDep, viewer: ReadUser
 ) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from hashchat.apps import discovery
 from hashchat.errors import Invalid
 from hashchat.posts.entities import render_statuses
 from hashchat.web.deps import ReadUser, SessionDep, ViewerDep, WriteUser
+from hashchat.web.openapi import errors
 
 router = APIRouter(tags=["apps"])
 
@@ -30,8 +31,8 @@ def _window(request: Request, default: int, most: int) -> tuple[int, int]:
     return min(limit, most), offset
 
 
-@router.get("/api/v1/trends")
-@router.get("/api/v1/trends/tags")
+@router.get("/api/v1/trends", responses=errors(422))
+@router.get("/api/v1/trends/tags", responses=errors(422))
 async def trending_tags(request: Request, session: SessionDep) -> list[dict[str, Any]]:
     """The hashtags of chats live now, then those most used in the last day; each with a
     week's ``history`` (Mastodon's Tag), and ``live_chat`` (hashchat's) when a chat is on."""
@@ -51,7 +52,7 @@ async def trending_tags(request: Request, session: SessionDep) -> list[dict[str,
     return found
 
 
-@router.get("/api/v1/trends/statuses")
+@router.get("/api/v1/trends/statuses", responses=errors(422))
 async def trending_statuses(
     request: Request, session: SessionDep, viewer: ViewerDep
 ) -> list[dict[str, Any]]:
@@ -66,7 +67,7 @@ async def trending_links() -> list[Any]:
     return []
 
 
-@router.get("/api/v2/suggestions")
+@router.get("/api/v2/suggestions", responses=errors(422))
 async def suggestions_v2(
     request: Request, session: SessionDep, viewer: ReadUser
 ) -> list[dict[str, Any]]:
@@ -79,7 +80,7 @@ async def suggestions_v2(
     ]  # fmt: skip
 
 
-@router.get("/api/v1/suggestions")
+@router.get("/api/v1/suggestions", responses=errors(422))
 async def suggestions_v1(
     request: Request, session: SessionDep, viewer: ReadUser
 ) -> list[dict[str, Any]]:
@@ -125,10 +126,12 @@ _EMPTY_LISTS = [
     "/api/v1/instance/rules",
     "/api/v1/instance/domain_blocks",
     "/api/v1/accounts/familiar_followers",
+    "/api/v1/directory",
+]
+_EMPTY_FOR_AN_ACCOUNT = [
     "/api/v1/accounts/{account_id}/featured_tags",
     "/api/v1/accounts/{account_id}/identity_proofs",
     "/api/v1/accounts/{account_id}/endorsements",
-    "/api/v1/directory",
 ]
 
 
@@ -136,8 +139,16 @@ async def _empty_list() -> list[Any]:
     return []
 
 
+async def _empty_for_an_account(account_id: str) -> list[Any]:
+    return []
+
+
 for _path in _EMPTY_LISTS:
     router.add_api_route(_path, _empty_list, methods=["GET"], summary=f"Always empty: {_path}")
+for _path in _EMPTY_FOR_AN_ACCOUNT:
+    router.add_api_route(
+        _path, _empty_for_an_account, methods=["GET"], summary=f"Always empty: {_path}"
+    )
 
 
 @router.get("/api/v2/notifications/policy")

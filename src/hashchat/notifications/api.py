@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from hashchat.errors import Forbidden, Unauthorized
 from hashchat.notifications import push, service
 from hashchat.web.deps import Auth, AuthDep, ReadUser, RuntimeDep, SessionDep, WriteUser
+from hashchat.web.openapi import errors
 from hashchat.web.params import read_params
 
 router = APIRouter(tags=["notifications"])
@@ -137,7 +138,7 @@ def _bearer(request: Request, auth: Auth) -> str:
     return request.headers["authorization"].partition(" ")[2].strip()
 
 
-@router.post("/api/v1/push/subscription")
+@router.post("/api/v1/push/subscription", responses=errors(403))
 async def subscribe(request: Request, rt: RuntimeDep, auth: AuthDep) -> dict[str, Any]:
     """``subscription[endpoint]``, ``subscription[keys][p256dh]``, ``subscription[keys][auth]``,
     ``data[alerts][<type>]`` and ``data[policy]``; replaces the token's subscription."""
@@ -148,7 +149,7 @@ async def subscribe(request: Request, rt: RuntimeDep, auth: AuthDep) -> dict[str
     return push.subscription_entity(row, rt.settings)
 
 
-@router.get("/api/v1/push/subscription")
+@router.get("/api/v1/push/subscription", responses=errors(403, 404))
 async def get_subscription(
     request: Request, rt: RuntimeDep, session: SessionDep, auth: AuthDep
 ) -> dict[str, Any]:
@@ -156,7 +157,7 @@ async def get_subscription(
     return push.subscription_entity(row, rt.settings)
 
 
-@router.put("/api/v1/push/subscription")
+@router.put("/api/v1/push/subscription", responses=errors(403, 404))
 async def change_subscription(request: Request, rt: RuntimeDep, auth: AuthDep) -> dict[str, Any]:
     """Change ``data[alerts][<type>]`` and ``data[policy]``."""
     token = _bearer(request, auth)
@@ -165,7 +166,7 @@ async def change_subscription(request: Request, rt: RuntimeDep, auth: AuthDep) -
     return push.subscription_entity(row, rt.settings)
 
 
-@router.delete("/api/v1/push/subscription")
+@router.delete("/api/v1/push/subscription", responses=errors(403))
 async def unsubscribe(request: Request, rt: RuntimeDep, auth: AuthDep) -> dict[str, Any]:
     await push.unsubscribe(db=rt.db, token=_bearer(request, auth))
     return {}
