@@ -145,7 +145,8 @@ async def test_no_linked_account_says_to_link_it_first_and_keeps_nothing(
     assert f"{fresh}@{remote.domain}" in done.text
     assert "log in another way" in done.text and "Settings › Linked accounts" in done.text
     assert (
-        'id="mastodon-error"' in done.text and '<details class="other-login mastodon-login" open' in done.text
+        'id="mastodon-error"' in done.text
+        and '<details class="other-login mastodon-login" open' in done.text
     )
     assert SESSION_COOKIE not in client.cookies
     assert await who_is_signed_in(client) is None
