@@ -181,12 +181,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hashchat.bridges import api as bridges_api
     from hashchat.bridges import oauth_pages as bridges_oauth
     from hashchat.bridges import pages as bridges_pages
+    from hashchat.bridges.mastodon import login_pages as mastodon_login_pages
     from hashchat.bridges.mastodon import pages as mastodon_pages
 
     app.include_router(bridges_api.router)
     app.include_router(bridges_pages.router)
     app.include_router(bridges_oauth.router)
     app.include_router(mastodon_pages.router)
+    app.include_router(mastodon_login_pages.router)
     from hashchat.directory import landing, welcome
 
     app.include_router(landing.router)  # "/": live now and starting soon

@@ -13,25 +13,19 @@ from hashchat.accounts.validation import time_zones
 from hashchat.errors import DomainError, NotFound
 from hashchat.posts import timelines
 from hashchat.posts.entities import render_statuses
-from hashchat.web.deps import SESSION_COOKIE, RuntimeDep, SessionDep, ViewerDep, client_ip
+from hashchat.web.deps import (
+    SESSION_COOKIE,
+    RuntimeDep,
+    SessionDep,
+    ViewerDep,
+    client_ip,
+    signed_in,
+)
 from hashchat.web.errors import error_headers
 from hashchat.web.forms import read_form, safe_next, see_other
 from hashchat.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _signed_in(response: Response, token: str, *, secure: bool) -> Response:
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=service.WEB_SESSION_DAYS * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        path="/",
-    )
-    return response
 
 
 @router.get("/signup", response_class=HTMLResponse)
@@ -78,7 +72,7 @@ async def signup(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respons
     # A newcomer who came from the start page is offered the onboarding (topics, times, a few
     # chats to follow: /welcome, skippable); one who came from a room or a chat goes back there.
     goes = safe_next(form.get("next"), "/")
-    return _signed_in(
+    return signed_in(
         see_other("/welcome" if goes == "/" else goes), token, secure=rt.settings.secure_cookies
     )
 
@@ -117,7 +111,7 @@ async def login(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Response
             headers=error_headers(exc),
         )
     token = await service.start_web_session(db=rt.db, account_id=account.id)
-    return _signed_in(
+    return signed_in(
         see_other(safe_next(form.get("next"), "/")), token, secure=rt.settings.secure_cookies
     )
 

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.accounts import oauth
 from hashchat.accounts.models import Account
-from hashchat.accounts.service import account_for_web_session
+from hashchat.accounts.service import WEB_SESSION_DAYS, account_for_web_session
 from hashchat.errors import Forbidden, Unauthorized
 from hashchat.web import cors, csrf
 
@@ -19,6 +19,21 @@ if TYPE_CHECKING:
     from hashchat.runtime import Runtime
 
 SESSION_COOKIE = "hc_session"
+
+
+def signed_in(response: Response, token: str, *, secure: bool) -> Response:
+    """``response`` carrying a new browser session's cookie (its secret from
+    accounts.service.start_web_session): whichever way a person logged in."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=WEB_SESSION_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+    return response
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -201,9 +201,11 @@ async def finish(
     params: dict[str, str],
     settings: Settings,
     sealer: Sealer,
+    *,
+    doing: str = "link the account",
 ) -> tuple[Who, str]:
     """Check the callback against what :func:`start` kept; exchange the code for a token and
-    learn whose it is. Answers (who, token)."""
+    learn whose it is. Answers (who, token); a refusal says the server did not ``doing``."""
     state = params.get("state", "")
     if not state or not hmac.compare_digest(state, str(pending.get("state", ""))):
         raise Invalid("this sign-in is not the one hashchat started; try again", field="form")
@@ -228,7 +230,7 @@ async def finish(
             await client.call(server, "POST", token_url.removeprefix(server), data=form)
         )
     except (client.Refused, client.Revoked) as error:
-        message = f"{domain_of(server)} did not link the account: {error}"
+        message = f"{domain_of(server)} did not {doing}: {error}"
         raise Invalid(message, field="form") from None
     token = answer.get("access_token") if isinstance(answer, dict) else None
     if not isinstance(token, str) or not token:

@@ -1,30 +1,24 @@
 """Linking a Mastodon account in the browser: the person types their server, signs in there and
 authorizes hashchat; the callback keeps the token (sealed) and comes back to the settings page.
-What the callback needs waits in a sealed, HttpOnly cookie for ten minutes: no table, nothing
-the browser can read, and the token itself is never in a URL."""
+The round trip (its sealed cookie, the checks on return) is flow.py's, shared with "Log in with
+Mastodon" (login_pages.py), whose returns the same callback hands on."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from hashchat.bridges import linking
 from hashchat.bridges.api import sealer_of
+from hashchat.bridges.mastodon import flow, login_pages, oauth
 from hashchat.bridges.mastodon import link as mastodon_link
-from hashchat.bridges.mastodon import oauth
 from hashchat.bridges.mastodon.servers import check_server
 from hashchat.bridges.pages import PAGE, _page
-from hashchat.bridges.sealing import Unsealable
 from hashchat.errors import DomainError, Invalid
 from hashchat.web.deps import RuntimeDep, ViewerDep
 from hashchat.web.forms import read_form, see_other
 
 router = APIRouter(include_in_schema=False)
-COOKIE = "hc_mastodon_oauth"
-OWNER = "mastodon-oauth-request"
-COOKIE_PATH = "/bridges/mastodon/oauth"
 
 
 @router.post(f"{PAGE}/mastodon", response_class=HTMLResponse)
@@ -36,45 +30,27 @@ async def link_with_mastodon(request: Request, rt: RuntimeDep, viewer: ViewerDep
     try:
         server = check_server(typed)
         await rt.limiter.hit("bridge_link", str(viewer.id))
-        url, pending = await oauth.start(rt.db, server, rt.settings, sealer_of(rt))
+        return await flow.begin(rt, server, purpose=flow.LINK, account_id=viewer.id)
     except DomainError as exc:
         errors = {exc.field if exc.field in ("server", "form") else "server": exc.message}
         return await _page(
             request, rt, viewer.id, values={"server": typed}, errors=errors, status=exc.status
         )
-    pending["account_id"] = viewer.id
-    response = see_other(url)
-    response.set_cookie(
-        COOKIE,
-        sealer_of(rt).seal(OWNER, pending),
-        max_age=oauth.REQUEST_TTL,
-        httponly=True,
-        samesite="lax",
-        secure=rt.settings.secure_cookies,
-        path=COOKIE_PATH,
-    )
-    return response
 
 
 @router.get(oauth.CALLBACK_PATH, response_class=HTMLResponse)
 async def callback(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Response:
+    """The one redirect URI of hashchat's app on every server: a link's return or a log-in's
+    (login_pages.finish), as the round trip's cookie says."""
     params = dict(request.query_params.items())
-    sealed = request.cookies.get(COOKIE, "")
-    response: Response
+    pending = flow.pending_of(request, rt)
+    if flow.purpose_of(pending, signed_in=viewer is not None) == flow.LOG_IN:
+        return flow.forget(await login_pages.finish(request, rt, pending, params))
     if viewer is None:
-        response = see_other(f"/login?next={PAGE}")
-        response.delete_cookie(COOKIE, path=COOKIE_PATH)
-        return response
+        return flow.forget(see_other(f"/login?next={PAGE}"))
+    response: Response
     try:
-        try:
-            pending: dict[str, Any] = sealer_of(rt).open(OWNER, sealed) if sealed else {}
-        except Unsealable:
-            pending = {}
-        if params.get("error"):
-            reason = params.get("error_description") or params["error"]
-            raise Invalid(f"the server did not link the account: {reason}", field="form")
-        if not pending:
-            raise Invalid("this sign-in is not the one hashchat started; try again", field="form")
+        flow.check_return(pending, params, doing="link the account")
         if pending.get("account_id") != viewer.id:
             raise Invalid("log in to hashchat as the person who started linking", field="form")
         who, token = await oauth.finish(rt.db, pending, params, rt.settings, sealer_of(rt))
@@ -90,8 +66,7 @@ async def callback(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respo
     except DomainError as exc:
         errors = {"form": exc.message}
         response = await _page(request, rt, viewer.id, errors=errors, status=exc.status)
-    response.delete_cookie(COOKIE, path=COOKIE_PATH)
-    return response
+    return flow.forget(response)
 
 
 @router.post(PAGE + "/{link_id}/lending", response_class=HTMLResponse)
