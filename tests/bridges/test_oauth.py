@@ -167,3 +167,24 @@ async def test_the_metadata_document_is_served(client: httpx.AsyncClient) -> Non
     assert meta.json()["client_id"] == "http://testserver/bridges/bluesky/client-metadata.json"
     keys = await client.get("/bridges/bluesky/jwks.json")
     assert keys.status_code == 200 and "d" not in keys.json()["keys"][0]
+
+
+async def test_logging_in_with_bluesky_keeps_next_and_says_when_to_try_again(
+    client: httpx.AsyncClient, app: Any, monkeypatch: Any
+) -> None:
+    """A refusal goes back to the log-in page with the same ``next`` (so the log-in that follows
+    lands where the person was going), and the log-in limit's 429 carries Retry-After."""
+    from hashchat.web import ratelimit
+    from hashchat.web.ratelimit import RateLimiter, parse
+
+    app.state.runtime.limiter = RateLimiter(enabled=True)
+    monkeypatch.setitem(ratelimit.RULES, "log_in", parse("1/5 minutes"))
+    page = await client.get("/login?next=/live/WriteChat")
+    assert 'name="next" value="/live/WriteChat"' in page.text.split('action="/login/bluesky"')[1]
+    form = {"identifier": "no such handle", "next": "/live/WriteChat"}
+    first = await client.post("/login/bluesky", data=form | {"csrf_token": csrf_from(page.text)})
+    assert first.status_code == 422 and 'id="bluesky-error"' in first.text
+    assert 'name="next" value="/live/WriteChat"' in first.text
+    refused = await client.post("/login/bluesky", data=form | {"csrf_token": csrf_from(first.text)})
+    assert refused.status_code == 429 and 0 < int(refused.headers["retry-after"]) <= 300
+    assert 'id="bluesky-error"' in refused.text

@@ -106,12 +106,13 @@ def test_link_post_renew_unlink_and_log_in_with_bluesky(
         other = browser.new_context(viewport={"width": 1000, "height": 900})
         try:
             fresh = other.new_page()
-            fresh.goto(f"{server.url}/login")
+            fresh.goto(f"{server.url}/login?next=/settings/bridges")
             fresh.get_by_text("Log in with Bluesky").click()
             fresh.get_by_label("Your Bluesky handle").fill(them.handle)
             fresh.get_by_role("button", name="Continue with Bluesky").click()
             authorize_at_the_pds(fresh, them)
             expect(fresh.get_by_role("link", name="@olive")).to_be_visible()
+            expect(fresh).to_have_url(f"{server.url}/settings/bridges")  # where it was going
         finally:
             other.close()
 

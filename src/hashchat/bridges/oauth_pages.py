@@ -21,7 +21,8 @@ from hashchat.bridges.pages import PAGE, _page
 from hashchat.bridges.sealing import Unsealable
 from hashchat.errors import DomainError, Invalid
 from hashchat.web.deps import SESSION_COOKIE, RuntimeDep, ViewerDep, client_ip
-from hashchat.web.forms import read_form, see_other
+from hashchat.web.errors import error_headers
+from hashchat.web.forms import read_form, safe_next, see_other
 from hashchat.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,10 +43,15 @@ async def jwks(rt: RuntimeDep) -> JSONResponse:
 
 
 async def _begin(
-    request: Request, rt: Any, identifier: str, purpose: str, account_id: int | None
+    request: Request,
+    rt: Any,
+    identifier: str,
+    purpose: str,
+    account_id: int | None,
+    next: str = "/",
 ) -> Response:
     url, pending = await oauth.start(identifier, rt.settings)
-    pending.update({"purpose": purpose, "account_id": account_id})
+    pending.update({"purpose": purpose, "account_id": account_id, "next": next})
     response = see_other(url)
     response.set_cookie(
         COOKIE,
@@ -84,16 +90,25 @@ async def link_with_bluesky(request: Request, rt: RuntimeDep, viewer: ViewerDep)
 async def log_in_with_bluesky(request: Request, rt: RuntimeDep) -> Response:
     form = await read_form(request)
     identifier = form.get("identifier", "")
+    goes = safe_next(form.get("next"), "/")
     try:
         await rt.limiter.hit("log_in", client_ip(request))
-        return await _begin(request, rt, identifier, "login", None)
+        return await _begin(request, rt, identifier, "login", None, goes)
     except DomainError as exc:
-        return render(
-            request,
-            "accounts/login.html",
-            {"values": {}, "errors": {"bluesky": exc.message}, "next": "/", "bluesky": identifier},
-            status=exc.status,
-        )
+        return _log_in_page(request, exc, next=goes, identifier=identifier)
+
+
+def _log_in_page(
+    request: Request, exc: DomainError, *, next: str, identifier: str = ""
+) -> HTMLResponse:
+    """The log-in page again, the reason beside the Bluesky field (a 429 with Retry-After)."""
+    return render(
+        request,
+        "accounts/login.html",
+        {"values": {}, "errors": {"bluesky": exc.message}, "next": next, "bluesky": identifier},
+        status=exc.status,
+        headers=error_headers(exc),
+    )
 
 
 @router.get(oauth.CALLBACK_PATH, response_class=HTMLResponse)
@@ -132,23 +147,18 @@ async def callback(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respo
             )
             response = see_other(f"{PAGE}?notice=linked")
         else:
-            response = await _log_in(rt, who.did)
+            response = await _log_in(rt, who.did, safe_next(pending.get("next"), "/"))
     except DomainError as exc:
         errors = {"form": exc.message}
         if purpose == "login" or viewer is None:
-            response = render(
-                request,
-                "accounts/login.html",
-                {"values": {}, "errors": {"bluesky": exc.message}, "next": "/"},
-                status=exc.status,
-            )
+            response = _log_in_page(request, exc, next=safe_next(pending.get("next"), "/"))
         else:
             response = await _page(request, rt, viewer.id, errors=errors, status=exc.status)
     response.delete_cookie(COOKIE, path="/bridges/bluesky/oauth")
     return response
 
 
-async def _log_in(rt: Any, did: str) -> Response:
+async def _log_in(rt: Any, did: str, next: str) -> Response:
     """Sign in the hashchat account that linked this DID (signing in never makes one)."""
     from sqlalchemy import select
 
@@ -165,7 +175,7 @@ async def _log_in(rt: Any, did: str) -> Response:
             field="bluesky",
         )
     token = await accounts.start_web_session(db=rt.db, account_id=account_id)
-    response = see_other("/")
+    response = see_other(next)
     response.set_cookie(
         SESSION_COOKIE,
         token,
