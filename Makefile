@@ -31,6 +31,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## test: lint, type-check and the whole suite on SQLite and PostgreSQL
+# On every core (at most 4), a module's tests on one worker so its servers start once.
+PYTEST_ARGS ?= -n auto --maxprocesses 4 --dist loadscope
 test: $(STAMP) services lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)
 
