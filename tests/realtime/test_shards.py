@@ -193,3 +193,30 @@ async def test_the_broker_refuses_to_start_when_a_node_is_away(two_redis: list[R
     with pytest.raises((aioredis.ConnectionError, OSError)):
         await broker.start(lambda events: None)
     await broker.stop()
+
+
+def test_several_workers_may_take_their_events_from_the_shards(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from hashchat.cli import app
+    from hashchat.config import get_settings
+
+    started: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.append(kwargs))
+    monkeypatch.setenv("HASHCHAT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("HASHCHAT_REDIS_URL", raising=False)
+    monkeypatch.delenv("HASHCHAT_REDIS_SHARDS", raising=False)
+    runner = CliRunner()
+    try:
+        alone = runner.invoke(app, ["serve", "--workers", "2", "--no-migrate"])
+        assert alone.exit_code != 0 and "HASHCHAT_REDIS_SHARDS" in alone.output
+        assert not started
+        monkeypatch.setenv("HASHCHAT_REDIS_SHARDS", "redis://127.0.0.1:1/0,redis://127.0.0.1:2/0")
+        sharded = runner.invoke(app, ["serve", "--workers", "2", "--no-migrate"])
+        assert sharded.exit_code == 0, sharded.output
+        assert started[0]["workers"] == 2
+    finally:
+        get_settings.cache_clear()
