@@ -372,6 +372,9 @@ def main() -> None:
         "HASHCHAT_TEST_POSTGRES_URL",
         "postgresql+asyncpg://hashchat:hashchat@127.0.0.1:5432/hashchat"))  # fmt: skip
     parser.add_argument("--replays", action="store_true", help="measure replay cost instead")
+    parser.add_argument("--no-rate-limits", action="store_true",
+                        help="rate limits off (the writers are one account: past 300 posts in "
+                        "all, Mastodon's posting limit answers 429 while its Redis is up)")  # fmt: skip
     args = parser.parse_args()
     import tempfile
 
@@ -385,7 +388,8 @@ def main() -> None:
         database = asyncio.run(_fresh_database(args.database_url))
         outcome = asyncio.run(run_fault(fault, database_url=database, viewers=args.viewers,
                                         rate=args.rate, seconds=args.seconds,
-                                        outage=args.outage, workdir=workdir / fault))  # fmt: skip
+                                        outage=args.outage, workdir=workdir / fault,
+                                        rate_limits=not args.no_rate_limits))  # fmt: skip
         during = percentiles(outcome.latencies(during=True))
         healthy = percentiles(outcome.latencies(during=False))
         print(f"{fault}: {len(outcome.committed)} committed, {len(outcome.acknowledged)} "
