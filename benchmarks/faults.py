@@ -7,7 +7,9 @@ fault in the middle. Afterwards every viewer must hold exactly the committed pos
 
 Faults: ``redis-kill`` (SIGKILL Redis, restart it after ``--outage`` seconds), ``pubsub-drop``
 (Redis drops the subscribers' connections again and again: messages published meanwhile are
-lost), ``worker-kill`` (SIGKILL one process; its viewers move to the other), ``none``.
+lost), ``worker-kill`` (SIGKILL one process; its viewers move to the other), ``shard-kill``
+(two Redis nodes, HASHCHAT_REDIS_SHARDS, posts over four hashtags on both; SIGKILL the second
+node, restart it after ``--outage`` seconds), ``none``.
 ``--replays`` measures what replaying viewers that read nothing cost the server instead.
 
 The tests (tests/realtime/test_faults.py) run the same scenarios at small sizes and assert the
@@ -34,8 +36,10 @@ import httpx
 
 from benchmarks.harness import Redis, Server, percentiles
 
-FAULTS = ("redis-kill", "pubsub-drop", "worker-kill", "none")
+FAULTS = ("redis-kill", "pubsub-drop", "worker-kill", "shard-kill", "none")
 TAG = "faults"
+# Two on each of two Redis shards (realtime/shards.py): a viewer follows all four at once.
+SHARD_TAGS = ("faults", "faults2", "faults3", "faults4")
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Follower:
 
     urls: list[str]
     home: int
+    tags: tuple[str, ...] = (TAG,)
     ids: list[int] = field(default_factory=list)
     seen_at: dict[int, float] = field(default_factory=dict)
     reconnects: int = 0
@@ -55,14 +60,15 @@ class Follower:
         at = self.home
         while True:
             headers = {"Last-Event-ID": str(self.ids[-1])} if self.ids else {}
-            url = f"{self.urls[at]}/api/v1/streaming/hashtag?tag={TAG}"
+            query = "&".join(f"tag={t}" for t in self.tags)
+            url = f"{self.urls[at]}/api/v1/streaming/hashtag?{query}"
             try:
                 async with client.stream("GET", url, headers=headers) as response:
                     if response.status_code != 200:
                         raise httpx.HTTPError(f"HTTP {response.status_code}")
                     await self._read(response)
             except (httpx.HTTPError, OSError):
-                at = (at + 1) % len(self.urls)  # this process is gone: try the other
+                at = (at + 1) % len(self.urls)  # this process is gone: try another
                 await asyncio.sleep(0.2)
             self.reconnects += 1
 
@@ -92,6 +98,7 @@ class Outcome:
     unknown: int  # posts answered with an error or not at all (outcome unknown to the writer)
     followers: list[Follower]
     window: tuple[float, float]  # when the fault lasted (monotonic)
+    subscribed: list[int] = field(default_factory=list)  # processes on each Redis node's channel
 
     def exact(self) -> list[int]:
         """Indices of the followers that do not hold exactly the committed posts, in order."""
@@ -135,6 +142,7 @@ async def _tokens(server: Server, count: int) -> list[str]:
 async def _write(
     client: httpx.AsyncClient, urls: list[str], token: str, first: int, rate: float,
     until: float, acknowledged: dict[int, tuple[int, float]], failures: list[int],
+    tags: tuple[str, ...] = (TAG,),
 ) -> None:  # fmt: skip
     at, n = first, 0
     headers = {"Authorization": f"Bearer {token}"}
@@ -142,7 +150,8 @@ async def _write(
         started = time.monotonic()
         try:
             answer = await client.post(f"{urls[at]}/api/v1/statuses", headers=headers,
-                                       json={"status": f"{n} #{TAG}"}, timeout=10)  # fmt: skip
+                                       json={"status": f"{n} #{tags[n % len(tags)]}"},
+                                       timeout=10)  # fmt: skip
             if answer.status_code == 200:
                 acknowledged[int(answer.json()["id"])] = (at, time.monotonic())
             else:
@@ -154,39 +163,51 @@ async def _write(
         await asyncio.sleep(max(0.0, 1 / rate - (time.monotonic() - started)))
 
 
-async def committed_posts(url: str) -> list[int]:
-    """Every post with the tag, read back through the API (newest first, paged by max_id)."""
-    found: list[int] = []
+async def committed_posts(url: str, tags: tuple[str, ...] = (TAG,)) -> list[int]:
+    """Every post with the tags, read back through the API (newest first, paged by max_id)."""
+    found: set[int] = set()
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        max_id = ""
-        while True:
-            page = (await client.get(f"/api/v1/timelines/tag/{TAG}",
-                                     params={"limit": 40, **({"max_id": max_id} if max_id else {})})).json()  # fmt: skip
-            if not page:
-                return sorted(found)
-            found += [int(s["id"]) for s in page]
-            max_id = page[-1]["id"]
+        for tag in tags:
+            max_id = ""
+            while True:
+                page = (await client.get(f"/api/v1/timelines/tag/{tag}",
+                                         params={"limit": 40, **({"max_id": max_id} if max_id else {})})).json()  # fmt: skip
+                if not page:
+                    break
+                found.update(int(s["id"]) for s in page)
+                max_id = page[-1]["id"]
+    return sorted(found)
 
 
 async def run_fault(
     fault: str, *, database_url: str, viewers: int = 20, rate: float = 40.0,
     seconds: float = 8.0, outage: float = 5.0, workdir: Path, rate_limits: bool = True,
 ) -> Outcome:  # fmt: skip
-    (workdir / "redis").mkdir(parents=True, exist_ok=True)
-    redis = Redis(core="0,1", workdir=workdir / "redis").start()
-    # Rate limits on, as by default: their counters live in the same Redis. The faults measured
-    # here are Redis's and a server's: the overload bounds (a post refused when it would wait
-    # past 250 ms) have their own scenario, and on a loaded machine they would turn some of
-    # these posts into 503s.
-    env = {"HASHCHAT_REDIS_URL": redis.url, "HASHCHAT_REDIS_CHANNEL": f"faults:{uuid.uuid4()}",
+    shards = 2 if fault == "shard-kill" else 1
+    tags = SHARD_TAGS if shards > 1 else (TAG,)
+    nodes = []
+    for n in range(shards):
+        (workdir / f"redis{n}").mkdir(parents=True, exist_ok=True)
+        nodes.append(Redis(core="0,1", workdir=workdir / f"redis{n}").start())
+    redis = nodes[-1]  # the one a fault kills
+    # Rate limits on, as by default: their counters live in the same Redis (with shards, the
+    # first, which stays up). The faults measured here are Redis's and a server's: the
+    # overload bounds (a post refused when it would wait past 250 ms) have their own scenario,
+    # and on a loaded machine they would turn some of these posts into 503s.
+    env = {"HASHCHAT_REDIS_CHANNEL": f"faults:{uuid.uuid4()}",
            "HASHCHAT_RATE_LIMITS": "true" if rate_limits else "false",
            "HASHCHAT_WRITE_QUEUE_AGE_MS": "60000", "HASHCHAT_WRITE_LOOP_LAG_MS": "60000"}  # fmt: skip
+    if shards > 1:
+        env["HASHCHAT_REDIS_SHARDS"] = ",".join(n.url for n in nodes)
+    else:
+        env["HASHCHAT_REDIS_URL"] = redis.url
     servers = [Server(database_url=database_url, core="0,1", env=env,
                       workdir=workdir / f"server{i}") for i in range(2)]  # fmt: skip
     for server in servers:
         server.workdir.mkdir(parents=True, exist_ok=True)
         server.start()
     urls = [s.url for s in servers]
+    subscribed = [_subscribers(node, env["HASHCHAT_REDIS_CHANNEL"]) for node in nodes]
     acknowledged: dict[int, tuple[int, float]] = {}
     failures: list[int] = []
     limits = httpx.Limits(max_connections=viewers + 20)
@@ -194,18 +215,18 @@ async def run_fault(
     try:
         tokens = await _tokens(servers[0], 4)
         async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
-            followers = [Follower(urls, i % 2) for i in range(viewers)]
+            followers = [Follower(urls, i % 2, tags) for i in range(viewers)]
             for follower in followers:
                 follower.task = asyncio.create_task(follower.run(client))
             await asyncio.sleep(1.0)  # every viewer connected before the first post
             start = time.monotonic()
             until = start + seconds
             writers = [asyncio.create_task(_write(client, urls, t, i % 2, rate / len(tokens),
-                                                  until, acknowledged, failures))
+                                                  until, acknowledged, failures, tags))
                        for i, t in enumerate(tokens)]  # fmt: skip
             window = await _inject(fault, redis, servers, start, seconds, outage)
             await asyncio.gather(*writers)
-            committed = await committed_posts(urls[0])
+            committed = await committed_posts(urls[0], tags)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 if all(f.ids[-1:] == committed[-1:] for f in followers):
@@ -220,8 +241,9 @@ async def run_fault(
     finally:
         for server in servers:
             server.stop()
-        redis.stop()
-    return Outcome(fault, committed, acknowledged, len(failures), followers, window)
+        for node in nodes:
+            node.stop()
+    return Outcome(fault, committed, acknowledged, len(failures), followers, window, subscribed)
 
 
 async def _inject(
@@ -229,7 +251,7 @@ async def _inject(
 ) -> tuple[float, float]:
     await asyncio.sleep(seconds * 0.25)
     began = time.monotonic()
-    if fault == "redis-kill":
+    if fault in ("redis-kill", "shard-kill"):
         _kill(redis)
         await asyncio.sleep(outage)
         _restart(redis)
@@ -243,6 +265,12 @@ async def _inject(
     elif fault == "worker-kill":
         _kill(servers[1])
     return began, time.monotonic()
+
+
+def _subscribers(node: Redis, channel: str) -> int:
+    done = subprocess.run(["redis-cli", "-p", str(node.port), "PUBSUB", "NUMSUB", channel],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return int(done.stdout.split()[-1])
 
 
 def _kill(proc: Any) -> None:
@@ -344,6 +372,9 @@ def main() -> None:
         "HASHCHAT_TEST_POSTGRES_URL",
         "postgresql+asyncpg://hashchat:hashchat@127.0.0.1:5432/hashchat"))  # fmt: skip
     parser.add_argument("--replays", action="store_true", help="measure replay cost instead")
+    parser.add_argument("--no-rate-limits", action="store_true",
+                        help="rate limits off (the writers are one account: past 300 posts in "
+                        "all, Mastodon's posting limit answers 429 while its Redis is up)")  # fmt: skip
     args = parser.parse_args()
     import tempfile
 
@@ -357,7 +388,8 @@ def main() -> None:
         database = asyncio.run(_fresh_database(args.database_url))
         outcome = asyncio.run(run_fault(fault, database_url=database, viewers=args.viewers,
                                         rate=args.rate, seconds=args.seconds,
-                                        outage=args.outage, workdir=workdir / fault))  # fmt: skip
+                                        outage=args.outage, workdir=workdir / fault,
+                                        rate_limits=not args.no_rate_limits))  # fmt: skip
         during = percentiles(outcome.latencies(during=True))
         healthy = percentiles(outcome.latencies(during=False))
         print(f"{fault}: {len(outcome.committed)} committed, {len(outcome.acknowledged)} "

@@ -249,6 +249,7 @@ class Server(Proc):
     database_url: str = ""
     asgi: str = "uvicorn"  # uvicorn (`hashchat serve`) or granian, to choose by measurement
     core: str = SERVER_CORE
+    workers: int = 1  # `hashchat serve --workers N` (needs HASHCHAT_REDIS_URL in env)
     env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="hcbench-")))
@@ -276,7 +277,7 @@ class Server(Proc):
                     "--backlog", "16384", "--backpressure", "20000",
                     "--no-access-log", "--log-level", "warning", "hashchat.app:create_app"]  # fmt: skip
         else:
-            argv = [sys.executable, "-m", "hashchat", "serve"]
+            argv = [sys.executable, "-m", "hashchat", "serve", "--workers", str(self.workers)]
         self.spawn(argv, env, self.core)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -5,6 +5,8 @@ terminal, and docs/benchmarks.md rewritten with the figures, the machine and the
     python -m benchmarks.run --systems hashchat --scenarios hot,write
     python -m benchmarks.run --smoke              # tiny sizes, hashchat only, no docs
     python -m benchmarks.run --docs-only          # rewrite the docs from the last results
+    python -m benchmarks.run --workers 1,2 --scenarios hot,write --viewers 1000 --no-docs \
+        --results build/bench/workers.json       # hashchat on PostgreSQL + Redis, N workers
 
 The server runs pinned to core 0, the load generator (benchmarks/loadgen, in C) to core 1.
 Results go to build/bench/results.json (each run merges into it), the docs are made from there.
@@ -111,6 +113,8 @@ class Bench:
 
     def record(self, system: System, scenario: str, row: dict[str, Any]) -> None:
         row = {"system": system.name, "kind": system.kind, "scenario": scenario, **row}
+        if system.redis:
+            row.update(workers=system.workers, broker="Redis")
         self.rows.append(row)
         say("  " + report.one_line(row))
 
@@ -134,9 +138,15 @@ class Bench:
         for viewers, rate in [only] if only else s.hot:
 
             def go(viewers: int = viewers, rate: float = rate) -> dict[str, Any]:
-                with system.serve() as running:
-                    return scenarios.fanout(running, self.path(system.kind, f"hot-{viewers}"),
-                                            viewers=viewers, rate=rate, seconds=s.seconds)  # fmt: skip
+                with contextlib.ExitStack() as stack:
+                    # Several workers share their events through Redis, on PostgreSQL.
+                    url = stack.enter_context(postgres_database()) if system.redis else ""
+                    running = stack.enter_context(system.serve(database_url=url))
+                    row = scenarios.fanout(running, self.path(system.kind, f"hot-{viewers}"),
+                                           viewers=viewers, rate=rate, seconds=s.seconds)  # fmt: skip
+                    if url:
+                        row["database"] = "PostgreSQL"
+                    return row
 
             self.attempt(system, "hot", f"hot tag, {viewers:,} viewers, {rate:g} posts/s", go)
 
@@ -324,6 +334,13 @@ def main() -> None:
     parser.add_argument("--shared", default="", help="a note on what else used the machine")
     parser.add_argument("--viewers", default="",
                         help="only these hot-tag sizes, comma-separated (e.g. 1000)")  # fmt: skip
+    parser.add_argument("--workers", default="",
+                        help="hashchat alone, on PostgreSQL + a Redis of its own, once per "
+                        "worker count (e.g. 1,2): the hot tag and the write path, the server "
+                        "on both cores")  # fmt: skip
+    parser.add_argument("--server-env", default="",
+                        help="settings for hashchat's servers, K=V,K=V (e.g. "
+                        "HASHCHAT_WRITE_LOOP_LAG_MS=60000 to take a bound away)")  # fmt: skip
     args = parser.parse_args()
 
     if args.docs_only:
@@ -342,6 +359,14 @@ def main() -> None:
         sizes = dataclasses.replace(sizes, hot=tuple(h for h in sizes.hot if h[0] in only),
                                     sustained=tuple(v for v in sizes.sustained if v in only))  # fmt: skip
     wanted = [SYSTEMS[k] for k in args.systems.split(",") if k]
+    if args.workers:
+        wanted = [dataclasses.replace(HASHCHAT, name=f"hashchat, {n} worker{'s' * (n > 1)}, "
+                                      "PostgreSQL + Redis", workers=n, redis=True, core="0,1")
+                  for n in (int(w) for w in args.workers.split(","))]  # fmt: skip
+    if args.server_env:
+        extra = tuple(tuple(kv.split("=", 1)) for kv in args.server_env.split(","))
+        wanted = [dataclasses.replace(w, env=(*w.env, *extra)) if w.kind == "hashchat" else w
+                  for w in wanted]  # fmt: skip
     chosen = set(args.scenarios.split(","))
     out = Path(tempfile.mkdtemp(prefix="hcbench-run-"))
     bench = Bench(sizes, out)
@@ -372,6 +397,8 @@ def main() -> None:
         for system in ready:
             bench.idle(system)
     for system in ready:
+        if system.redis and "write" in chosen:
+            bench.write(system, postgres=True)
         if system is HASHCHAT:
             if "write" in chosen:
                 bench.write(system, postgres=False)
@@ -395,6 +422,7 @@ def main() -> None:
         "seconds": elapsed, "sizes": sizes.__dict__, "skipped": skipped,
         "peers": [p.name for p in PEERS], "shared": args.shared, "load": os.getloadavg(),
         "load_start": load_start, "nice": os.environ.get("HCBENCH_NICE", ""),
+        "workers": args.workers, "server_env": args.server_env,
     }  # fmt: skip
     print(report.table(bench.rows))
     say(f"done in {elapsed / 60:.1f} min")
@@ -418,7 +446,7 @@ def main() -> None:
 
 
 def _key(row: dict[str, Any]) -> tuple[Any, ...]:
-    keys = ("system", "scenario", "viewers", "database", "asgi", "what")
+    keys = ("system", "scenario", "viewers", "database", "asgi", "what", "workers")
     return tuple(row.get(k) for k in keys)
 
 

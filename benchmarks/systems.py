@@ -70,6 +70,11 @@ class System:
     needs: tuple[str, ...] = ()  # importable modules it needs (the [bench] extra)
     env: tuple[tuple[str, str], ...] = ()
     asgi: str = "uvicorn"
+    # hashchat only: `hashchat serve --workers N` with a Redis of its own carrying events
+    # between the workers (run.py --workers puts them on PostgreSQL), on these cores.
+    workers: int = 1
+    redis: bool = False
+    core: str = SERVER_CORE
 
     def available(self) -> str | None:
         """None when it can run here, otherwise why not."""
@@ -83,13 +88,20 @@ class System:
         server: Server | PeerServer
         token = ""
         if self.kind == "hashchat":
-            server = Server(database_url=database_url, env=dict(self.env), asgi=self.asgi)
+            settings = dict(self.env)
+            broker = Redis(core=self.core).start() if self.redis else None
+            if broker is not None:
+                settings["HASHCHAT_REDIS_URL"] = broker.url
+            server = Server(database_url=database_url, env=settings, asgi=self.asgi, core=self.core,
+                            workers=self.workers)  # fmt: skip
             try:
                 server.start()
                 token = server.token()
                 yield Running(self, server, token)
             finally:
                 server.stop()
+                if broker is not None:
+                    broker.stop()
             return
         py = sys.executable
         redis = None

@@ -52,8 +52,11 @@ def serve(
         os.environ["HASHCHAT_PORT"] = str(port)
     get_settings.cache_clear()
     settings = get_settings()
-    if workers > 1 and not settings.redis_url:
-        fail("several workers need HASHCHAT_REDIS_URL so that events reach every process")
+    if workers > 1 and not settings.broker_urls:
+        fail(
+            "several workers need HASHCHAT_REDIS_URL (or HASHCHAT_REDIS_SHARDS) so that events "
+            "reach every process"
+        )
     if migrate:
         from hashchat.storage.migrate import upgrade
 

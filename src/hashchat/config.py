@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     post_max_length: int = Field(280, ge=1, le=10_000)
     redis_url: str = Field("", description="redis://... to carry events between processes")
     redis_channel: str = Field("hashchat:events", min_length=1, max_length=100)
+    redis_shards: str = Field(
+        "", description="Several Redis nodes for events, comma-separated redis:// URLs (the "
+        "same list, in the same order, in every process): each hashtag's events go through "
+        "one of them. Empty: HASHCHAT_REDIS_URL alone.",
+    )  # fmt: skip
     sqlite_synchronous: str = Field("FULL", pattern="^(FULL|NORMAL|EXTRA)$")
     registrations_open: bool = True
     rate_limits: bool = Field(True, description="Turn request rate limits on or off.")
@@ -120,6 +125,30 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("redis_shards")
+    @classmethod
+    def _check_shards(cls, value: str) -> str:
+        urls = [u.strip() for u in value.split(",") if u.strip()]
+        for url in urls:
+            if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+                raise ValueError(f"HASHCHAT_REDIS_SHARDS: {url!r} is not a redis:// URL")
+        if len(set(urls)) != len(urls):
+            raise ValueError("HASHCHAT_REDIS_SHARDS names one Redis twice")
+        return ",".join(urls)
+
+    @property
+    def broker_urls(self) -> list[str]:
+        """The Redis nodes that carry events between processes: the shards when set, else
+        ``redis_url`` alone, else none (one process, in-memory broker)."""
+        if self.redis_shards:
+            return self.redis_shards.split(",")
+        return [self.redis_url] if self.redis_url else []
+
+    @property
+    def limits_redis_url(self) -> str:
+        """Where the rate limits' counters live: ``redis_url``, else the first shard."""
+        return self.redis_url or (self.broker_urls[:1] or [""])[0]
 
     @property
     def public_url(self) -> str:

@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 
 
 def make_broker(settings: Settings) -> Broker:
-    if settings.redis_url:
+    urls = settings.broker_urls
+    if urls:
         from hashchat.realtime.redis import RedisBroker
 
-        return RedisBroker(settings.redis_url, channel=settings.redis_channel)
+        return RedisBroker(urls, channel=settings.redis_channel)
     return MemoryBroker()
 
 
@@ -44,7 +45,7 @@ class Runtime:
         db = Database(
             settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
-        limiter = RateLimiter(enabled=settings.rate_limits, redis_url=settings.redis_url)
+        limiter = RateLimiter(enabled=settings.rate_limits, redis_url=settings.limits_redis_url)
         hub = Hub(db, coalesce=settings.stream_coalesce_ms / 1000)
         return cls(
             settings, db, limiter, settings.resolved_secret_key(), make_broker(settings), hub

@@ -1,8 +1,9 @@
 """Faults under load, with real processes: two hashchat servers on PostgreSQL, a Redis of the
 test's own, viewers on both that reconnect as EventSource does, posts through both. Redis
-killed and restarted, Redis dropping the subscribers again and again, a server killed: every
-viewer ends with exactly the committed posts, in order, each once, and every post acknowledged
-is among them. The scenarios live in benchmarks/faults.py, which prints their figures at full
+killed and restarted, one of two Redis shards killed and restarted (posts over four hashtags,
+two on each shard, every viewer following all four), Redis dropping the subscribers again and
+again, a server killed: every viewer ends with exactly the committed posts, in order, each
+once, and every post acknowledged is among them. The scenarios live in benchmarks/faults.py, which prints their figures at full
 size for docs/benchmarks.md."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tests.services import missing
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
 
-@pytest.mark.parametrize("fault", ["redis-kill", "pubsub-drop", "worker-kill"])
+@pytest.mark.parametrize("fault", ["redis-kill", "pubsub-drop", "worker-kill", "shard-kill"])
 async def test_every_viewer_ends_with_exactly_the_committed_posts(
     fault: str, tmp_path: Path
 ) -> None:
@@ -37,7 +38,9 @@ async def test_every_viewer_ends_with_exactly_the_committed_posts(
     assert not not_exact, [
         (len(outcome.followers[i].ids), len(outcome.committed)) for i in not_exact
     ]
-    if fault == "redis-kill":
+    if fault == "shard-kill":
+        assert outcome.subscribed == [2, 2], "both processes on both shards' channels"
+    if fault in ("redis-kill", "shard-kill"):
         # Posting went on through the outage, rate limits on (their counters live in that
         # Redis): every post was answered, and answered 200.
         assert outcome.unknown == 0
