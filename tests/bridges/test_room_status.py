@@ -53,13 +53,16 @@ async def test_a_source_down_before_the_room_opens_shows_as_reconnecting(
     reading.start()
     try:
 
-        async def told() -> bool:
-            return reading.status == "reconnecting"
+        async def told() -> bool:  # the reader's own state, then what its lease says
+            said = await states(db, configured, chat)
+            return reading.status == "reconnecting" and said == [
+                {"network": "bluesky", "state": "reconnecting"}
+            ]
 
         await until(told)
-        assert await states(db, configured, chat) == [
-            {"network": "bluesky", "state": "reconnecting"}
-        ]
+        async with db.read() as session:  # held, not expired: the reader said it itself
+            row = await session.get(BridgeLease, reading.source)
+        assert row is not None and row.holder == reading.holder and row.status == "reconnecting"
     finally:
         await reading.stop()
 
@@ -79,12 +82,12 @@ async def test_a_source_read_well_shows_as_connected_and_one_nobody_reads_as_rec
         try:
 
             async def connected() -> bool:
-                return reading.status == "connected"
+                return await states(db, configured, chat) == [
+                    {"network": "bluesky", "state": "connected"}
+                ]
 
             await until(connected)
-            assert await states(db, configured, chat) == [
-                {"network": "bluesky", "state": "connected"}
-            ]
+            assert reading.status == "connected"
         finally:
             await reading.stop()
 
