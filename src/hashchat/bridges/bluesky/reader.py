@@ -20,7 +20,7 @@ import contextlib
 import logging
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import websockets
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from hashchat.bridges import lease
 from hashchat.bridges.bluesky import ingest
 from hashchat.bridges.bluesky.events import V2, PostMade, Seen, SourceError, Wanted, Wire, wire_for
 from hashchat.bridges.bluesky.handles import Handles
+from hashchat.bridges.leased import LeasedReader
 from hashchat.bridges.models import BridgeCursor
 from hashchat.bridges.status import tell_rooms
 from hashchat.bridges.windows import open_chats
@@ -48,7 +49,8 @@ BACKOFF = (1.0, 60.0)
 
 
 @dataclass
-class Reader:
+class Reader(LeasedReader):
+    network: ClassVar[str] = "bluesky"
     db: Database
     url: str
     wire: Wire
@@ -74,36 +76,6 @@ class Reader:
         self.known: set[str] = set()  # DIDs with an account here
 
     # -- running ------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self.run(), name=f"bridge:{self.source}")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            with contextlib.suppress(Exception):
-                await self._flush()
-                await lease.release(db=self.db, source=self.source, holder=self.holder)
-
-    async def run(self) -> None:
-        """Forever: hold the lease, read while some chat wants the network."""
-        while True:
-            try:
-                if await lease.take(
-                    db=self.db, source=self.source, holder=self.holder, ttl=self.ttl
-                ):
-                    await self._while_held()
-            except asyncio.CancelledError:
-                raise
-            except lease.LeaseLost:
-                log.warning("bluesky: %s lost its lease on %s", self.holder, self.source)
-            except Exception:
-                log.exception("bluesky: the reader of %s failed; starting again", self.source)
-            await asyncio.sleep(self.ttl / 3)
 
     async def _while_held(self) -> None:
         renew = asyncio.create_task(self._renew())
@@ -134,14 +106,6 @@ class Reader:
             renew.cancel()
             with contextlib.suppress(asyncio.CancelledError, lease.LeaseLost):
                 await renew
-
-    async def _renew(self) -> None:
-        while True:
-            await asyncio.sleep(self.ttl / 3)
-            if not await lease.take(
-                db=self.db, source=self.source, holder=self.holder, ttl=self.ttl
-            ):
-                raise lease.LeaseLost(self.source)
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -24,12 +24,14 @@ import random
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import websockets
 from sqlalchemy import select
 
 from hashchat.bridges import lease
+from hashchat.bridges.leased import LeasedReader
 from hashchat.bridges.mastodon import client, ingest, instance
 from hashchat.bridges.mastodon.link import mark_broken, token_of
 from hashchat.bridges.mastodon.models import MastodonApp, MastodonCursor
@@ -65,7 +67,8 @@ class NoAccount(Exception):
 
 
 @dataclass
-class ServerReader:
+class ServerReader(LeasedReader):
+    network: ClassVar[str] = "mastodon"
     db: Database
     watch: Watch
     sealer: Sealer
@@ -82,6 +85,7 @@ class ServerReader:
     _task: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
+        self.source = self.watch.source
         self.tags = TagCache()
         self.link_id: int | None = None
         self._renewing: asyncio.Task[None] | None = None
@@ -91,40 +95,7 @@ class ServerReader:
         if self._renewing is not None and self._renewing.done():
             self._renewing.result()
 
-    @property
-    def source(self) -> str:
-        return self.watch.source
-
     # -- running ------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self.run(), name=f"bridge:{self.source}")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            with contextlib.suppress(Exception):
-                await self._flush()
-                await lease.release(db=self.db, source=self.source, holder=self.holder)
-
-    async def run(self) -> None:
-        while True:
-            try:
-                if await lease.take(
-                    db=self.db, source=self.source, holder=self.holder, ttl=self.ttl
-                ):
-                    await self._while_held()
-            except asyncio.CancelledError:
-                raise
-            except lease.LeaseLost:
-                log.warning("mastodon: %s lost its lease on %s", self.holder, self.source)
-            except Exception:
-                log.exception("mastodon: the reader of %s failed; starting again", self.source)
-            await asyncio.sleep(self.ttl / 3)
 
     async def _while_held(self) -> None:
         renew = self._renewing = asyncio.create_task(self._renew())
@@ -168,14 +139,6 @@ class ServerReader:
             renew.cancel()
             with contextlib.suppress(asyncio.CancelledError, lease.LeaseLost):
                 await renew
-
-    async def _renew(self) -> None:
-        while True:
-            await asyncio.sleep(self.ttl / 3)
-            if not await lease.take(
-                db=self.db, source=self.source, holder=self.holder, ttl=self.ttl
-            ):
-                raise lease.LeaseLost(self.source)
 
     async def _token(self) -> str:
         async with self.db.read() as session:
