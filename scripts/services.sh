@@ -51,6 +51,10 @@ if [ "$(id -u)" -eq 0 ]; then
   done
   su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='$PG_USER'\"" | grep -q 1 ||
     su postgres -c "psql -qc \"CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
+  # The tests drop their databases WITH (FORCE); an autovacuum worker still in one is a backend
+  # the role may terminate only as a member of pg_signal_backend.
+  su postgres -c "psql -qtAc \"SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = 'pg_signal_backend' AND u.rolname = '$PG_USER'\"" | grep -q 1 ||
+    su postgres -c "psql -qc \"GRANT pg_signal_backend TO $PG_USER\""
   su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='$PG_USER'\"" | grep -q 1 ||
     su postgres -c "createdb -O $PG_USER $PG_USER"
 fi

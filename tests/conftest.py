@@ -15,6 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hashchat import security
@@ -42,7 +43,7 @@ async def _create_postgres_database(name: str) -> str:
     admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await _drop_database(conn, name)
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
     except OSError:
         missing("PostgreSQL")
@@ -51,20 +52,42 @@ async def _create_postgres_database(name: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+async def _drop_database(conn: Any, name: str) -> None:
+    """DROP ... WITH (FORCE) as the test role. An autovacuum worker in the database is a
+    backend the role may not terminate unless it holds pg_signal_backend (scripts/services.sh
+    grants it); on a server set up otherwise, wait for the worker to finish instead."""
+    for attempt in range(50):
+        try:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError as error:
+            if "pg_signal_backend" not in str(error.orig) or attempt == 49:
+                raise
+            await asyncio.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("hashchat")
 
 
+# Databases this test process made, by backend. pytest sets a parametrised session fixture up
+# again each time the tests switch backend; the database stays, and is made and migrated once.
+_databases: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, session_dir: Path) -> str:
     """A migrated database, once per backend per test run."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{session_dir / 'test.db'}"
-    else:
-        url = await _create_postgres_database(f"hashchat_test_{os.getpid()}")
-    await asyncio.to_thread(upgrade, url)
-    return url
+    backend: str = request.param
+    if backend not in _databases:
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{session_dir / 'test.db'}"
+        else:
+            url = await _create_postgres_database(f"hashchat_test_{os.getpid()}")
+        await asyncio.to_thread(upgrade, url)
+        _databases[backend] = url
+    return _databases[backend]
 
 
 def _configure(data_dir: Path, url: str, **extra: str) -> Settings:
