@@ -42,6 +42,7 @@ test: $(STAMP) services lint typecheck
 bench: $(STAMP) services
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.refusals
 	$(BIN)/python -m benchmarks.synapse
 	taskset -c 0 $(BIN)/python -m benchmarks.bluesky
 

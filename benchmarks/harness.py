@@ -242,12 +242,21 @@ def reset_peak_rss(pid: int) -> bool:
         return False
 
 
+def settings_backlog() -> int:
+    """The listen backlog `hashchat serve` uses (HASHCHAT_BACKLOG's default)."""
+    from hashchat.config import Settings
+
+    return int(Settings.model_fields["backlog"].default)
+
+
 @dataclass
 class Server(Proc):
     """`hashchat serve` on SQLite (default) or the database given, rate limits off."""
 
     database_url: str = ""
-    asgi: str = "uvicorn"  # uvicorn (`hashchat serve`) or granian, to choose by measurement
+    # uvicorn (`hashchat serve`), granian (to choose by measurement), or uvicorn-plain: uvicorn
+    # with its own HTTP protocol, without the early answer of web/protocol.py (to measure it).
+    asgi: str = "uvicorn"
     core: str = SERVER_CORE
     workers: int = 1  # `hashchat serve --workers N` (needs HASHCHAT_REDIS_URL in env)
     env: dict[str, str] = field(default_factory=dict)
@@ -268,9 +277,15 @@ class Server(Proc):
         )  # fmt: skip
         env.update(self.env)  # a scenario's own settings win
         self._env = env
-        if self.asgi == "granian":
+        if self.asgi != "uvicorn":
             subprocess.run([sys.executable, "-m", "hashchat", "db", "upgrade"], env=env,
                            check=True, capture_output=True)  # fmt: skip
+        if self.asgi == "uvicorn-plain":
+            argv = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1",
+                    "--port", str(self.port), "--http", "httptools", "--loop", "uvloop",
+                    "--backlog", str(settings_backlog()), "--no-access-log",
+                    "--log-level", "warning", "hashchat.app:create_app"]  # fmt: skip
+        elif self.asgi == "granian":
             granian = Path(sys.executable).with_name("granian")
             argv = [str(granian), "--interface", "asgi", "--factory", "--host", "127.0.0.1",
                     "--port", str(self.port), "--loop", "uvloop", "--runtime-mode", "st",

@@ -145,7 +145,7 @@ def write(
 
 def overload(
     running: Running, out: Path, *, capacity: float, multiple: float, viewers: int, tags: int,
-    seconds: float, pub_conns: int = 512,
+    seconds: float, pub_conns: int = 2048,
 ) -> dict[str, Any]:  # fmt: skip
     """Scenario 6: ``multiple`` times the write capacity offered (open loop, enough connections
     that the load generator never holds a post back), V viewers over ``tags`` rooms. Accepted

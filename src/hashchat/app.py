@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -23,6 +24,7 @@ from hashchat.web import apilimit, cors, early, errors, openapi
 from hashchat.web.bodylimit import serve_limited
 from hashchat.web.csrf import CSRFCookieMiddleware
 from hashchat.web.headers import SecurityHeadersMiddleware
+from hashchat.web.protocol import EARLY_ANSWER, Answer
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger(__name__)
@@ -72,6 +74,15 @@ class App(FastAPI):
             return
         await self._route(scope, receive, send)
 
+    def early_answer(self, scope: Scope) -> Answer | None:
+        """The answer to a request from its headers alone, given by the HTTP protocol before
+        it makes a task for the request (web/protocol.py): a post the writer refuses now."""
+        answer = fastpath.refusal(scope, self.state.runtime)
+        if answer is None:
+            return None
+        status, headers, body = answer
+        return status, cors.answer_headers(scope, headers), body
+
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if wants_fast_path(scope):
             # A post with a poll goes on to the full route (``super().__call__``).
@@ -90,10 +101,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.from_settings(settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         await runtime.start()
         try:
-            yield
+            # The server's protocol finds the early answer in the lifespan's state.
+            yield {EARLY_ANSWER: app.early_answer} if isinstance(app, App) else {}
         finally:
             await runtime.stop()
 

@@ -44,6 +44,8 @@ def serve(
 
     import uvicorn
 
+    from hashchat.web.protocol import EarlyAnswerProtocol
+
     # Through the environment, so that every worker process reads the same settings, and the
     # URLs that clients follow (the streaming API, statuses, avatars) name this port.
     if host is not None:
@@ -75,6 +77,7 @@ def serve(
         access_log=settings.log_level.lower() in ("trace", "debug", "info"),
         proxy_headers=True,
         ws_max_size=64 * 1024,
+        http=EarlyAnswerProtocol,  # refusals under overload before a task (web/protocol.py)
     )
 
 

@@ -80,7 +80,7 @@ class Settings(BaseSettings):
         500, ge=1, le=100_000, description="Posts that may wait for the writer; more: 503."
     )
     write_queue_age_ms: float = Field(
-        250.0, ge=10, le=60_000,
+        150.0, ge=10, le=60_000,
         description="A post that would wait longer than this for its commit is refused (503 "
         "with Retry-After); one still waiting after it is taken off the queue and refused.",
     )  # fmt: skip

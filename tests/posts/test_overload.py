@@ -75,7 +75,7 @@ def test_the_settings_bound_the_running_writer(app: Any, settings: Settings) -> 
     defaults = {k: f.default for k, f in Settings.model_fields.items() if k.startswith("write_")}
     assert defaults == {
         "write_queue_depth": 500,
-        "write_queue_age_ms": 250.0,
+        "write_queue_age_ms": 150.0,
         "write_loop_lag_ms": 100.0,
     }
 

@@ -30,7 +30,8 @@ from hashchat.errors import (
 from hashchat.posts import service
 from hashchat.posts.keys import AlreadyPosted, check_key
 from hashchat.posts.schemas import StatusIn
-from hashchat.posts.writer import writer_for
+from hashchat.posts.writer import Busy, writer_for
+from hashchat.web.bodylimit import declared_length, limit_for
 from hashchat.web.params import BadRequest, check_no_nul, validate
 
 PATH = "/api/v1/statuses"
@@ -95,17 +96,43 @@ async def create_status(
         await slow(scope, _replay(exc.body, receive), send)
         return
     except DomainError as exc:
-        extra: list[tuple[bytes, bytes]] = []
-        if isinstance(exc, RateLimited | Unavailable):
-            extra.append((b"retry-after", str(exc.retry_after).encode()))
-        if isinstance(exc, Unauthorized):
-            extra.append((b"www-authenticate", b'Bearer realm="hashchat"'))
-        body: dict[str, Any] = {"error": exc.message, "field": exc.field}
-        if isinstance(exc, Conflict) and exc.url:
-            body["url"] = exc.url
-        await _answer(send, exc.status, orjson.dumps(body), extra)
+        status, extra, body = _error(exc)
+        await _answer(send, status, body, extra)
         return
     await _answer(send, 200, orjson.dumps(entity), [])
+
+
+def _error(exc: DomainError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    extra: list[tuple[bytes, bytes]] = []
+    if isinstance(exc, RateLimited | Unavailable):
+        extra.append((b"retry-after", str(exc.retry_after).encode()))
+    if isinstance(exc, Unauthorized):
+        extra.append((b"www-authenticate", b'Bearer realm="hashchat"'))
+    body: dict[str, Any] = {"error": exc.message, "field": exc.field}
+    if isinstance(exc, Conflict) and exc.url:
+        body["url"] = exc.url
+    return exc.status, extra, orjson.dumps(body)
+
+
+def refusal(scope: Scope, runtime: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+    """From the request's headers alone, before its body is read: the answer the fast path
+    would give a post that the writer refuses now (503, Retry-After), or None to serve it as
+    usual. The HTTP protocol asks this before it makes a task for the request
+    (web/protocol.py): under overload most requests are refused, and a refusal must cost
+    next to nothing. Status, headers (without Content-Length) and body."""
+    if not wants_fast_path(scope):
+        return None
+    length = declared_length(scope)
+    if length is None or length > limit_for(PATH):
+        return None  # chunked, or answered 413 (web/bodylimit.py): the body is not read
+    if not dict(scope["headers"])[b"authorization"][7:].strip():
+        return None  # the fast path answers 401 first
+    try:
+        writer_for(runtime.db).admit()
+    except Busy as exc:
+        status, extra, body = _error(exc)
+        return status, [(b"content-type", b"application/json"), *extra], body
+    return None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

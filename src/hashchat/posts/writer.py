@@ -44,7 +44,7 @@ from hashchat.storage.engine import Database
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
 MAX_DEPTH = 500  # HASHCHAT_WRITE_QUEUE_DEPTH
-MAX_AGE = 0.25  # seconds, HASHCHAT_WRITE_QUEUE_AGE_MS
+MAX_AGE = 0.15  # seconds, HASHCHAT_WRITE_QUEUE_AGE_MS (docs/benchmarks.md, "Overload")
 MAX_LAG = 0.1  # seconds, HASHCHAT_WRITE_LOOP_LAG_MS
 TICK = 0.01  # seconds between the lag ticker's turns
 LAG_WEIGHT = 0.25  # of the newest turn in the average lag

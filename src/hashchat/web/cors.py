@@ -13,6 +13,7 @@ the public streams) carry the same headers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from starlette.types import Message, Receive, Scope, Send
@@ -51,22 +52,30 @@ async def _preflight(scope: Scope, send: Send) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+def _crossing(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    kept = [(k, v) for k, v in headers if not k.lower().startswith(b"access-control-")]
+    return [
+        *kept,
+        (b"access-control-allow-origin", b"*"),
+        (b"access-control-expose-headers", EXPOSE),
+    ]
+
+
 def _with_headers(send: Send) -> Send:
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = [
-                (k, v)
-                for k, v in message.get("headers", [])
-                if not k.lower().startswith(b"access-control-")
-            ]
-            headers += [
-                (b"access-control-allow-origin", b"*"),
-                (b"access-control-expose-headers", EXPOSE),
-            ]
-            message = {**message, "headers": headers}
+            message = {**message, "headers": _crossing(message.get("headers", []))}
         await send(message)
 
     return sending
+
+
+def answer_headers(scope: Scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` of an answer given outside ``send`` (web/protocol.py), with the CORS
+    headers that :func:`handle` would add to it."""
+    if not applies(scope["path"]) or _header(scope, b"origin") is None:
+        return headers
+    return _crossing(headers)
 
 
 async def handle(scope: Scope, receive: Receive, send: Send) -> Send | None:
