@@ -64,7 +64,7 @@ class Sizes:
 
 FULL = Sizes(hot=((1000, 250), (5000, 50), (10000, 25)), many=(10000, 100, 2500), seconds=5,
              write_conns=64, write_seconds=5, resume=(5000, 50), idle=10000,
-             directory_chats=10_000, overload=(2000, 200, (1, 2, 3)),
+             directory_chats=10_000, overload=(2000, 20, (1, 2, 3)),
              sustained=(1000,))  # fmt: skip
 SMOKE = Sizes(hot=((40, 20),), many=(60, 6, 30), seconds=1, write_conns=8, write_seconds=1,
               resume=(40, 10), idle=40, directory_chats=0, overload=(20, 2, (3,)),
