@@ -9,6 +9,7 @@ from hashchat.config import Settings
 from hashchat.posts.writer import writer_for
 from hashchat.realtime.broker import Broker, MemoryBroker
 from hashchat.realtime.hub import Hub
+from hashchat.storage.checkpoint import Checkpointer
 from hashchat.storage.engine import Database
 from hashchat.web.ratelimit import RateLimiter
 
@@ -36,6 +37,7 @@ class Runtime:
     started: bool = field(default=False)
     reconciler: Reconciler | None = field(default=None)
     services: list[Any] = field(default_factory=list)  # features.services(): outbox senders
+    checkpointer: Checkpointer | None = field(default=None)  # SQLite's, storage/checkpoint.py
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -43,8 +45,9 @@ class Runtime:
 
         install()  # the features' steps in the write path (posts/steps.py)
         db = Database(
-            settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
-        )
+            settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous,
+            background_checkpoints=True,
+        )  # fmt: skip
         limiter = RateLimiter(enabled=settings.rate_limits, redis_url=settings.limits_redis_url)
         hub = Hub(db, coalesce=settings.stream_coalesce_ms / 1000)
         return cls(
@@ -62,6 +65,9 @@ class Runtime:
         writer.max_age = self.settings.write_queue_age_ms / 1000
         writer.max_lag = self.settings.write_loop_lag_ms / 1000
         await writer.start()
+        if self.db.is_sqlite and self.db.path != ":memory:":
+            self.checkpointer = Checkpointer(self.db.path)
+            await self.checkpointer.start()
         self.started = True
         if self.settings.jobs:  # HASHCHAT_JOBS=false: tests run the passes by hand
             self.reconciler = self.make_reconciler()
@@ -98,6 +104,9 @@ class Runtime:
             await self.reconciler.stop()
             self.reconciler = None
         await writer_for(self.db).stop()
+        if self.checkpointer is not None:
+            await self.checkpointer.stop()
+            self.checkpointer = None
         self.db.after_commit = None
         await self.broker.stop()
         await self.limiter.close()

@@ -26,7 +26,9 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from hashchat.storage import onehop
 
 
-def _sqlite_engine(url: str, *, begin: str, pool_size: int, synchronous: str) -> AsyncEngine:
+def _sqlite_engine(
+    url: str, *, begin: str, pool_size: int, synchronous: str, autocheckpoint: bool = True
+) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         from pathlib import Path
@@ -55,6 +57,8 @@ def _sqlite_engine(url: str, *, begin: str, pool_size: int, synchronous: str) ->
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if not autocheckpoint:  # storage/checkpoint.py does it, off the write path
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -75,19 +79,32 @@ class Database:
     only once the transaction has committed, never before and never for a rolled-back one.
     """
 
-    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 20) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sqlite_synchronous: str = "FULL",
+        pool_size: int = 20,
+        background_checkpoints: bool = False,
+    ) -> None:
+        """``background_checkpoints``: on SQLite, the write connection leaves checkpoints to a
+        :class:`~hashchat.storage.checkpoint.Checkpointer` that the caller runs (the server
+        does, runtime.py)."""
         self.url = url
         self.after_commit: AfterCommit | None = None
         # Per-database state that features keep (the post writer, caches), by name.
         self.extensions: dict[str, Any] = {}
         self.dialect = make_url(url).get_backend_name()
+        # The SQLite database's file (":memory:" for none); "" on PostgreSQL.
+        self.path = (make_url(url).database or ":memory:") if self.dialect == "sqlite" else ""
         if self.dialect == "sqlite":
             self.read_engine = _sqlite_engine(
                 url, begin="BEGIN", pool_size=pool_size, synchronous=sqlite_synchronous
             )
             self.write_engine = _sqlite_engine(
-                url, begin="BEGIN IMMEDIATE", pool_size=1, synchronous=sqlite_synchronous
-            )
+                url, begin="BEGIN IMMEDIATE", pool_size=1, synchronous=sqlite_synchronous,
+                autocheckpoint=not background_checkpoints,
+            )  # fmt: skip
         else:
             self.read_engine = create_async_engine(
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
