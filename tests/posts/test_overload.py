@@ -160,6 +160,14 @@ async def test_the_predicted_wait_counts_what_posts_cost_lately(
     author = await make_account("predicted")
     writer = writer_for(db)
     writer.max_age, writer.max_lag = 60.0, 60.0
+    # The first batch after a start compiles statements and fills caches: nothing to predict
+    # from (it refused posts for a while after every start).
+    async with holding(db):
+        cold = asyncio.create_task(service.create_post(db=db, author=author, text="cold #p"))
+        await in_batch(writer)
+        await asyncio.sleep(0.5)
+    await cold
+    assert writer.cost_per_post == 0.0
     async with holding(db):  # one batch of one post that takes about a second
         first = asyncio.create_task(service.create_post(db=db, author=author, text="slow #p"))
         await in_batch(writer)
@@ -181,7 +189,7 @@ async def test_the_predicted_wait_counts_what_posts_cost_lately(
         else:
             raise AssertionError("a third post would wait past the bound")
     await held, await admitted
-    assert await texts_written(db) == {"slow #p", "a #p", "b #p"}
+    assert await texts_written(db) == {"cold #p", "slow #p", "a #p", "b #p"}
 
 
 async def test_under_a_burst_every_accepted_post_is_written_and_delivered_and_no_refused_one(
