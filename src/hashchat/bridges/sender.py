@@ -10,18 +10,31 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
 log = logging.getLogger(__name__)
 
 
 class Waker:
     """The senders of one outbox in this process, woken when something is queued."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str) -> None:
+        self.name = name
         self.events: set[asyncio.Event] = set()
 
     def wake(self) -> None:
         for waiting in self.events:
             waiting.set()
+
+    def after_commit(self, session: AsyncSession) -> None:
+        """Wake the senders once ``session``'s transaction commits (once, however many rows
+        it queued); never for a transaction rolled back."""
+        key = f"{self.name}_wake"
+        if session.info.get(key):
+            return
+        session.info[key] = True
+        event.listen(session.sync_session, "after_commit", lambda _s: self.wake(), once=True)
 
 
 class Sender:

@@ -20,10 +20,9 @@ from sqlalchemy import or_, select
 
 from hashchat.bridges import sender
 from hashchat.bridges.bluesky import identity, record, sessions, xrpc
-from hashchat.bridges.bluesky.outbox_model import OutgoingPost
+from hashchat.bridges.bluesky.outbox_model import OutgoingPost, waker
 from hashchat.bridges.linked import LinkedAccount
 from hashchat.bridges.sealing import Sealer, Unsealable
-from hashchat.bridges.sender import Waker
 from hashchat.config import Settings
 from hashchat.errors import BadGateway, DomainError, RateLimited
 from hashchat.posts.models import Post
@@ -228,13 +227,6 @@ async def send_due(db: Database, sealer: Sealer, settings: Settings, *, limit: i
 
 
 # -- the process's sender (bridges/sender.py) ---------------------------------------------------
-
-waker = Waker()
-
-
-def wake() -> None:
-    """Something was queued and committed: the senders of this process look now."""
-    waker.wake()
 
 
 class Sender(sender.Sender):

@@ -8,7 +8,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hashchat.bridges.sender import Waker
 from hashchat.storage.base import Base, BigId, UTCDateTime, utcnow
+
+# This process's senders of the table below (bluesky/outbox.py), woken by what queues a row.
+waker = Waker("bluesky")
 
 # waiting -> sent | failed | cancelled (deleted here first); sent -> deleting -> deleted
 STATES = ("waiting", "sent", "failed", "cancelled", "deleting", "deleted")

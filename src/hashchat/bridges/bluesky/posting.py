@@ -14,14 +14,15 @@ Nothing here waits on the network: the outbox is sent after the commit (outbox.p
 
 from __future__ import annotations
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hashchat.bridges.bluesky import record
-from hashchat.bridges.bluesky.outbox_model import OutgoingPost
+from hashchat.bridges.bluesky.outbox_model import OutgoingPost, waker
 from hashchat.bridges.bluesky.tid import next_tid
 from hashchat.bridges.linked import LinkedAccount
 from hashchat.bridges.linking import linked_authors
+from hashchat.bridges.outgoing import withdraw
 from hashchat.directory.models import Chat
 from hashchat.errors import Invalid
 from hashchat.hosting.models import ChatSession, Question
@@ -35,20 +36,6 @@ NETWORK = "bluesky"
 
 def post_uri(did: str, rkey: str) -> str:
     return f"at://{did}/{record.COLLECTION}/{rkey}"
-
-
-def wake_after_commit(session: AsyncSession) -> None:
-    """Once this transaction commits, the outbox senders of this process look at once."""
-    if session.info.get("bluesky_wake"):
-        return
-    session.info["bluesky_wake"] = True
-
-    def woken(_session: object) -> None:
-        from hashchat.bridges.bluesky.outbox import wake
-
-        wake()
-
-    event.listen(session.sync_session, "after_commit", woken, once=True)
 
 
 async def check_out(batch: Batch) -> Then | None:
@@ -143,20 +130,12 @@ async def enqueue(session: AsyncSession, out: dict[int, tuple[int, str]]) -> Non
         if state == "waiting":
             await session.execute(update(Post).where(Post.id == post_id).values(origin_uri=uri))
     await session.flush()
-    wake_after_commit(session)
+    waker.after_commit(session)
 
 
 async def deleted_here(session: AsyncSession, post_id: int) -> None:
-    """Its author deleted the post here: not sent yet, it never goes; sent, its record on
-    Bluesky is deleted too (by the sender, after the commit)."""
-    row = await session.get(OutgoingPost, post_id)
-    if row is None:
-        return
-    if row.state == "waiting":
-        row.state, row.error = "cancelled", "deleted before it was sent"
-    elif row.state == "sent":
-        row.state, row.next_attempt_at, row.attempts = "deleting", utcnow(), 0
-        wake_after_commit(session)
+    """Deleted here: not sent yet, it never goes; sent, its record on Bluesky is deleted."""
+    await withdraw(session, OutgoingPost, post_id, waker)
 
 
 def register(steps: Steps) -> None:

@@ -9,7 +9,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hashchat.bridges.sender import Waker
 from hashchat.storage.base import Base, BigId, UTCDateTime, utcnow
+
+# This process's senders of MastodonOutgoing (mastodon/outbox.py), woken by what queues a row.
+waker = Waker("mastodon")
 
 
 class MastodonApp(Base):

@@ -17,14 +17,13 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import or_, select, update
 
 from hashchat.bridges import remote, sender
 from hashchat.bridges.linked import LinkedAccount
 from hashchat.bridges.mastodon import client
 from hashchat.bridges.mastodon.link import mark_broken, token_of
-from hashchat.bridges.mastodon.models import MastodonOutgoing, MastodonStatus
+from hashchat.bridges.mastodon.models import MastodonOutgoing, MastodonStatus, waker
 from hashchat.bridges.sealing import Sealer, Unsealable
 from hashchat.errors import BadGateway, RateLimited
 from hashchat.posts.models import Post
@@ -35,15 +34,6 @@ from hashchat.storage.engine import Database
 log = logging.getLogger(__name__)
 CLAIM = timedelta(seconds=60)
 MAX_ATTEMPTS = 9  # 30 s, 1, 2, 4 ... 128 minutes: about four hours in all
-waker = sender.Waker()
-
-
-def wake_after_commit(session: AsyncSession) -> None:
-    """Once this transaction commits, the senders of this process look at once."""
-    if session.info.get("mastodon_wake"):
-        return
-    session.info["mastodon_wake"] = True
-    event.listen(session.sync_session, "after_commit", lambda _s: waker.wake(), once=True)
 
 
 async def _finish(db: Database, post_id: int, **values: Any) -> None:

@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hashchat.bridges.linked import LinkedAccount
 from hashchat.bridges.linking import linked_authors
 from hashchat.bridges.mastodon.instance import DEFAULT_MAX_CHARACTERS
-from hashchat.bridges.mastodon.models import MastodonApp, MastodonOutgoing
+from hashchat.bridges.mastodon.models import MastodonApp, MastodonOutgoing, waker
 from hashchat.bridges.mastodon.servers import domain_of
+from hashchat.bridges.outgoing import withdraw
 from hashchat.directory.models import Chat
 from hashchat.errors import Invalid
 from hashchat.hosting.models import ChatSession, Question
@@ -148,8 +149,6 @@ async def enqueue(
     session: AsyncSession, out: dict[int, tuple[int, str]], most: dict[str, int]
 ) -> None:
     """Queue ``out`` (post id -> (link id, visibility)) in ``session``'s transaction."""
-    from hashchat.bridges.mastodon.outbox import wake_after_commit
-
     now = utcnow()
     texts = dict((await session.execute(select(Post.id, Post.text).where(Post.id.in_(out)))).all())
     servers = dict(
@@ -177,22 +176,12 @@ async def enqueue(
             )
         )
     await session.flush()
-    wake_after_commit(session)
+    waker.after_commit(session)
 
 
 async def deleted_here(session: AsyncSession, post_id: int) -> None:
-    """Its author deleted the post here: not sent yet, it never goes; sent, it is deleted on
-    their server too (by the sender, after the commit)."""
-    from hashchat.bridges.mastodon.outbox import wake_after_commit
-
-    row = await session.get(MastodonOutgoing, post_id)
-    if row is None:
-        return
-    if row.state == "waiting":
-        row.state, row.error = "cancelled", "deleted before it was sent"
-    elif row.state == "sent":
-        row.state, row.next_attempt_at, row.attempts = "deleting", utcnow(), 0
-        wake_after_commit(session)
+    """Deleted here: not sent yet, it never goes; sent, it is deleted on their server too."""
+    await withdraw(session, MastodonOutgoing, post_id, waker)
 
 
 def register(steps: Steps) -> None:
