@@ -279,7 +279,8 @@ def _sustained(rows: list[dict[str, Any]]) -> list[str]:
            "The saturated figures above offer more than is served, so their latency is the "
            "queue's. Here each system is offered less, from its saturated rate down by 0.6 a "
            "step, each step on a fresh server, until a run delivers everything with p99 ≤ "
-           "100 ms: what a room of that size feels.", "",
+           "100 ms, then twice halfway back towards the rate above that did not: what a room of "
+           "that size feels.", "",
            "| system | viewers | deliveries/s sustained with p99 ≤ 100 ms | posts/s | p50 | p99 "
            "| saturated deliveries/s (above) | server CPU | rates tried (p99) |",
            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip

@@ -175,25 +175,43 @@ def overload(
 
 def sustained(
     running_for: Callable[[], Any], out: Path, *, viewers: int, start_rate: float,
-    seconds: float, p99_ms: float = 100.0, step: float = 0.6, tries: int = 4,
+    seconds: float, p99_ms: float = 100.0, step: float = 0.6, tries: int = 4, refine: int = 2,
 ) -> dict[str, Any]:  # fmt: skip
     """The hot tag's deliveries/s sustained with p99 <= ``p99_ms`` and nothing lost: from
-    ``start_rate`` posts/s down by ``step`` until a run holds (each run on a fresh server,
+    ``start_rate`` posts/s down by ``step`` until a run holds, then ``refine`` halvings of the
+    interval between that rate and the one above it that did not (each run on a fresh server,
     ``running_for()`` a context manager yielding one)."""
-    rate = start_rate
     tried: list[dict[str, Any]] = []
-    for n in range(tries):
+
+    def attempt(rate: float) -> dict[str, Any] | None:
         with running_for() as running:
-            row = fanout(running, out.with_name(f"{out.name}-{n}"), viewers=viewers, rate=rate,
-                         seconds=seconds)  # fmt: skip
+            row = fanout(running, out.with_name(f"{out.name}-{len(tried)}"), viewers=viewers,
+                         rate=rate, seconds=seconds)  # fmt: skip
         tried.append({"rate": rate, "p99_ms": row["p99_ms"], "lost": row["lost"],
                       "deliveries_per_s": row["deliveries_per_s"]})  # fmt: skip
-        if row["delivered"] and not row["lost"] and row["p99_ms"] <= p99_ms:
-            return {"viewers": viewers, "rate": rate, "sustained_per_s": row["deliveries_per_s"],
-                    "p50_ms": row["p50_ms"], "p99_ms": row["p99_ms"],
-                    "server_cpu_pct": row["server_cpu_pct"],
-                    "server_waited_pct": row["server_waited_pct"],
-                    "loadgen_cpu_pct": row["loadgen_cpu_pct"], "tried": tried}  # fmt: skip
-        rate *= step
-    return {"viewers": viewers, "rate": None, "sustained_per_s": 0.0, "tried": tried,
-            "failed": f"no rate down to {rate / step:g} posts/s held p99 <= {p99_ms:g} ms"}  # fmt: skip
+        held = row["delivered"] and not row["lost"] and row["p99_ms"] <= p99_ms
+        return row if held else None
+
+    rate, best, failed_at = start_rate, None, None
+    for _ in range(tries):
+        best = attempt(rate)
+        if best is not None:
+            break
+        failed_at, rate = rate, rate * step
+    if best is None:
+        return {"viewers": viewers, "rate": None, "sustained_per_s": 0.0, "tried": tried,
+                "failed": f"no rate down to {rate / step:g} posts/s held p99 <= {p99_ms:g} ms"}  # fmt: skip
+    low = rate
+    for _ in range(refine if failed_at is not None else 0):
+        assert failed_at is not None
+        middle = (low + failed_at) / 2
+        row = attempt(middle)
+        if row is not None:
+            best, low = row, middle
+        else:
+            failed_at = middle
+    return {"viewers": viewers, "rate": low, "sustained_per_s": best["deliveries_per_s"],
+            "p50_ms": best["p50_ms"], "p99_ms": best["p99_ms"],
+            "server_cpu_pct": best["server_cpu_pct"],
+            "server_waited_pct": best["server_waited_pct"],
+            "loadgen_cpu_pct": best["loadgen_cpu_pct"], "tried": tried}  # fmt: skip

@@ -4,6 +4,7 @@ the application on top of it, an HTTP client, and factories for people and posts
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -202,6 +203,15 @@ def path_of(url: str) -> str:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _collectable() -> Iterator[None]:
+    """A started runtime freezes what the process holds (gc.freeze, runtime.py): a server
+    keeps it all its life, but a test's app is gone after the test, so its garbage is made
+    collectable again."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +84,11 @@ class Runtime:
         self.services += viewer_services(self)
         for service in self.services:
             service.start()
+        # Everything loaded so far (modules, classes, the app, its caches) lives as long as the
+        # process: out of the collector's sight, a full collection scans only what came since.
+        # Full collections had grown to 50 to 100 ms pauses under a hot room's load, every
+        # viewer waiting through them (docs/benchmarks.md, "Pauses of the collector").
+        gc.freeze()
 
     def make_reconciler(self) -> Reconciler:
         from hashchat.jobs.reconciler import Reconciler
