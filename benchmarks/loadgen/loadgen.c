@@ -65,7 +65,7 @@ typedef struct conn {
     long long last_id;
     long long retry_at;
     /* HTTP publisher */
-    int busy;
+    int busy, in_idle;
     long long cur, cur_sched;
     int cur_tag;
     int hdr_len, status;
@@ -626,10 +626,24 @@ static size_t parse_head(conn_t *c, int *status, int *chunked, long *content_len
 
 /* The first idle connection: at low rates a few connections stay busy and the rest idle (and
  * may be closed by the server's keep-alive timeout, then reopened). */
+/* HTTP publishers free to send: a stack of their indexes (each at most once), so that finding
+ * one costs O(1) however many are busy; a scan over 2,048 of them for every post made the load
+ * generator fall behind its own schedule at a few thousand posts/s. Entries that went stale (the
+ * connection closed or is sending) are dropped when they come to the top. */
+static int *idle_pubs, nidle_pubs;
+
+static void pub_free(conn_t *c) {
+    if (c->in_idle || c->state != S_OPEN || c->busy) return;
+    c->in_idle = 1;
+    idle_pubs[nidle_pubs++] = (int)(c - conns);
+}
+
 static conn_t *idle_http_pub(void) {
-    for (int k = 0; k < npubs; k++) {
-        conn_t *c = &conns[pub0 + k];
+    while (nidle_pubs > 0) {
+        conn_t *c = &conns[idle_pubs[nidle_pubs - 1]];
         if (c->state == S_OPEN && !c->busy) return c;
+        nidle_pubs--;
+        c->in_idle = 0;
     }
     return NULL;
 }
@@ -664,6 +678,8 @@ static void publish_now(long long seq, int tag, long long sched) {
         buf_str(&req, "\r\n");
         buf_add(&req, body.p, body.len);
         c->busy = 1;
+        nidle_pubs--; /* it was the top of the stack */
+        c->in_idle = 0;
         c->cur = seq;
         c->cur_tag = tag;
         c->cur_sched = sched;
@@ -777,6 +793,7 @@ static void http_response(conn_t *c, long long t) {
         c->busy = 0;
         c->cur = -1;
         c->hdr_len = 0;
+        pub_free(c);
         buf_consume(&c->in, need);
     }
 }
@@ -874,6 +891,7 @@ static void on_writable(conn_t *c) {
             in_flight_connects--;
             c->ready = 1;
             joined_pubs++;
+            pub_free(c);
             return;
         }
         start_request(c);
@@ -1053,6 +1071,8 @@ int main(int argc, char **argv) {
     }
 
     npubs = o_pub == PUB_HTTP ? o_pub_conns : o_tags;
+    idle_pubs = calloc(npubs > 0 ? npubs : 1, sizeof *idle_pubs);
+    if (!idle_pubs) die("calloc");
     pub0 = o_viewers;
     nconns = o_viewers + npubs;
     conns = calloc(nconns, sizeof *conns);
