@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from hashchat.bridges import lease
 from hashchat.storage.engine import Database
+from hashchat.tasks import cancelled
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,7 @@ class LeasedReader:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancelled(task)
             with contextlib.suppress(Exception):
                 await self._flush()
                 await lease.release(db=self.db, source=self.source, holder=self.holder)

@@ -22,6 +22,7 @@ from datetime import datetime
 from hashchat.config import Settings
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
+from hashchat.tasks import cancelled
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,4 @@ class Reconciler:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancelled(task)

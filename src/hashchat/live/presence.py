@@ -31,6 +31,7 @@ from hashchat.posts.timelines import left_out
 from hashchat.realtime.hub import Hub
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
+from hashchat.tasks import cancelled
 
 log = logging.getLogger(__name__)
 FRESH = timedelta(seconds=20)  # a report older than this is a process that is gone
@@ -141,11 +142,8 @@ class Reporter:
             await asyncio.sleep(self.interval)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancelled(self._task)
+        self._task = None
         if self._reported:  # leave cleanly: our viewers are gone with us
             with contextlib.suppress(Exception):
                 await report(db=self.db, process=self.process, counts={}, now=utcnow())

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from hashchat.errors import DomainError, Unavailable
 from hashchat.posts.batch import Created, Draft, TagCache, write_posts
 from hashchat.storage.engine import Database
+from hashchat.tasks import cancelled
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
@@ -113,11 +114,8 @@ class PostWriter:
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancelled(self._task)
+        self._task = None
         while self.queue:
             waiting = self.queue.popleft()
             if waiting.expiry is not None:

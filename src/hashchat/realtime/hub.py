@@ -21,7 +21,6 @@ missed, in order, then the live stream.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +37,7 @@ from hashchat.realtime.replay import event_from_row
 from hashchat.realtime.viewer import Viewer
 from hashchat.storage.engine import Database
 from hashchat.storage.sequence import Counter, last_id
+from hashchat.tasks import cancelled
 
 log = logging.getLogger(__name__)
 CATCH_UP_PAGE = 2000  # events read from the log at once when filling gaps
@@ -103,9 +103,7 @@ class Hub:
             self._flush()
         for task in (self._gap_task, self._watchdog):
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancelled(task)
 
     # -- receiving ---------------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ meanwhile: the hub holds them until the missing ids, read from the log, are fill
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -26,6 +25,7 @@ import redis.asyncio as aioredis
 from hashchat.realtime.broker import Broker, Receiver
 from hashchat.realtime.events import Event
 from hashchat.realtime.shards import shard_of
+from hashchat.tasks import cancelled
 
 log = logging.getLogger(__name__)
 CHANNEL = "hashchat:events"
@@ -136,9 +136,7 @@ class Shard:
                 await asyncio.sleep(0.01)
         for task in (self._listener, self._publisher):
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancelled(task)
         if self.client is not None:
             await self.client.aclose()
             self.client = None

@@ -22,6 +22,8 @@ import logging
 import sqlite3
 import time
 
+from hashchat.tasks import cancelled
+
 log = logging.getLogger(__name__)
 INTERVAL = 1.0  # seconds between checkpoints
 SLOW = 5.0  # a checkpoint longer than this is worth a line in the log
@@ -42,11 +44,8 @@ class Checkpointer:
         self._task = asyncio.create_task(self._run(), name="sqlite-checkpoints")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancelled(self._task)
+        self._task = None
         with contextlib.suppress(sqlite3.Error):
             await asyncio.to_thread(self.checkpoint)  # what the last second wrote
         if self._conn is not None:

@@ -40,6 +40,7 @@ from hashchat.posts.batch import TagCache
 from hashchat.posts.service import insert_ignore
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
+from hashchat.tasks import cancelled
 
 log = logging.getLogger(__name__)
 MAX_FRAME = 4 * 1024 * 1024
@@ -146,9 +147,7 @@ class Reader(LeasedReader):
                     if flusher.done():
                         flusher.result()
             finally:
-                flusher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await flusher
+                await cancelled(flusher)
                 await self._flush()
 
     def take(self, raw: bytes) -> None:

@@ -53,6 +53,7 @@ from hashchat.posts.batch import TagCache
 from hashchat.posts.service import insert_ignore
 from hashchat.storage.base import utcnow
 from hashchat.storage.engine import Database
+from hashchat.tasks import cancelled
 
 log = logging.getLogger(__name__)
 NETWORK = "mastodon"
@@ -231,9 +232,7 @@ class ServerReader(LeasedReader):
                     flusher.result()
             raise ConnectionResetError("the stream ended")
         finally:
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
+            await cancelled(flusher)
             await self._flush()
 
     def take_many(self, seen: Iterable[ingest.Seen]) -> None:
