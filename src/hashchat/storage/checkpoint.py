@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 import time
 
 from hashchat.tasks import cancelled
@@ -39,6 +40,10 @@ class Checkpointer:
         self.last = (0, 0)  # the last checkpoint's log frames, and how many are copied
         self._task: asyncio.Task[None] | None = None
         self._conn: sqlite3.Connection | None = None
+        # The connection is used in threads: a checkpoint still running in its thread when the
+        # task is cancelled (cancelling the await does not stop the thread) must end before
+        # the next one starts or the connection closes.
+        self._lock = threading.Lock()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="sqlite-checkpoints")
@@ -46,21 +51,29 @@ class Checkpointer:
     async def stop(self) -> None:
         await cancelled(self._task)
         self._task = None
-        with contextlib.suppress(sqlite3.Error):
-            await asyncio.to_thread(self.checkpoint)  # what the last second wrote
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        await asyncio.to_thread(self._last_and_close)
 
     def checkpoint(self) -> tuple[int, int]:
         """One PASSIVE checkpoint now (blocking: call it in a thread). The log's frames, and
         how many of them are now in the database file."""
-        if self._conn is None:
-            self._conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-        _busy, frames, copied = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        with self._lock:
+            if self._conn is None:
+                self._conn = sqlite3.connect(
+                    self.path, timeout=30, isolation_level=None, check_same_thread=False
+                )
+            row = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        _busy, frames, copied = row
         return int(frames), int(copied)
+
+    def _last_and_close(self) -> None:
+        """What the last second wrote, then the connection closed (once any checkpoint still
+        running in a thread has ended)."""
+        with contextlib.suppress(sqlite3.Error):
+            self.checkpoint()
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     async def _run(self) -> None:
         while True:
