@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.bridges.jetstream import post_record
 from tests.browser.conftest import screenshot
@@ -18,6 +18,20 @@ from tests.conftest import new_database
 from tests.liveserver import LiveServer
 from tests.pds import Network
 from tests.services import free_port
+
+
+def list_bridged_chat(host: Page, server: LiveServer, tag: str, title: str) -> None:
+    """As a host: list a weekly chat for #tag, with Bluesky read into its room always."""
+    host.goto(f"{server.url}/chats/new")
+    host.get_by_label("Hashtag").fill(f"#{tag}")
+    host.get_by_label("Title").fill(title)
+    host.get_by_label("First date").fill(datetime.now(UTC).date().isoformat())
+    host.get_by_label("Starts at").fill("20:00")
+    host.get_by_label("Every week").check()
+    host.get_by_label("Bluesky").check()
+    host.get_by_label("When").select_option("always")
+    host.get_by_role("button", name="List the chat").click()
+    expect(host).to_have_url(f"{server.url}/chats/{tag}")
 
 
 def test_a_bluesky_post_appears_in_the_open_room(
@@ -36,16 +50,7 @@ def test_a_bluesky_post_appears_in_the_open_room(
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     try:
         host = sign_in(context, server, "skyhost")
-        host.goto(f"{server.url}/chats/new")
-        host.get_by_label("Hashtag").fill("#SkyChat")
-        host.get_by_label("Title").fill("Sky chat")
-        host.get_by_label("First date").fill(datetime.now(UTC).date().isoformat())
-        host.get_by_label("Starts at").fill("20:00")
-        host.get_by_label("Every week").check()
-        host.get_by_label("Bluesky").check()
-        host.get_by_label("When").select_option("always")
-        host.get_by_role("button", name="List the chat").click()
-        expect(host).to_have_url(f"{server.url}/chats/SkyChat")
+        list_bridged_chat(host, server, "SkyChat", "Sky chat")
 
         host.goto(f"{server.url}/live/SkyChat")
         expect(host.locator("[data-status]")).to_have_text("Live")
@@ -110,16 +115,7 @@ def test_a_room_opened_while_bluesky_is_down_says_so_at_once(
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     try:
         host = sign_in(context, server, "skyhost")
-        host.goto(f"{server.url}/chats/new")
-        host.get_by_label("Hashtag").fill("#DownChat")
-        host.get_by_label("Title").fill("Down chat")
-        host.get_by_label("First date").fill(datetime.now(UTC).date().isoformat())
-        host.get_by_label("Starts at").fill("20:00")
-        host.get_by_label("Every week").check()
-        host.get_by_label("Bluesky").check()
-        host.get_by_label("When").select_option("always")
-        host.get_by_role("button", name="List the chat").click()
-        expect(host).to_have_url(f"{server.url}/chats/DownChat")
+        list_bridged_chat(host, server, "DownChat", "Down chat")
         said: list[dict[str, str]] = []
         for _ in range(100):  # the reader wakes, fails to connect and says so
             said = httpx.get(f"{server.url}/api/v1/chats/DownChat/bridges", timeout=10).json()[

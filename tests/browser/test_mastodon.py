@@ -17,6 +17,17 @@ from tests.conftest import new_database
 from tests.liveserver import LiveServer
 
 
+def two_sites(tmp_path: Path) -> tuple[LiveServer, str, LiveServer]:
+    """Started: a second hashchat acting as the person's Mastodon server, the URL it answers
+    at (localhost), and this hashchat (at 127.0.0.1). The caller stops both."""
+    (tmp_path / "remote").mkdir()
+    remote = LiveServer(tmp_path / "remote", new_database("sqlite", tmp_path / "remote"))
+    there = f"http://localhost:{remote.port}"
+    remote.extra_env["HASHCHAT_BASE_URL"] = there
+    remote.start()
+    return remote, there, LiveServer(tmp_path, new_database("sqlite", tmp_path)).start()
+
+
 def sign_in_at(context: BrowserContext, server: LiveServer, base: str, handle: str) -> Page:
     made = server.run_cli("users", "create", handle, "--password-stdin", input="room password\n")
     assert made.returncode == 0, made.stderr
@@ -30,12 +41,7 @@ def sign_in_at(context: BrowserContext, server: LiveServer, base: str, handle: s
 
 
 def test_link_a_mastodon_account_then_post_from_the_room(browser: Browser, tmp_path: Path) -> None:
-    (tmp_path / "remote").mkdir()
-    remote = LiveServer(tmp_path / "remote", new_database("sqlite", tmp_path / "remote"))
-    there = f"http://localhost:{remote.port}"
-    remote.extra_env["HASHCHAT_BASE_URL"] = there
-    remote.start()
-    here = LiveServer(tmp_path, new_database("sqlite", tmp_path)).start()
+    remote, there, here = two_sites(tmp_path)
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     try:
         sign_in_at(context, remote, there, "tootie")

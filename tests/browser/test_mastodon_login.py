@@ -13,18 +13,11 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_live_room import sign_in
-from tests.browser.test_mastodon import sign_in_at
-from tests.conftest import new_database
-from tests.liveserver import LiveServer
+from tests.browser.test_mastodon import sign_in_at, two_sites
 
 
 def test_log_in_with_a_linked_mastodon_account(browser: Browser, tmp_path: Path) -> None:
-    (tmp_path / "remote").mkdir()
-    remote = LiveServer(tmp_path / "remote", new_database("sqlite", tmp_path / "remote"))
-    there = f"http://localhost:{remote.port}"
-    remote.extra_env["HASHCHAT_BASE_URL"] = there
-    remote.start()
-    here = LiveServer(tmp_path, new_database("sqlite", tmp_path)).start()
+    remote, there, here = two_sites(tmp_path)
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     context.set_default_timeout(15_000)
     try:

@@ -18,16 +18,15 @@ from hashchat.bridges.bluesky import link as bluesky_link
 from hashchat.bridges.bluesky import oauth
 from hashchat.bridges.linked import LinkedAccount
 from hashchat.bridges.pages import PAGE, _page
-from hashchat.bridges.sealing import Unsealable
+from hashchat.bridges.signin import RoundTrip, log_in_again
 from hashchat.errors import DomainError, Invalid
 from hashchat.web.deps import SESSION_COOKIE, RuntimeDep, ViewerDep, client_ip
-from hashchat.web.errors import error_headers
 from hashchat.web.forms import read_form, safe_next, see_other
-from hashchat.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-COOKIE = "hc_bluesky_oauth"
-OWNER = "bluesky-oauth-request"
+TRIP = RoundTrip(
+    "hc_bluesky_oauth", "bluesky-oauth-request", "/bridges/bluesky/oauth", oauth.REQUEST_TTL
+)
 
 
 @router.get(oauth.METADATA_PATH)
@@ -52,17 +51,7 @@ async def _begin(
 ) -> Response:
     url, pending = await oauth.start(identifier, rt.settings)
     pending.update({"purpose": purpose, "account_id": account_id, "next": next})
-    response = see_other(url)
-    response.set_cookie(
-        COOKIE,
-        sealer_of(rt).seal(OWNER, pending),
-        max_age=oauth.REQUEST_TTL,
-        httponly=True,
-        samesite="lax",
-        secure=rt.settings.secure_cookies,
-        path="/bridges/bluesky/oauth",
-    )
-    return response
+    return TRIP.keep(see_other(url), rt, pending)
 
 
 @router.post(f"{PAGE}/bluesky/oauth", response_class=HTMLResponse)
@@ -95,34 +84,16 @@ async def log_in_with_bluesky(request: Request, rt: RuntimeDep) -> Response:
         await rt.limiter.hit("log_in", client_ip(request))
         return await _begin(request, rt, identifier, "login", None, goes)
     except DomainError as exc:
-        return _log_in_page(request, exc, next=goes, identifier=identifier)
-
-
-def _log_in_page(
-    request: Request, exc: DomainError, *, next: str, identifier: str = ""
-) -> HTMLResponse:
-    """The log-in page again, the reason beside the Bluesky field (a 429 with Retry-After)."""
-    return render(
-        request,
-        "accounts/login.html",
-        {"values": {}, "errors": {"bluesky": exc.message}, "next": next, "bluesky": identifier},
-        status=exc.status,
-        headers=error_headers(exc),
-    )
+        return log_in_again(request, exc, network="bluesky", next=goes, given=identifier)
 
 
 @router.get(oauth.CALLBACK_PATH, response_class=HTMLResponse)
 async def callback(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Response:
     params = {k: v for k, v in request.query_params.items()}
-    sealed = request.cookies.get(COOKIE, "")
-    pending: dict[str, Any] = {}
+    pending = TRIP.pending_of(request, rt)
     purpose = "link"
     response: Response
     try:
-        try:
-            pending = sealer_of(rt).open(OWNER, sealed) if sealed else {}
-        except Unsealable:
-            pending = {}
         purpose = str(pending.get("purpose", "link"))
         if params.get("error"):
             reason = params.get("error_description") or params["error"]
@@ -151,11 +122,11 @@ async def callback(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> Respo
     except DomainError as exc:
         errors = {"form": exc.message}
         if purpose == "login" or viewer is None:
-            response = _log_in_page(request, exc, next=safe_next(pending.get("next"), "/"))
+            goes = safe_next(pending.get("next"), "/")
+            response = log_in_again(request, exc, network="bluesky", next=goes)
         else:
             response = await _page(request, rt, viewer.id, errors=errors, status=exc.status)
-    response.delete_cookie(COOKIE, path="/bridges/bluesky/oauth")
-    return response
+    return TRIP.forget(response)
 
 
 async def _log_in(rt: Any, did: str, next: str) -> Response:

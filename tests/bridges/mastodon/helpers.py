@@ -60,3 +60,12 @@ async def link_token(db: Any, account: Any, remote: Remote, person: RemotePerson
         token=person.token,
         sealer=sealer_for(settings.resolved_secret_key(), tuple(settings.previous_secret_keys)),
     )
+
+
+# What a person may type for their server, and what hashchat says of it (linking and logging in).
+WRONG_SERVERS = [
+    ("", "which Mastodon server"),
+    ("http://mastodon.social", "over https"),
+    ("https://mastodon.social/@alice", "the server alone"),
+    ("not a server!", "is not"),
+]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from hashchat.bridges.linked import LinkedAccount
 from hashchat.bridges.mastodon.models import MastodonApp
 from hashchat.storage.engine import Database
-from tests.bridges.mastodon.helpers import sign_in, start_linking
+from tests.bridges.mastodon.helpers import WRONG_SERVERS, sign_in, start_linking
 from tests.bridges.mastodon.remote import Remote
 from tests.conftest import csrf_from, path_of
 
@@ -117,15 +117,7 @@ async def test_a_callback_that_is_not_ours_links_nothing(
     assert denied.status_code == 422 and "did not link the account" in denied.text
 
 
-@pytest.mark.parametrize(
-    ("typed", "message"),
-    [
-        ("", "which Mastodon server"),
-        ("http://mastodon.social", "over https"),
-        ("https://mastodon.social/@alice", "the server alone"),
-        ("not a server!", "is not"),
-    ],
-)
+@pytest.mark.parametrize(("typed", "message"), WRONG_SERVERS)
 async def test_a_wrong_server_is_said_beside_the_field(
     client: httpx.AsyncClient, make_account: Any, typed: str, message: str
 ) -> None:

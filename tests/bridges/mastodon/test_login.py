@@ -26,7 +26,7 @@ from hashchat.storage.engine import Database
 from hashchat.web import ratelimit
 from hashchat.web.deps import SESSION_COOKIE
 from hashchat.web.ratelimit import RateLimiter
-from tests.bridges.mastodon.helpers import link, link_token, sign_in
+from tests.bridges.mastodon.helpers import WRONG_SERVERS, link, link_token, sign_in
 from tests.bridges.mastodon.remote import Remote
 from tests.conftest import csrf_from, path_of
 
@@ -155,15 +155,7 @@ async def test_no_linked_account_says_to_link_it_first_and_keeps_nothing(
     assert live_tokens(remote, fresh) == 0  # its token revoked at the server
 
 
-@pytest.mark.parametrize(
-    ("typed", "message"),
-    [
-        ("", "which Mastodon server"),
-        ("http://mastodon.social", "over https"),
-        ("https://mastodon.social/@alice", "the server alone"),
-        ("not a server!", "is not"),
-    ],
-)
+@pytest.mark.parametrize(("typed", "message"), WRONG_SERVERS)
 async def test_a_wrong_server_is_said_beside_the_field(
     client: httpx.AsyncClient, typed: str, message: str
 ) -> None:

@@ -14,13 +14,13 @@ from fastapi.responses import Response
 
 from hashchat.bridges.api import sealer_of
 from hashchat.bridges.mastodon import oauth
-from hashchat.bridges.sealing import Unsealable
+from hashchat.bridges.signin import RoundTrip
 from hashchat.errors import Invalid
 from hashchat.web.forms import see_other
 
-COOKIE = "hc_mastodon_oauth"
-OWNER = "mastodon-oauth-request"
-COOKIE_PATH = "/bridges/mastodon/oauth"
+TRIP = RoundTrip(
+    "hc_mastodon_oauth", "mastodon-oauth-request", "/bridges/mastodon/oauth", oauth.REQUEST_TTL
+)
 LINK, LOG_IN = "link", "login"
 
 
@@ -28,27 +28,12 @@ async def begin(rt: Any, server: str, *, purpose: str, **keep: Any) -> Response:
     """Send the browser to ``server`` to sign in and authorize hashchat; ``keep`` waits with the
     state for the callback (sealed). ``server`` has passed check_server."""
     url, pending = await oauth.start(rt.db, server, rt.settings, sealer_of(rt))
-    pending |= {"purpose": purpose, **keep}
-    response = see_other(url)
-    response.set_cookie(
-        COOKIE,
-        sealer_of(rt).seal(OWNER, pending),
-        max_age=oauth.REQUEST_TTL,
-        httponly=True,
-        samesite="lax",
-        secure=rt.settings.secure_cookies,
-        path=COOKIE_PATH,
-    )
-    return response
+    return TRIP.keep(see_other(url), rt, pending | {"purpose": purpose, **keep})
 
 
 def pending_of(request: Request, rt: Any) -> dict[str, Any]:
     """What :func:`begin` kept for this browser; {} when nothing (or nothing that opens)."""
-    sealed = request.cookies.get(COOKIE, "")
-    try:
-        return sealer_of(rt).open(OWNER, sealed) if sealed else {}
-    except Unsealable:
-        return {}
+    return TRIP.pending_of(request, rt)
 
 
 def purpose_of(pending: dict[str, Any], *, signed_in: bool) -> str:
@@ -73,5 +58,4 @@ def check_return(pending: dict[str, Any], params: dict[str, str], *, doing: str)
 
 def forget(response: Response) -> Response:
     """The callback's answer, with the cookie gone: a round trip is used once."""
-    response.delete_cookie(COOKIE, path=COOKIE_PATH)
-    return response
+    return TRIP.forget(response)

@@ -13,27 +13,13 @@ from hashchat.bridges.api import sealer_of
 from hashchat.bridges.mastodon import flow, oauth
 from hashchat.bridges.mastodon import login as mastodon_login
 from hashchat.bridges.mastodon.servers import check_server
+from hashchat.bridges.signin import log_in_again
 from hashchat.errors import DomainError
 from hashchat.web.deps import RuntimeDep, client_ip, signed_in
-from hashchat.web.errors import error_headers
 from hashchat.web.forms import read_form, safe_next, see_other
-from hashchat.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 DOING = "sign you in"
-
-
-def _log_in_page(
-    request: Request, exc: DomainError, *, next: str, server: str = ""
-) -> HTMLResponse:
-    """The log-in page again, the reason beside the Mastodon field (its part opened)."""
-    return render(
-        request,
-        "accounts/login.html",
-        {"values": {}, "errors": {"mastodon": exc.message}, "next": next, "mastodon": server},
-        status=exc.status,
-        headers=error_headers(exc),
-    )
 
 
 @router.post("/login/mastodon", response_class=HTMLResponse)
@@ -46,7 +32,7 @@ async def log_in_with_mastodon(request: Request, rt: RuntimeDep) -> Response:
         await rt.limiter.hit("log_in", client_ip(request))
         return await flow.begin(rt, server, purpose=flow.LOG_IN, next=goes)
     except DomainError as exc:
-        return _log_in_page(request, exc, next=goes, server=typed)
+        return log_in_again(request, exc, network="mastodon", next=goes, given=typed)
 
 
 async def finish(
@@ -69,5 +55,5 @@ async def finish(
             settings=rt.settings,
         )
     except DomainError as exc:
-        return _log_in_page(request, exc, next=goes)
+        return log_in_again(request, exc, network="mastodon", next=goes)
     return signed_in(see_other(goes), session_token, secure=rt.settings.secure_cookies)
