@@ -70,6 +70,7 @@ def test_link_a_mastodon_account_then_post_from_the_room(browser: Browser, tmp_p
         expect(page.locator("#bridges-error")).to_contain_text("no host of #TootChat")
         page.get_by_label("Mastodon servers to read, one a line").fill(there)
         page.get_by_role("button", name="List the chat").click()
+        expect(page).to_have_url(f"{here.url}/chats/TootChat")  # listed before we leave
         page.goto(f"{here.url}/chats/TootChat/edit")
         expect(page.get_by_label("Mastodon servers to read, one a line")).to_have_value(there)
         page.get_by_label("Mastodon servers to read, one a line").scroll_into_view_if_needed()

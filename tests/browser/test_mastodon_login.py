@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_live_room import sign_in
 from tests.browser.test_mastodon import sign_in_at, two_sites
+
+
+def log_out(page: Page) -> None:
+    """Log out and wait for the logged-out page: a navigation begun at once would cancel the
+    log-out's form post, and /login would send the still-signed-in person on to `next`."""
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
 
 
 def test_log_in_with_a_linked_mastodon_account(browser: Browser, tmp_path: Path) -> None:
@@ -29,7 +36,7 @@ def test_log_in_with_a_linked_mastodon_account(browser: Browser, tmp_path: Path)
         page.get_by_role("button", name="Authorize").click()
         expect(page.get_by_role("status")).to_have_text("Your Mastodon account is linked.")
 
-        page.get_by_role("button", name="Log out").click()
+        log_out(page)
         page.goto(f"{here.url}/login?next=/settings/bridges")
         expect(page.get_by_label("Your Mastodon server")).to_be_hidden()  # folded away
         page.get_by_text("Log in with Mastodon").click()
@@ -51,7 +58,7 @@ def test_log_in_with_a_linked_mastodon_account(browser: Browser, tmp_path: Path)
         )
 
         # The log-in page, as a newcomer sees it: both bridges folded under the password form.
-        page.get_by_role("button", name="Log out").click()
+        log_out(page)
         page.goto(f"{here.url}/login")
         screenshot(page, "login-desktop")
         page.get_by_text("Log in with Mastodon").click()
