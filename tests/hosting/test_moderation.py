@@ -5,6 +5,7 @@ out."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -15,10 +16,13 @@ import time_machine
 from sqlalchemy import func, select
 
 from hashchat.accounts.models import Account
+from hashchat.config import Settings
 from hashchat.directory.models import Chat
 from hashchat.errors import DomainError, Forbidden, Invalid, NotFound, RateLimited
-from hashchat.hosting import moderation
+from hashchat.hosting import moderation, timed_restrictions
 from hashchat.hosting.models import ChatSession, HiddenPost, ModerationAction, RoomRestriction
+from hashchat.jobs.reconciler import Reconciler
+from hashchat.jobs.steps import default_steps
 from hashchat.live.service import load_room
 from hashchat.posts import service as posts
 from hashchat.posts.batch import Created, Draft, TagCache, write_posts
@@ -516,6 +520,50 @@ async def test_timed_mutes_and_bans_run_out(
         await moderation.lift(db=db, actor=crew.host, tag="HostChat", kind="mute",
                               account_id=loud.id)  # fmt: skip
     assert [a for a, *_ in await audit(db)] == ["mute", "ban"]
+
+
+async def test_a_timed_mute_that_runs_out_brings_the_posts_back_to_open_rooms_once(
+    server: str, db: Database, settings: Settings, crew: Crew, live_session: ChatSession,  # noqa: F811
+    make_account: MakeAccount,
+) -> None:  # fmt: skip
+    loud, forever = await make_account("loud"), await make_account("forever")
+    said = await posts.create_post(db=db, author=loud, text="LOUD #HostChat")
+    repost = await posts.reblog(db=db, account=loud, post_id=said.id)
+    start = utcnow()
+    muted = await moderation.restrict(db=db, actor=crew.moderator, tag="HostChat", kind="mute",
+                                      account_id=loud.id, minutes=10)  # fmt: skip
+    await moderation.restrict(db=db, actor=crew.host, tag="HostChat", kind="ban",
+                              account_id=crew.member.id, minutes=5)  # fmt: skip
+    await moderation.restrict(db=db, actor=crew.host, tag="HostChat", kind="mute",
+                              account_id=forever.id)  # until lifted  # fmt: skip
+    reconciler = Reconciler(db, settings, default_steps())
+    step = "hosting.end_timed_restrictions"
+    async with sse(f"{server}/api/v1/streaming/hashtag?tag=hostchat") as stream:
+        # Six minutes on: the ban has run out (logged, nothing for rooms); the reconciler is
+        # to wake when the mute ends.
+        outcome = await reconciler.run_once(start + timedelta(minutes=6), strict=True)
+        assert reconciler.last[step] == 1
+        assert outcome.wake_at is not None and at(outcome.wake_at) == muted["until"]
+        # Eleven: the mute has too. Two passes at once (two processes) end it once.
+        later = start + timedelta(minutes=11)
+        ended = await asyncio.gather(*(timed_restrictions.end_due(db=db, now=later) for _ in "ab"))
+        assert sorted(n for n, _ in ended) == [0, 1]
+        assert {wake for _, wake in ended} == {None}, "a mute until lifted never runs out"
+        shown = [json.loads((await stream.until("unhide")).data) for _ in "ab"]
+        assert [s["status_id"] for s in shown] == [str(said.id), str(repost.id)]
+        assert all(s["chat"] == "HostChat" and s["status"]["id"] == s["status_id"] for s in shown)
+    async with db.read() as session:
+        kinds = list(await session.scalars(select(EventRow.kind).where(EventRow.id > repost.id)))
+        left = list(await session.scalars(select(RoomRestriction.account_id)))
+        log = list(await session.scalars(select(ModerationAction).order_by(ModerationAction.id)))
+    assert kinds.count("unhide") == 2, "told once, not once per process"
+    assert left == [forever.id]
+    assert [(r.action, r.actor_id, r.target_account_id, r.detail) for r in log[-2:]] == [
+        ("unban", crew.host.id, crew.member.id, "ran out"),
+        ("unmute", crew.moderator.id, loud.id, "ran out"),
+    ]
+    assert (await reconciler.run_once(later, strict=True)).moved == 0
+    assert {str(said.id), str(repost.id)} <= set(await room_ids(db))
 
 
 async def test_bad_values_are_refused_by_the_service_before_any_write(

@@ -26,6 +26,7 @@ from hashchat.directory.models import Chat, ChatHost
 from hashchat.directory.service import get_chat
 from hashchat.errors import Forbidden, Invalid, NotFound
 from hashchat.hosting import roles
+from hashchat.hosting.audit import record_action
 from hashchat.hosting.models import (
     ChatSession,
     HiddenPost,
@@ -169,31 +170,6 @@ async def _chat_for(session: AsyncSession, tag: str, actor: Account) -> Chat:
     return chat
 
 
-async def _live_session_id(session: AsyncSession, chat: Chat) -> int | None:
-    return await session.scalar(
-        select(ChatSession.id)
-        .where(ChatSession.chat_id == chat.id, ChatSession.state == "live")
-        .order_by(ChatSession.starts_at)
-        .limit(1)
-    )
-
-
-async def _audit(
-    session: AsyncSession, chat: Chat, actor: Account, action: str, *,
-    session_id: int | None = None, account_id: int | None = None, post_id: int | None = None,
-    detail: str = "",
-) -> None:  # fmt: skip
-    if session_id is None:
-        session_id = await _live_session_id(session, chat)
-    session.add(
-        ModerationAction(
-            chat_id=chat.id, session_id=session_id, actor_id=actor.id, action=action,
-            target_account_id=account_id, target_post_id=post_id, detail=detail,
-            created_at=utcnow(),
-        )
-    )  # fmt: skip
-
-
 async def active_restriction(
     session: AsyncSession, chat_id: int, account_id: int, now: datetime
 ) -> RoomRestriction | None:
@@ -245,7 +221,9 @@ async def hide_post(*, db: Database, actor: Account, tag: str, status_id: object
         session.add(
             HiddenPost(chat_id=chat.id, post_id=post.id, by_id=actor.id, created_at=utcnow())
         )
-        await _audit(session, chat, actor, "hide", account_id=post.account_id, post_id=post.id)
+        await record_action(
+            session, chat, actor.id, "hide", account_id=post.account_id, post_id=post.id
+        )
         await session.flush()
         await tell_hidden(session, chat, [post.id])
     return hidden_entity(chat, post.id, True)
@@ -266,8 +244,8 @@ async def unhide_post(
             return hidden_entity(chat, post_id, False)
         post = await session.get(Post, post_id)
         await session.delete(hidden)
-        await _audit(session, chat, actor, "unhide", post_id=post_id,
-                     account_id=post.account_id if post else None)  # fmt: skip
+        await record_action(session, chat, actor.id, "unhide", post_id=post_id,
+                            account_id=post.account_id if post else None)  # fmt: skip
         await tell_shown(session, chat, [post_id, *await reposts_of(session, post_id)])
     return hidden_entity(chat, post_id, False)
 
@@ -299,7 +277,7 @@ async def restrict(
         restriction.kind, restriction.until = kind, until
         restriction.by_id, restriction.created_at = actor.id, now
         detail = f"for {length} minutes" if length is not None else "until lifted"
-        await _audit(session, chat, actor, kind, account_id=target.id, detail=detail)
+        await record_action(session, chat, actor.id, kind, account_id=target.id, detail=detail)
         if kind == "mute":
             await tell_hidden(session, chat, await recent_posts_of(session, chat, target.id, now))
         entity = restriction_entity(chat, target, restriction)
@@ -332,7 +310,7 @@ async def lift(
             )
         )
         if current is not None:
-            await _audit(session, chat, actor, f"un{kind}", account_id=target.id)
+            await record_action(session, chat, actor.id, f"un{kind}", account_id=target.id)
             if kind == "mute":
                 back = await recent_posts_of(session, chat, target.id, now)
                 await tell_shown(session, chat, back)
@@ -378,8 +356,8 @@ async def set_slow_mode(
         if chat_session.slow_mode_seconds != value:
             chat_session.slow_mode_seconds = value
             detail = f"{value} seconds" if value else "off"
-            await _audit(session, chat, actor, "slow_mode", session_id=chat_session.id,
-                         detail=detail)  # fmt: skip
+            await record_action(session, chat, actor.id, "slow_mode",
+                                session_id=chat_session.id, detail=detail)  # fmt: skip
             await announce(session, chat_session, chat)
     return chat_session, chat
 
@@ -392,8 +370,8 @@ async def set_locked(
         chat_session, chat = await _runnable(session, actor, session_id)
         if chat_session.locked != locked:
             chat_session.locked = locked
-            await _audit(session, chat, actor, "lock" if locked else "unlock",
-                         session_id=chat_session.id)  # fmt: skip
+            await record_action(session, chat, actor.id, "lock" if locked else "unlock",
+                                session_id=chat_session.id)  # fmt: skip
             await announce(session, chat_session, chat)
     return chat_session, chat
 
