@@ -25,6 +25,7 @@ def test_the_steps_in_order() -> None:
         "hosting.create_sessions",
         "hosting.advance_sessions",
         "hosting.ask_due_questions",
+        "hosting.end_timed_restrictions",
         "notifications.polls",
         "notifications.email",
         "notifications.push",
