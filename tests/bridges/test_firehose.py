@@ -6,6 +6,7 @@ records, served as Jetstream frames, are read the same way."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import anyio
@@ -21,6 +22,8 @@ from hashchat.storage.engine import Database
 from tests.bridges.jetstream import Jetstream, commit, post_record
 from tests.bridges.test_jetstream import reading, stored_uris, until
 from tests.pds import Network, PdsAccount
+
+WAIT = 30.0  # a busy machine's PDS (CI runs four test workers, each with its own PDS)
 
 
 async def bridge(db: Database, chat: Chat) -> None:
@@ -56,14 +59,26 @@ def firehose_reader(db: Database, network: Network, settings: Settings) -> Reade
     return Reader(db, url, Firehose(), settings=settings, ttl=2.0, idle_check=0.2)
 
 
-async def started(reader: Reader) -> Reader:
+async def started(reader: Reader, network: Network, who: PdsAccount) -> Reader:
+    """Start ``reader`` and make sure the PDS streams to it. A first subscription has no cursor,
+    so it gets what the PDS sequences once its handler runs, a moment after the handshake:
+    posts made in between never come. A frame read (of a record made for that, with a hashtag
+    no chat reads) proves the stream is live, so the test's own posts come after it."""
     reader.start()
 
     async def connected() -> bool:
         return reader.status == "connected"
 
-    await until(connected)
-    return reader
+    async def read_a_frame() -> bool:
+        return reader.frames > 0
+
+    await until(connected, timeout=WAIT)
+    for _ in range(10):
+        await post(network, who, "warming up #elsewhere")
+        with contextlib.suppress(AssertionError):
+            await until(read_a_frame, timeout=2.0)
+            return reader
+    raise AssertionError("the PDS streamed nothing to the reader")
 
 
 async def test_posts_from_the_pds_come_in_and_deletions_and_takedowns_take_them_away(
@@ -71,7 +86,7 @@ async def test_posts_from_the_pds_come_in_and_deletions_and_takedowns_take_them_
 ) -> None:
     await bridge(db, chat)
     alice = atproto_network.create_account("alice")
-    reader = await started(firehose_reader(db, atproto_network, settings))
+    reader = await started(firehose_reader(db, atproto_network, settings), atproto_network, alice)
     try:
         first = await post(atproto_network, alice, "Q1 answer: tea #HostChat")
         await post(atproto_network, alice, "not for the room #elsewhere")
@@ -80,7 +95,7 @@ async def test_posts_from_the_pds_come_in_and_deletions_and_takedowns_take_them_
         async def both_in() -> bool:
             return await live_texts(db) == ["Q1 answer: tea #HostChat", "more #hostchat"]
 
-        await until(both_in)
+        await until(both_in, timeout=WAIT)
         async with db.read() as session:
             author = await session.scalar(select(Account).where(Account.handle_key == alice.did))
         assert author is not None and author.handle == alice.handle  # verified both ways
@@ -98,7 +113,7 @@ async def test_posts_from_the_pds_come_in_and_deletions_and_takedowns_take_them_
         async def first_gone() -> bool:
             return await live_texts(db) == ["more #hostchat"]
 
-        await until(first_gone)
+        await until(first_gone, timeout=WAIT)
         await anyio.to_thread.run_sync(
             lambda: atproto_network.xrpc(
                 "com.atproto.admin.updateSubjectStatus",
@@ -113,7 +128,7 @@ async def test_posts_from_the_pds_come_in_and_deletions_and_takedowns_take_them_
         async def all_gone() -> bool:
             return await live_texts(db) == []
 
-        await until(all_gone)
+        await until(all_gone, timeout=WAIT)
     finally:
         await reader.stop()
 
@@ -123,26 +138,26 @@ async def test_a_reader_restarted_mid_stream_resumes_from_its_cursor(
 ) -> None:
     await bridge(db, chat)
     bob = atproto_network.create_account("bob")
-    reader = await started(firehose_reader(db, atproto_network, settings))
+    reader = await started(firehose_reader(db, atproto_network, settings), atproto_network, bob)
     try:
         await post(atproto_network, bob, "before #HostChat")
 
         async def first_in() -> bool:
             return await live_texts(db) == ["before #HostChat"]
 
-        await until(first_in)
+        await until(first_in, timeout=WAIT)
     finally:
         await reader.stop()
     # Posted while no reader ran: the next one resumes from the stored cursor.
     await post(atproto_network, bob, "while down 1 #HostChat")
     await post(atproto_network, bob, "while down 2 #HostChat")
-    reader = await started(firehose_reader(db, atproto_network, settings))
+    reader = await started(firehose_reader(db, atproto_network, settings), atproto_network, bob)
     try:
 
         async def all_in() -> bool:
             return len(await live_texts(db)) == 3
 
-        await until(all_in)
+        await until(all_in, timeout=WAIT)
         await asyncio.sleep(0.3)
         assert await live_texts(db) == [
             "before #HostChat",
@@ -167,4 +182,4 @@ async def test_the_pds_records_as_jetstream_frames_are_read_the_same(
         async def stored_once() -> bool:
             return await stored_uris(db) == [uri]
 
-        await until(stored_once)
+        await until(stored_once, timeout=WAIT)
