@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hashchat.tasks import cancelled
+
 log = logging.getLogger(__name__)
 
 
@@ -51,10 +53,9 @@ class Sender:
         self.task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-            self.task = None
+        task, self.task = self.task, None
+        with contextlib.suppress(Exception):  # a loop that failed said so in the log
+            await cancelled(task)
 
     async def _run(self) -> None:
         waiting = asyncio.Event()

@@ -346,10 +346,9 @@ class Readers:
         self.task = asyncio.create_task(self._run(), name="mastodon-readers")
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-            self.task = None
+        task, self.task = self.task, None
+        with contextlib.suppress(Exception):  # a loop that failed said so in the log
+            await cancelled(task)
         for reader in list(self.readers.values()):
             await reader.stop()
         self.readers.clear()
