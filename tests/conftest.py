@@ -37,6 +37,16 @@ BACKENDS = ["sqlite", "postgres"]
 security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadscope`` with the long modules handed out first (tests/scheduling.py)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from tests.scheduling import long_first_scheduler
+
+    return long_first_scheduler(config, log)
+
+
 async def _create_postgres_database(name: str) -> str:
     url = make_url(POSTGRES_URL)
     if not port_open(url.host or "127.0.0.1", url.port or 5432):

@@ -31,7 +31,11 @@ async def test_every_viewer_ends_with_exactly_the_committed_posts(
     outcome = await run_fault(
         fault, database_url=url, viewers=10, rate=30, seconds=6, outage=3, workdir=tmp_path
     )
-    assert len(outcome.committed) > 100
+    # Posts were written before and after the fault (how many depends on the machine's load:
+    # at least a few on each side; a killed worker answers none during it).
+    start, end = outcome.window
+    answered = [when for _, when in outcome.acknowledged.values()]
+    assert sum(w < start for w in answered) >= 5 and sum(w > end for w in answered) >= 5
     assert set(outcome.acknowledged) <= set(outcome.committed), "acknowledged is committed"
     assert outcome.unknown <= len(outcome.committed) - len(outcome.acknowledged) + outcome.unknown
     not_exact = outcome.exact()
