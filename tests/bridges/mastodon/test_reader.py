@@ -157,9 +157,17 @@ async def test_a_revoked_token_breaks_the_link_and_tells_its_owner(
                     select(Notification).where(Notification.account_id == host.id)
                 )
             )
-            said = list(await session.scalars(select(EventRow).where(EventRow.kind == "bridge")))
         assert [n.type for n in told] == ["bridge.broken"]
         assert "Link it again" in told[0].text
-        assert any("account revoked" in e.payload for e in said)
+
+        async def room_told() -> bool:
+            async with db.read() as session:
+                said = await session.scalars(
+                    select(EventRow.payload).where(EventRow.kind == "bridge")
+                )
+                return any("account revoked" in payload for payload in said)
+
+        # The room hears of it just after, in the reader's own transaction (its status).
+        assert await eventually(room_told)
     finally:
         await running.stop()
