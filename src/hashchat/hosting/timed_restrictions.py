@@ -44,8 +44,10 @@ async def end_due(*, db: Database, now: datetime) -> tuple[int, datetime | None]
                     ends == until,
                 )
             )
+            if getattr(claimed, "rowcount", 0) != 1:
+                continue  # lifted, replaced or ended by another process meanwhile
             chat = await session.get(Chat, chat_id)
-            if getattr(claimed, "rowcount", 0) != 1 or chat is None:
+            if chat is None:
                 continue
             await record_action(session, chat, by_id, f"un{kind}", account_id=account_id,
                                 detail="ran out")  # fmt: skip
